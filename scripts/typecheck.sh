@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Type-check each runtime on its own so that DOM code cannot reach the engine and Node code stays out
+# of the worker: one tsconfig per runtime (see STYLE.md §1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for p in workers/tsconfig.json cli/tsconfig.json server/tsconfig.json e2e/tsconfig.json tsconfig.test.json; do
+  [ -f "$p" ] || continue
+  echo "typecheck: $p"
+  npx tsc -p "$p"
+done
+if [ -f web/tsconfig.json ]; then
+  echo "typecheck: web/tsconfig.json (svelte-check)"
+  npx svelte-check --tsconfig web/tsconfig.json --fail-on-warnings=false --output human
+fi

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['workers/**/*.test.ts', 'cli/**/*.test.ts', 'server/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Tests shell out to real tools (sfdisk, systemd-repart); two cores here.
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,83 @@
+/**
+ * Random-access storage behind a sparse image. Synchronous on purpose: OPFS sync access handles,
+ * Node's fs.*Sync and WASI tools are all synchronous, and the writers are too.
+ * Hosts provide their own: MemoryStore here; a file store in the CLI (cli/node-file-store.ts);
+ * an OPFS store in the browser worker.
+ */
+export interface ByteStore {
+  /** Fill `target` from `offsetBytes`; bytes never written read as zero. */
+  read(offsetBytes: number, target: Uint8Array): void;
+  write(offsetBytes: number, data: Uint8Array): void;
+  /** Forget the bytes in a range (they read as zero afterwards). */
+  discard(offsetBytes: number, sizeBytes: number): void;
+  /** Bytes the store really holds (memory, or blocks allocated on disk). */
+  readonly storedBytes: number;
+  flush(): void;
+  close(): void;
+}
+
+/** Keeps written data in fixed chunks allocated on first write; untouched chunks cost nothing. */
+export class MemoryStore implements ByteStore {
+  static readonly CHUNK_BYTES = 1 << 20;
+  private readonly chunks = new Map<number, Uint8Array>();
+
+  read(offsetBytes: number, target: Uint8Array): void {
+    const C = MemoryStore.CHUNK_BYTES;
+    let done = 0;
+    while (done < target.length) {
+      const pos = offsetBytes + done;
+      const index = Math.floor(pos / C);
+      const within = pos - index * C;
+      const n = Math.min(C - within, target.length - done);
+      const chunk = this.chunks.get(index);
+      if (chunk) target.set(chunk.subarray(within, within + n), done);
+      else target.fill(0, done, done + n);
+      done += n;
+    }
+  }
+
+  write(offsetBytes: number, data: Uint8Array): void {
+    const C = MemoryStore.CHUNK_BYTES;
+    let done = 0;
+    while (done < data.length) {
+      const pos = offsetBytes + done;
+      const index = Math.floor(pos / C);
+      const within = pos - index * C;
+      const n = Math.min(C - within, data.length - done);
+      let chunk = this.chunks.get(index);
+      if (!chunk) {
+        chunk = new Uint8Array(C);
+        this.chunks.set(index, chunk);
+      }
+      chunk.set(data.subarray(done, done + n), within);
+      done += n;
+    }
+  }
+
+  discard(offsetBytes: number, sizeBytes: number): void {
+    const C = MemoryStore.CHUNK_BYTES;
+    let done = 0;
+    while (done < sizeBytes) {
+      const pos = offsetBytes + done;
+      const index = Math.floor(pos / C);
+      const within = pos - index * C;
+      const n = Math.min(C - within, sizeBytes - done);
+      const chunk = this.chunks.get(index);
+      if (chunk) {
+        if (within === 0 && n === C) this.chunks.delete(index);
+        else chunk.fill(0, within, within + n);
+      }
+      done += n;
+    }
+  }
+
+  get storedBytes(): number {
+    return this.chunks.size * MemoryStore.CHUNK_BYTES;
+  }
+
+  flush(): void {}
+
+  close(): void {
+    this.chunks.clear();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * What a user asks for: an image spec and its partition specs, with systemd-repart's keys in
+ * TypeScript casing (repart.d's `SizeMinBytes=` is `sizeMinBytes`). Specs are plain JSON-safe data
+ * (they are autosaved, shared in links and cross comlink); optional means "repart's default".
+ * The planner never mutates a spec; it returns an `ImagePlan` (workers/plan/types.ts).
+ */
+import type { Architecture } from './partition-types.ts';
+
+export type TableType = 'gpt' | 'mbr' | 'hybrid';
+export type SectorSize = 512 | 4096;
+export type MinimizeMode = 'off' | 'best' | 'guess';
+
+/** One `CopyFiles=SOURCE[:TARGET]` entry. `source` is resolved against the copy source root. */
+export interface CopyFilesEntry {
+  source: string;
+  target: string;
+}
+
+export interface PartitionSpec {
+  /** `Type=`: a repart identifier (`esp`, `root-arm64`, `root`…) or a raw type GUID. Required. */
+  type: string;
+  /** `Label=`; default: the type's identifier, with `-2`, `-3`… for repeats. */
+  label?: string;
+  /** `UUID=`; default derived from the seed. `'null'` is repart's all-zero UUID. */
+  uuid?: string;
+  /** `Priority=`: when space is short the highest priorities are dropped first (≤ 0 never). */
+  priority?: number;
+  /** `Weight=` (0…1000000, default 1000). */
+  weight?: number;
+  /** `PaddingWeight=` (0…1000000, default 0). */
+  paddingWeight?: number;
+  sizeMinBytes?: number;
+  sizeMaxBytes?: number;
+  paddingMinBytes?: number;
+  paddingMaxBytes?: number;
+  factoryReset?: boolean;
+  /** `CopyBlocks=`: a path (resolved against the copy source) or `auto`. */
+  copyBlocks?: string;
+  /** `Format=`: vfat, ext4, swap, … */
+  format?: string;
+  copyFiles?: CopyFilesEntry[];
+  makeDirectories?: string[];
+  /** `Minimize=` (repart ≥ 253). */
+  minimize?: MinimizeMode;
+  /** `Flags=`: the 64-bit GPT attribute field, as written (decimal or 0x-hex). */
+  flags?: string;
+  readOnly?: boolean;
+  noAuto?: boolean;
+  growFileSystem?: boolean;
+  /** Keys repart 252 knows that Partwright carries but does not act on yet. */
+  encrypt?: string;
+  verity?: string;
+  verityMatchKey?: string;
+  splitName?: string;
+
+  // ---- Partwright's additions ([X-Partwright] section in repart.d files) ----
+  /** MBR partition type byte for `mbr`/`hybrid` tables (default from the GPT type: ESP 0xEF, swap 0x82, else 0x83). */
+  mbrType?: number;
+  /** MBR bootable flag (status 0x80). */
+  mbrBootable?: boolean;
+  /** For `hybrid` tables: mirror this partition into the MBR (at most 3). */
+  hybridMbr?: boolean;
+  /** Nix store paths whose closures go into this partition. */
+  storePaths?: string[];
+  /** The `*.conf` file this definition came from (for messages and export); not a repart key. */
+  sourceName?: string;
+}
+
+/** Bytes written at a fixed offset outside any partition (U-Boot SPL, idbloader, …). */
+export interface BlobSpec {
+  /** A short name shown in plans and messages ("u-boot-spl"). */
+  name: string;
+  offsetBytes: number;
+  /** Path of the file with the bytes (resolved against the copy source in the CLI). */
+  source?: string;
+  /** Size when no source is read yet (the app, before the file is staged); otherwise the file's size. */
+  sizeBytes?: number;
+}
+
+export interface GptSettings {
+  /** LBA of the primary entry array (default 2); move it to make room for blobs. */
+  entriesLba?: number;
+  /** Number of entries (default 128). */
+  entryCount?: number;
+}
+
+export interface MbrSettings {
+  /** The 32-bit disk identifier at byte 440 (default derived from the seed). */
+  diskId?: number;
+  /** For hybrid tables: put the 0xEE protective entry first instead of last. */
+  protectiveFirst?: boolean;
+}
+
+export interface BaseImageSpec {
+  /** Path (CLI) or name (app) of the existing image whose partitions are kept. */
+  source: string;
+  /** Write into the base image itself instead of a copy. */
+  inPlace?: boolean;
+}
+
+export interface ImageSpec {
+  table: TableType;
+  /** 512 (default) or 4096. */
+  sectorSizeBytes?: SectorSize;
+  /** Disk size in bytes, or `'auto'` (default): the smallest that holds every partition's minimum. */
+  sizeBytes?: number | 'auto';
+  /** `--seed=`: the UUID from which disk and partition UUIDs are derived. */
+  seed?: string;
+  /** What `Type=root` and friends mean (default x86-64). */
+  architecture?: Architecture;
+  /** Byte offset of the first partition (default 1 MiB, as repart's first usable LBA 2048). */
+  firstPartitionOffsetBytes?: number;
+  gpt?: GptSettings;
+  mbr?: MbrSettings;
+  base?: BaseImageSpec;
+  partitions: PartitionSpec[];
+  blobs?: BlobSpec[];
+}
+
+/** nixpkgs' image.repart default seed: Partwright's default so that the same layout gives the same bytes. */
+export const DEFAULT_SEED = '0867da16-f251-457d-a9e8-c31f9a3c220b';
+export const DEFAULT_ARCHITECTURE: Architecture = 'x86-64';

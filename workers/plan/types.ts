@@ -1,0 +1,113 @@
+/**
+ * What the planner returns: every number resolved, nothing optional. A plan is what `partwright plan`
+ * prints, what the writers lay out, and what the web app draws. Byte offsets are absolute from the
+ * start of the disk.
+ */
+import type { Architecture } from '../model/partition-types.ts';
+import type { PartitionSpec, SectorSize, TableType } from '../model/spec.ts';
+
+export interface ByteRange {
+  offsetBytes: number;
+  sizeBytes: number;
+}
+
+/** An area of the disk the table itself needs (MBR, GPT headers and entry arrays, EBRs). */
+export interface ReservedArea extends ByteRange {
+  kind: 'mbr' | 'gpt-header' | 'gpt-entries' | 'gpt-backup-entries' | 'gpt-backup-header' | 'ebr';
+}
+
+export interface PlannedPartition extends ByteRange {
+  /** Index into `ImageSpec.partitions`. */
+  specIndex: number;
+  /** 1-based number in the partition table (GPT entry index + 1; MBR: 1–4 primary, 5+ logical). */
+  partitionNumber: number;
+  typeGuid: string;
+  /** repart's identifier for the type when it has one. */
+  typeName: string;
+  label: string;
+  uuid: string;
+  /** Padding after the partition (PaddingMinBytes=, PaddingWeight=). */
+  paddingBytes: number;
+  /** The GPT attribute bits (bit 59 grow-fs, 60 read-only, 63 no-auto, …). */
+  attributes: bigint;
+  /** MBR type byte used in `mbr`, and in `hybrid` when mirrored. */
+  mbrType: number;
+  mbrBootable: boolean;
+  /** For hybrid tables: mirrored into the MBR. */
+  inHybridMbr: boolean;
+  /** Kept from a base image rather than created. */
+  existing: boolean;
+  spec: PartitionSpec;
+}
+
+export interface DroppedPartition {
+  specIndex: number;
+  priority: number;
+  reason: string;
+}
+
+export interface PlannedBlob extends ByteRange {
+  name: string;
+  source: string | undefined;
+}
+
+export interface GptGeometry {
+  entriesLba: number;
+  entryCount: number;
+  entrySizeBytes: number;
+  firstUsableLba: number;
+  lastUsableLba: number;
+  backupEntriesLba: number;
+  backupHeaderLba: number;
+}
+
+export interface ImagePlan {
+  table: TableType;
+  sectorSizeBytes: SectorSize;
+  /** Placement granularity: max(4096, sector size), as repart. */
+  grainBytes: number;
+  diskSizeBytes: number;
+  seed: string;
+  architecture: Architecture;
+  /** GPT disk GUID (gpt and hybrid). */
+  diskGuid: string | undefined;
+  /** MBR disk identifier (mbr and hybrid). */
+  mbrDiskId: number | undefined;
+  gpt: GptGeometry | undefined;
+  partitions: PlannedPartition[];
+  dropped: DroppedPartition[];
+  blobs: PlannedBlob[];
+  reserved: ReservedArea[];
+  /** The smallest disk the layout fits in (what `--size=auto` gives). */
+  minimumSizeBytes: number;
+}
+
+/** A partition found in a base image (decoded from its GPT). */
+export interface ExistingPartition extends ByteRange {
+  partitionNumber: number;
+  typeGuid: string;
+  uuid: string;
+  label: string;
+  attributes: bigint;
+}
+
+/** The table of a base image: what the planner keeps and builds around (repart's "existing" partitions). */
+export interface ExistingDisk {
+  sectorSizeBytes: SectorSize;
+  diskSizeBytes: number;
+  diskGuid: string;
+  entriesLba: number;
+  entryCount: number;
+  partitions: ExistingPartition[];
+}
+
+export interface PlanOptions {
+  /** Overrides `spec.sizeBytes` (the CLI's `--size`). */
+  sizeBytes?: number | 'auto';
+  /** Overrides `spec.seed` (the CLI's `--seed`). */
+  seed?: string;
+  /** Base-image mode: the existing table whose partitions are matched and kept. */
+  existing?: ExistingDisk;
+  /** Sizes of blobs whose spec gives only a source (the CLI stats the files). */
+  blobSizes?: Record<string, number>;
+}
