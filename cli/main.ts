@@ -1,0 +1,259 @@
+/**
+ * `partwright`: build, plan and inspect disk images from repart.d directories or layout JSON.
+ * Exit 0 on success; on failure a non-zero exit and one line on stderr saying what to fix.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isPartwrightError } from '../workers/model/errors.ts';
+import { parseSize } from '../workers/model/units.ts';
+import { normalizeGuid } from '../workers/model/partition-types.ts';
+import { planImage } from '../workers/plan/plan-image.ts';
+import { buildImage } from '../workers/build/build-image.ts';
+import { inspectImage } from '../workers/build/inspect-image.ts';
+import { readExistingDisk } from '../workers/build/existing-disk.ts';
+import { scanDataRanges } from '../workers/disk/sparse-image.ts';
+import { writeChangesInPlace, writeRawImage } from '../workers/disk/raw-output.ts';
+import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
+import { loadLayout, resolveLayoutPath } from './layout-files.ts';
+import { FileSink, FileSource } from './node-file.ts';
+import { formatInspection, formatPlan, toJson } from './output.ts';
+
+const COMMON: FlagSpec[] = [
+  { name: 'help', short: 'h', takesValue: false, help: 'show this help' },
+  { name: 'json', takesValue: false, help: 'print machine-readable JSON instead of a table' },
+];
+const LAYOUT_FLAGS: FlagSpec[] = [
+  { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
+  { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
+  { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
+  { name: 'copy-source', takesValue: true, valueName: 'DIR', help: 'root that absolute CopyFiles=/CopyBlocks= sources resolve against' },
+];
+
+const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec[]; run: (a: ParsedArgs) => Promise<void> | void }> = {
+  build: {
+    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--json]',
+    summary: 'plan the layout and write the image',
+    flags: [
+      { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
+      ...LAYOUT_FLAGS,
+      { name: 'in-place', takesValue: false, help: 'with --base: write into the base image itself instead of a new file' },
+      ...COMMON,
+    ],
+    run: runBuild,
+  },
+  plan: {
+    usage: 'partwright plan LAYOUT [--size auto|BYTES] [--seed UUID] [--base IMG] [--json]',
+    summary: 'show the partition table the layout gives, without writing anything',
+    flags: [...LAYOUT_FLAGS, ...COMMON],
+    run: runPlan,
+  },
+  inspect: {
+    usage: 'partwright inspect IMG [--json]',
+    summary: 'decode an image\'s partition tables, partitions and blobs',
+    flags: COMMON,
+    run: runInspect,
+  },
+};
+
+function mainHelp(): string {
+  const lines = [
+    'partwright — compose disk images from systemd-repart style layouts',
+    '',
+    'Usage: partwright COMMAND [OPTIONS]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'LAYOUT is a repart.d directory (*.conf) or a layout .json file.',
+    'Run `partwright COMMAND --help` for a command\'s options.',
+  ];
+  return lines.join('\n');
+}
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  return `Usage: ${c.usage}\n\n${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.\n\nOptions:\n${formatFlagHelp(c.flags)}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    process.stdout.write((topic && COMMANDS[topic] ? commandHelp(topic) : mainHelp()) + '\n');
+    return 0;
+  }
+  if (command === '--version') {
+    process.stdout.write('partwright 0.1.0\n');
+    return 0;
+  }
+  const cmd = COMMANDS[command];
+  if (!cmd) {
+    process.stderr.write(`partwright: unknown command '${command}'; commands are ${Object.keys(COMMANDS).join(', ')} (see partwright --help)\n`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, cmd.flags);
+    if (args.flags.has('help')) {
+      process.stdout.write(commandHelp(command) + '\n');
+      return 0;
+    }
+    await cmd.run(args);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`partwright ${command}: ${e.message} (see partwright ${command} --help)\n`);
+      return 2;
+    }
+    if (isPartwrightError(e)) {
+      process.stderr.write(`partwright ${command}: ${oneLine(e.message)}\n`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && err.syscall) {
+      process.stderr.write(`partwright ${command}: ${err.syscall} ${err.path ?? ''}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`partwright ${command}: internal error: ${oneLine(String((e as Error)?.stack ?? e))}\n`);
+    return 70;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function exactlyOne(args: ParsedArgs, what: string): string {
+  if (args.positionals.length !== 1) {
+    throw new UsageError(args.positionals.length ? `expected one ${what}, got ${args.positionals.length}: ${args.positionals.join(' ')}` : `missing ${what}`);
+  }
+  return args.positionals[0]!;
+}
+
+function sizeOption(args: ParsedArgs): number | 'auto' | undefined {
+  const v = flag(args, 'size');
+  if (v === undefined) return undefined;
+  if (v === 'auto') return 'auto';
+  return parseSize(v);
+}
+
+function seedOption(args: ParsedArgs): string | undefined {
+  const v = flag(args, 'seed');
+  if (v === undefined) return undefined;
+  const g = normalizeGuid(v);
+  if (!g) throw new UsageError(`--seed ${v} is not a UUID (e.g. 0867da16-f251-457d-a9e8-c31f9a3c220b)`);
+  return g;
+}
+
+interface Prepared {
+  spec: ReturnType<typeof loadLayout>['spec'];
+  layoutDir: string;
+  copySource: string | undefined;
+  basePath: string | undefined;
+}
+
+function prepare(args: ParsedArgs): Prepared {
+  const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file)');
+  const { spec, warnings, layoutDir } = loadLayout(layoutPath);
+  for (const w of warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
+  const copySource = flag(args, 'copy-source');
+  const baseFlag = flag(args, 'base');
+  const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
+  return { spec, layoutDir, copySource, basePath };
+}
+
+function openBase(basePath: string) {
+  const source = new FileSource(basePath);
+  const existing = readExistingDisk((o, n) => {
+    const buf = new Uint8Array(Math.max(0, Math.min(n, source.sizeBytes - o)));
+    source.read(o, buf);
+    return buf;
+  }, source.sizeBytes);
+  return { source, existing };
+}
+
+function runPlan(args: ParsedArgs): void {
+  const { spec, basePath } = prepare(args);
+  const base = basePath ? openBase(basePath) : undefined;
+  const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing });
+  base?.source.close();
+  process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+}
+
+function runBuild(args: ParsedArgs): void {
+  const prepared = prepare(args);
+  const { spec, layoutDir, copySource, basePath } = prepared;
+  const inPlace = args.flags.has('in-place');
+  const out = flag(args, 'output');
+  if (inPlace && !basePath) throw new UsageError('--in-place needs a base image (--base IMG or BaseImage=)');
+  if (!inPlace && !out) throw new UsageError('missing -o OUT (the image file to write)');
+  if (!inPlace && basePath && path.resolve(out!) === basePath) {
+    throw new UsageError(`-o ${out} is the base image; the base is never overwritten unless you pass --in-place`);
+  }
+
+  const opened: FileSource[] = [];
+  const inputs = {
+    open(p: string, what: string) {
+      const full = resolveLayoutPath(p, layoutDir, copySource);
+      try {
+        const s = new FileSource(full);
+        opened.push(s);
+        return s;
+      } catch {
+        throw new UsageError(`${what}: cannot read ${full}`);
+      }
+    },
+  };
+
+  const base = basePath ? openBase(basePath) : undefined;
+  if (base) opened.push(base.source);
+  try {
+    const { plan, image } = buildImage(spec, inputs, {
+      sizeBytes: sizeOption(args),
+      seed: seedOption(args),
+      base: base && {
+        existing: base.existing,
+        layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
+      },
+    });
+
+    if (inPlace) {
+      const sink = new FileSink(basePath!, 'r+');
+      try {
+        writeChangesInPlace(image, sink, base!.source.sizeBytes);
+      } finally {
+        sink.close();
+      }
+    } else {
+      // Write next to the target and rename, so a failure never leaves a half image under OUT.
+      const partial = `${out}.partial`;
+      const sink = new FileSink(partial);
+      try {
+        writeRawImage(image, sink);
+        sink.close();
+        fs.renameSync(partial, out!);
+      } catch (e) {
+        fs.rmSync(partial, { force: true });
+        throw e;
+      }
+    }
+    const result = { output: inPlace ? basePath : path.resolve(out!), sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan };
+    process.stdout.write(
+      args.flags.has('json')
+        ? toJson(result) + '\n'
+        : `${formatPlan(plan)}\n\nWrote ${result.output}: ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
+    );
+  } finally {
+    for (const s of opened) s.close();
+  }
+}
+
+function runInspect(args: ParsedArgs): void {
+  const file = exactlyOne(args, 'IMG (an image file)');
+  const source = new FileSource(file);
+  try {
+    const report = inspectImage(source);
+    process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatInspection(report) + '\n');
+  } finally {
+    source.close();
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm start`: install dependencies when needed, build the web app, serve it on 127.0.0.1.
+# Arguments go to the server: `npm start -- --port 3000` (or PORT=3000 npm start; 0 = any free port).
+# Needs Node >= 20.19 and npm; no root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "partwright: Node.js >= 20.19 is required (https://nodejs.org/ or your distribution's nodejs 20+)." >&2
+  exit 1
+fi
+if ! node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  process.exit(major > 20 || (major === 20 && minor >= 19) ? 0 : 1);
+'; then
+  echo "partwright: Node.js >= 20.19 is required; this is $(node --version)." >&2
+  exit 1
+fi
+
+# npm rewrites node_modules/.package-lock.json on every install, so a lockfile newer than it (a pull,
+# an edit) or a missing one means node_modules may not match package-lock.json.
+lock=package-lock.json
+[ -f "$lock" ] || lock=package.json
+if [ ! -f node_modules/.package-lock.json ] || [ "$lock" -nt node_modules/.package-lock.json ]; then
+  echo "partwright: installing dependencies…"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  else
+    npm install --no-audit --no-fund
+  fi
+fi
+
+echo "partwright: building the web app…"
+npx --no-install vite build --logLevel warn
+
+exec npx --no-install tsx server/main.ts "$@"
