@@ -1,0 +1,933 @@
+/**
+ * The one table of fields. Every setting a layout can hold is described once here: its place in the
+ * spec, its place in a repart.d file, how its text is parsed and written, its default, its range and
+ * a line of help. The `.conf` importer/exporter (repart-conf.ts), the JSON validator (layout-json.ts)
+ * and the web app's forms all walk these tables; nothing else lists fields.
+ *
+ * Parsing follows systemd-repart 252's own table (src/partition/repart.c, partition_read_definition)
+ * and the severities it uses: `severity: 'error'` where repart refuses the file, `'warning'` where it
+ * logs and ignores the assignment. Partwright's own keys live in `X-` sections, which repart skips.
+ */
+import type { DiagnosticSeverity } from './diagnostics.ts';
+import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from './partition-types.ts';
+import type {
+  BlobSpec,
+  CopyFilesEntry,
+  ImageSpec,
+  MinimizeMode,
+  PartitionSpec,
+  SectorSize,
+  TableType,
+} from './spec.ts';
+import { formatSizeForConf, parseSystemdInt32, parseSystemdUnsigned, tryParseSize } from './units.ts';
+import {
+  cEscapeForColonList,
+  escapeSpecifiers,
+  expandSpecifiers,
+  isSafeString,
+  isSimplifiedAbsolutePath,
+  quoteWord,
+  simplifyAbsolutePath,
+  splitCUnescaped,
+  splitQuotedWords,
+} from './repart-conf/values.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+/** The repart.d sections Partwright reads. Anything else starting with `X-` is ignored, as by repart. */
+export type ConfSection = 'Partition' | 'X-Partwright' | 'X-Partwright-Disk' | 'X-Partwright-Blob';
+
+/** What kind of value a field holds: picks the form control and the JSON type. */
+export type FieldKind =
+  | 'partition-type' // Type=: identifier or GUID
+  | 'label' // GPT label, ≤ 36 UTF-16 units
+  | 'uuid' // a UUID (or repart's `null`)
+  | 'integer'
+  | 'size' // bytes; `512M`, `1.5G` in .conf files
+  | 'size-or-auto'
+  | 'boolean'
+  | 'enum'
+  | 'string'
+  | 'filesystem' // Format=
+  | 'path' // an absolute path
+  | 'path-or-auto' // CopyBlocks=
+  | 'copy-files' // list of SOURCE[:TARGET]
+  | 'path-list' // whitespace-separated absolute paths, repeatable
+  | 'gpt-flags' // 64-bit attribute field
+  | 'byte' // MBR type byte
+  | 'hex32'; // 32-bit identifier written as 0x…
+
+/** The outcome of parsing one `Key=value` assignment. */
+export type ParseOutcome<V> =
+  /** Set the value (for list fields: append these items). `notes` are warnings to report. */
+  | { kind: 'set'; value: V; notes?: string[] }
+  /** Empty assignment: back to the default (for list fields: clear the list). */
+  | { kind: 'reset' }
+  /** Refused: `error` makes the file invalid (repart refuses it), `warning` drops the assignment. */
+  | { kind: 'invalid'; severity: DiagnosticSeverity; message: string };
+
+export interface FieldDef<T, V> {
+  /** Where the value lives in the spec: a key (`sizeMinBytes`) or a dotted path (`gpt.entriesLba`). */
+  readonly id: string;
+  readonly section: ConfSection;
+  /** The key in the section (`SizeMinBytes`). */
+  readonly confKey: string;
+  readonly kind: FieldKind;
+  /** Short name for a form label. */
+  readonly title: string;
+  /** One line of help. */
+  readonly help: string;
+  /** Repeatable key: each assignment appends, an empty assignment clears. */
+  readonly list: boolean;
+  /** Closed set of accepted values (canonical spellings), for enums. */
+  readonly choices?: readonly string[];
+  /** Inclusive numeric range, for integers and sizes. */
+  readonly min?: number;
+  readonly max?: number;
+  /** What happens when the field is not set, in words. */
+  readonly defaultText: string;
+  /** The default value when it is a plain value. */
+  readonly defaultValue?: V;
+  /** First systemd-repart version that reads this key (repart keys only). */
+  readonly sinceRepart?: number;
+  get(target: T): V | undefined;
+  set(target: T, value: V | undefined): void;
+  /** Parse the text after `=` (already stripped of surrounding whitespace). */
+  parse(raw: string): ParseOutcome<V>;
+  /** The values of the `Key=` lines that write `value` (several for list fields). */
+  format(value: V): string[];
+  /** Validate a value from JSON or a form: undefined when fine, else what is wrong. */
+  check(value: unknown): string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value kinds (parse / format / check triples)
+
+type Kind<V> = Pick<FieldDef<unknown, V>, 'kind' | 'parse' | 'format' | 'check'> &
+  Partial<Pick<FieldDef<unknown, V>, 'choices' | 'min' | 'max'>>;
+
+const MAX_TEXT = 4096;
+const MAX_LIST = 1024;
+const ignoring = (msg: string, raw: string): ParseOutcome<never> => ({
+  kind: 'invalid',
+  severity: 'warning',
+  message: `${msg}, ignoring: ${raw}`,
+});
+const refusing = (message: string): ParseOutcome<never> => ({ kind: 'invalid', severity: 'error', message });
+
+function isSafeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+function sizeKind(confKey: string, severity: DiagnosticSeverity): Kind<number> {
+  return {
+    kind: 'size',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    parse(raw) {
+      const r = tryParseSize(raw);
+      if (typeof r === 'number') return { kind: 'set', value: r };
+      const what = r === 'range' ? 'Size value out of range' : 'Failed to parse size value';
+      return severity === 'error' ? refusing(`${what}: ${raw}`) : ignoring(`${what} for ${confKey}=`, raw);
+    },
+    format: (v) => [formatSizeForConf(v)],
+    check: (v) => (isSafeInt(v) && v >= 0 ? undefined : 'must be a whole number of bytes (0…2^53−1)'),
+  };
+}
+
+function integerKind(confKey: string, min: number, max: number, severity: DiagnosticSeverity): Kind<number> {
+  return {
+    kind: 'integer',
+    min,
+    max,
+    parse(raw) {
+      const v = min < 0 ? parseSystemdInt32(raw) : parseSystemdUnsigned(raw);
+      const n = v === undefined ? undefined : Number(v);
+      if (n === undefined || n < min || n > max) {
+        const msg = n === undefined ? `Failed to parse ${confKey}= value` : `${confKey}= needs to be in range ${min}…${max}`;
+        return severity === 'error' ? refusing(`${msg}: ${raw}`) : ignoring(msg, raw);
+      }
+      return { kind: 'set', value: n };
+    },
+    format: (v) => [String(v)],
+    check: (v) => (isSafeInt(v) && v >= min && v <= max ? undefined : `must be an integer ${min}…${max}`),
+  };
+}
+
+const BOOL_TRUE = ['1', 'yes', 'y', 'true', 't', 'on'];
+const BOOL_FALSE = ['0', 'no', 'n', 'false', 'f', 'off'];
+
+/** parse_boolean(): case-insensitive yes/no/1/0/true/false/on/off/y/n/t/f. */
+export function parseBoolean(raw: string): boolean | undefined {
+  const v = raw.toLowerCase();
+  if (BOOL_TRUE.includes(v)) return true;
+  if (BOOL_FALSE.includes(v)) return false;
+  return undefined;
+}
+
+/**
+ * A boolean. `tristate` keys (ReadOnly=, NoAuto=, GrowFileSystem=) reset on an empty assignment;
+ * plain ones (FactoryReset=) warn, as config_parse_bool() does.
+ */
+function booleanKind(confKey: string, tristate: boolean, severity: DiagnosticSeverity = 'warning'): Kind<boolean> {
+  return {
+    kind: 'boolean',
+    parse(raw) {
+      if (raw === '' && tristate) return { kind: 'reset' };
+      const b = parseBoolean(raw);
+      if (b !== undefined) return { kind: 'set', value: b };
+      const msg = `Failed to parse boolean value for ${confKey}=`;
+      return severity === 'error' ? refusing(`${msg}: ${raw}`) : ignoring(msg, raw);
+    },
+    format: (v) => [v ? 'yes' : 'no'],
+    check: (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'),
+  };
+}
+
+/** An enum whose canonical names are `choices`; `booleans` maps yes/no spellings (repart's _WITH_BOOLEAN tables). */
+function enumKind<E extends string>(
+  choices: readonly E[],
+  what: string,
+  booleans?: { yes: E; no: E },
+  severity: DiagnosticSeverity = 'warning',
+): Kind<E> {
+  return {
+    kind: 'enum',
+    choices,
+    parse(raw) {
+      if (raw === '') return { kind: 'reset' };
+      const hit = choices.find((c) => c === raw);
+      if (hit) return { kind: 'set', value: hit };
+      if (booleans) {
+        const b = parseBoolean(raw);
+        if (b !== undefined) return { kind: 'set', value: b ? booleans.yes : booleans.no };
+      }
+      return severity === 'error' ? refusing(`Invalid ${what}: ${raw}`) : ignoring(`Invalid ${what}`, raw);
+    },
+    format: (v) => [v],
+    check: (v) => (typeof v === 'string' && (choices as readonly string[]).includes(v) ? undefined : `must be one of ${choices.join(', ')}`),
+  };
+}
+
+/** A single-line text value that survives a repart.d round trip. */
+function checkConfText(v: unknown, maxLength = MAX_TEXT): string | undefined {
+  if (typeof v !== 'string') return 'must be a string';
+  if (v.length > maxLength) return `must be at most ${maxLength} characters`;
+  if (/[\x00-\x1f\x7f]/.test(v)) return 'must not contain control characters or line breaks';
+  if (v !== v.trim()) return 'must not start or end with whitespace';
+  if (/\\$/.test(v)) return 'must not end with a backslash';
+  return undefined;
+}
+
+function stringKind(maxLength = MAX_TEXT): Kind<string> {
+  return {
+    kind: 'string',
+    parse: (raw) => (raw === '' ? { kind: 'reset' } : { kind: 'set', value: raw }),
+    format: (v) => [v],
+    check: (v) => (v === '' ? 'must not be empty' : checkConfText(v, maxLength)),
+  };
+}
+
+function specifierNotes(confKey: string, hostSpecifiers: string[]): string[] | undefined {
+  if (hostSpecifiers.length === 0) return undefined;
+  return [
+    `Specifier ${hostSpecifiers.join(', ')} in ${confKey}= depends on the machine repart runs on; Partwright keeps it as literal text`,
+  ];
+}
+
+/** One absolute path with specifiers (CopyBlocks=, MakeDirectories= words, CopyFiles= halves). */
+function parsePath(confKey: string, raw: string): { path: string; notes?: string[] } | { warning: string } {
+  const e = expandSpecifiers(raw);
+  if ('error' in e) return { warning: `Failed to expand specifiers in ${confKey}= (${e.error}), ignoring: ${raw}` };
+  const s = simplifyAbsolutePath(e.value);
+  if ('error' in s) return { warning: `${confKey}= ${s.error}, ignoring: ${e.value}` };
+  const notes = specifierNotes(confKey, e.hostSpecifiers);
+  return notes ? { path: s.path, notes } : { path: s.path };
+}
+
+function checkPath(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'must be a string';
+  if (v.length > MAX_TEXT) return `must be at most ${MAX_TEXT} characters`;
+  if (/[\x00-\x1f\x7f]/.test(v)) return 'must not contain control characters';
+  if (!isSimplifiedAbsolutePath(v)) return 'must be an absolute path without "..", "//" or a trailing "/"';
+  return undefined;
+}
+
+function checkList(v: unknown, item: (x: unknown) => string | undefined): string | undefined {
+  if (!Array.isArray(v)) return 'must be an array';
+  if (v.length > MAX_LIST) return `must have at most ${MAX_LIST} entries`;
+  for (let i = 0; i < v.length; i++) {
+    const m = item(v[i]);
+    if (m) return `[${i}]: ${m}`;
+  }
+  return undefined;
+}
+
+/** Whitespace-separated, quotable, repeatable absolute paths (MakeDirectories=, StorePaths=). */
+function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<string[]> {
+  return {
+    kind: 'path-list',
+    parse(raw) {
+      if (raw === '') return { kind: 'reset' };
+      const words = splitQuotedWords(raw);
+      if ('error' in words) {
+        return severity === 'error' ? refusing(`Invalid syntax in ${confKey}=: ${raw}`) : ignoring('Invalid syntax', raw);
+      }
+      const value: string[] = [];
+      const notes: string[] = [];
+      for (const w of words) {
+        const p = parsePath(confKey, w);
+        if ('warning' in p) {
+          if (severity === 'error') return refusing(p.warning.replace(', ignoring', ''));
+          notes.push(p.warning);
+          continue;
+        }
+        value.push(p.path);
+        if (p.notes) notes.push(...p.notes);
+      }
+      return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
+    },
+    format: (v) => (v.length === 0 ? [] : [v.map((p) => quoteWord(escapeSpecifiers(p))).join(' ')]),
+    check: (v) => checkList(v, checkPath),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition fields ([Partition] and [X-Partwright])
+
+/** Spec keys that are repart.d fields (everything but bookkeeping). */
+export type PartitionFieldKey = Exclude<keyof PartitionSpec, 'sourceName'>;
+type PartitionValue<K extends PartitionFieldKey> = NonNullable<PartitionSpec[K]>;
+
+export type PartitionFieldDef<K extends PartitionFieldKey = PartitionFieldKey> = FieldDef<PartitionSpec, PartitionValue<K>> & {
+  readonly id: K;
+};
+/** Any partition field; narrow on `id` to get the value type. */
+export type PartitionField = { [K in PartitionFieldKey]: PartitionFieldDef<K> }[PartitionFieldKey];
+
+type FieldText<V> = Pick<FieldDef<unknown, V>, 'title' | 'help' | 'defaultText'> &
+  Partial<Pick<FieldDef<unknown, V>, 'defaultValue' | 'sinceRepart' | 'min' | 'max'>>;
+
+function partitionField<K extends PartitionFieldKey>(
+  id: K,
+  section: 'Partition' | 'X-Partwright',
+  confKey: string,
+  kind: Kind<PartitionValue<K>>,
+  text: FieldText<PartitionValue<K>>,
+): PartitionFieldDef<K> {
+  return {
+    id,
+    section,
+    confKey,
+    list: kind.kind === 'copy-files' || kind.kind === 'path-list',
+    ...kind,
+    ...text,
+    get: (p) => p[id] as PartitionValue<K> | undefined,
+    set(p, v) {
+      if (v === undefined) delete p[id];
+      else (p as Record<K, unknown>)[id] = v;
+    },
+  };
+}
+
+const typeKind: Kind<string> = {
+  kind: 'partition-type',
+  parse(raw) {
+    const r = resolvePartitionType(raw);
+    if (!r) return refusing(`Failed to parse partition type: ${raw}`);
+    const guid = normalizeGuid(raw);
+    return { kind: 'set', value: guid ?? raw };
+  },
+  format: (v) => [v],
+  check(v) {
+    if (typeof v !== 'string') return 'must be a string';
+    if (!resolvePartitionType(v)) return `unknown partition type "${v.slice(0, 64)}" (use a repart identifier or a GUID)`;
+    return undefined;
+  },
+};
+
+/** GPT partition names hold 36 UTF-16 code units (GPT_LABEL_MAX). */
+export const GPT_LABEL_MAX = 36;
+
+const labelKind: Kind<string> = {
+  kind: 'label',
+  parse(raw) {
+    // The empty label is a real label for repart (not a reset).
+    const e = expandSpecifiers(raw);
+    if ('error' in e) return ignoring(`Failed to expand specifiers in Label= (${e.error})`, raw);
+    if (e.value.length > GPT_LABEL_MAX) {
+      return ignoring(`Partition label too long for GPT table (${e.value.length} > ${GPT_LABEL_MAX} UTF-16 units)`, raw);
+    }
+    const notes = specifierNotes('Label', e.hostSpecifiers);
+    return notes ? { kind: 'set', value: e.value, notes } : { kind: 'set', value: e.value };
+  },
+  format: (v) => [escapeSpecifiers(v)],
+  check(v) {
+    if (typeof v !== 'string') return 'must be a string';
+    if (v.length > GPT_LABEL_MAX) return `must be at most ${GPT_LABEL_MAX} UTF-16 code units`;
+    if (/[\uD800-\uDFFF]/.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) return 'must be valid Unicode';
+    return v === '' ? undefined : checkConfText(v);
+  },
+};
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const partitionUuidKind: Kind<string> = {
+  kind: 'uuid',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === 'null') return { kind: 'set', value: 'null' };
+    // sd_id128_from_string(): 32 hex digits, or the 36-character dashed form.
+    if (/^[0-9a-fA-F]{32}$/.test(raw) || /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(raw)) {
+      return { kind: 'set', value: normalizeGuid(raw) as string };
+    }
+    return ignoring('Failed to parse 128bit ID/UUID', raw);
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v === 'string' && (v === 'null' || UUID_TEXT.test(v)) ? undefined : 'must be a lower-case UUID or "null"'),
+};
+
+const formatKind: Kind<string> = {
+  kind: 'filesystem',
+  parse(raw) {
+    if (raw === '' || raw === '.' || raw === '..' || raw.includes('/') || raw.length > 255) {
+      // repart 252 words this "refusing" but logs it without an error code: the value is dropped
+      // and the run goes on (checked with /usr/bin/systemd-repart).
+      return { kind: 'invalid', severity: 'warning', message: `File system type is not valid, refusing: ${raw}` };
+    }
+    return { kind: 'set', value: raw };
+  },
+  format: (v) => [v],
+  check(v) {
+    if (typeof v !== 'string' || v === '' || v === '.' || v === '..' || v.includes('/')) return 'must be a file system name (vfat, ext4, …)';
+    return checkConfText(v, 255);
+  },
+};
+
+const copyBlocksKind: Kind<string> = {
+  kind: 'path-or-auto',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === 'auto') return { kind: 'set', value: 'auto' };
+    const p = parsePath('CopyBlocks', raw);
+    if ('warning' in p) return { kind: 'invalid', severity: 'warning', message: p.warning };
+    return p.notes ? { kind: 'set', value: p.path, notes: p.notes } : { kind: 'set', value: p.path };
+  },
+  format: (v) => [v === 'auto' ? v : escapeSpecifiers(v)],
+  check: (v) => (v === 'auto' ? undefined : checkPath(v)),
+};
+
+const copyFilesKind: Kind<CopyFilesEntry[]> = {
+  kind: 'copy-files',
+  parse(raw) {
+    // repart 252 warns "No argument specified" for an empty value; newer versions clear the list.
+    if (raw === '') return { kind: 'reset' };
+    const parts = splitCUnescaped(raw, ':');
+    if (!Array.isArray(parts)) return refusing(`Failed to extract source path (${parts.error}): ${raw}`);
+    if (parts.length > 2) return refusing(`Too many arguments: ${raw}`);
+    const [sourceText, targetText] = parts as [string, string | undefined];
+    const source = parsePath('CopyFiles', sourceText);
+    if ('warning' in source) return { kind: 'invalid', severity: 'warning', message: source.warning };
+    const target = targetText === undefined ? source : parsePath('CopyFiles', targetText);
+    if ('warning' in target) return { kind: 'invalid', severity: 'warning', message: target.warning };
+    const notes = [...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
+    const value = [{ source: source.path, target: target.path }];
+    return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
+  },
+  format: (v) =>
+    v.map((e) => {
+      const s = cEscapeForColonList(escapeSpecifiers(e.source));
+      return e.source === e.target ? s : `${s}:${cEscapeForColonList(escapeSpecifiers(e.target))}`;
+    }),
+  check: (v) =>
+    checkList(v, (e) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { source, target }';
+      const extra = Object.keys(e).filter((k) => k !== 'source' && k !== 'target');
+      if (extra.length) return `unknown key "${extra[0]}"`;
+      const o = e as Record<string, unknown>;
+      const s = checkPath(o.source);
+      if (s) return `source: ${s}`;
+      const t = checkPath(o.target);
+      return t ? `target: ${t}` : undefined;
+    }),
+};
+
+const flagsKind: Kind<string> = {
+  kind: 'gpt-flags',
+  parse(raw) {
+    const v = parseSystemdUnsigned(raw);
+    if (v === undefined) return ignoring('Failed to parse Flags= value', raw);
+    // Keep plain decimal and 0x-hex as written; other spellings (octal, 0b, +, spaces) become hex.
+    const value = /^(0|[1-9][0-9]*|0[xX][0-9a-fA-F]+)$/.test(raw) ? raw : `0x${v.toString(16)}`;
+    return { kind: 'set', value };
+  },
+  format: (v) => [v],
+  check(v) {
+    if (typeof v !== 'string' || !/^(0|[1-9][0-9]*|0[xX][0-9a-fA-F]+)$/.test(v)) return 'must be a decimal or 0x-hex integer as text';
+    return parseSystemdUnsigned(v) === undefined ? 'must fit in 64 bits' : undefined;
+  },
+};
+
+const mbrTypeKind: Kind<number> = {
+  kind: 'byte',
+  min: 1,
+  max: 255,
+  parse(raw) {
+    const v = parseSystemdUnsigned(raw, 255n);
+    if (v === undefined || v === 0n) return refusing(`MBRType= must be a partition type byte 0x01…0xff: ${raw}`);
+    return { kind: 'set', value: Number(v) };
+  },
+  format: (v) => [`0x${v.toString(16).padStart(2, '0')}`],
+  check: (v) => (isSafeInt(v) && v >= 1 && v <= 255 ? undefined : 'must be a byte 1…255 (0x01…0xff)'),
+};
+
+const ENCRYPT_MODES = ['off', 'key-file', 'tpm2', 'key-file+tpm2'] as const;
+const VERITY_MODES = ['off', 'data', 'hash', 'signature'] as const;
+const MINIMIZE_MODES: readonly MinimizeMode[] = ['off', 'best', 'guess'];
+
+/** Every partition field, in the order a repart.d file lists them. */
+export const PARTITION_FIELDS: readonly PartitionField[] = [
+  partitionField('type', 'Partition', 'Type', typeKind, {
+    title: 'Type',
+    help: 'What the partition is for: a name such as esp, root, swap or linux-generic, or a raw type GUID.',
+    defaultText: 'required',
+  }),
+  partitionField('label', 'Partition', 'Label', labelKind, {
+    title: 'Label',
+    help: 'The GPT partition name, up to 36 characters; an empty label is allowed.',
+    defaultText: 'the type name, with -2, -3… for repeats',
+  }),
+  partitionField('uuid', 'Partition', 'UUID', partitionUuidKind, {
+    title: 'Partition UUID',
+    help: 'A fixed partition UUID, or "null" for all zeros; normally derived from the image seed.',
+    defaultText: 'derived from the seed',
+  }),
+  partitionField('priority', 'Partition', 'Priority', integerKind('Priority', -(2 ** 31), 2 ** 31 - 1, 'warning'), {
+    title: 'Priority',
+    help: 'When the disk is too small, partitions with the highest priority are dropped first; 0 or less is never dropped.',
+    defaultText: '0',
+    defaultValue: 0,
+  }),
+  partitionField('weight', 'Partition', 'Weight', integerKind('Weight', 0, 1_000_000, 'warning'), {
+    title: 'Weight',
+    help: 'Share of the free space this partition grows into, relative to the other weights (0 = do not grow).',
+    defaultText: '1000',
+    defaultValue: 1000,
+  }),
+  partitionField('paddingWeight', 'Partition', 'PaddingWeight', integerKind('PaddingWeight', 0, 1_000_000, 'warning'), {
+    title: 'Padding weight',
+    help: 'Share of the free space left empty after this partition, relative to the other weights.',
+    defaultText: '0',
+    defaultValue: 0,
+  }),
+  partitionField('sizeMinBytes', 'Partition', 'SizeMinBytes', sizeKind('SizeMinBytes', 'error'), {
+    title: 'Minimum size',
+    help: 'The smallest the partition may be; rounded down to 4 KiB.',
+    defaultText: '10 MiB',
+  }),
+  partitionField('sizeMaxBytes', 'Partition', 'SizeMaxBytes', sizeKind('SizeMaxBytes', 'error'), {
+    title: 'Maximum size',
+    help: 'The largest the partition may grow to; rounded up to 4 KiB.',
+    defaultText: 'no limit',
+  }),
+  partitionField('paddingMinBytes', 'Partition', 'PaddingMinBytes', sizeKind('PaddingMinBytes', 'error'), {
+    title: 'Minimum padding',
+    help: 'Empty space kept after the partition at least; rounded down to 4 KiB.',
+    defaultText: '0',
+  }),
+  partitionField('paddingMaxBytes', 'Partition', 'PaddingMaxBytes', sizeKind('PaddingMaxBytes', 'error'), {
+    title: 'Maximum padding',
+    help: 'Empty space kept after the partition at most; rounded up to 4 KiB.',
+    defaultText: 'no limit',
+  }),
+  partitionField('factoryReset', 'Partition', 'FactoryReset', booleanKind('FactoryReset', false), {
+    title: 'Factory reset',
+    help: 'Mark the partition as one that a factory reset erases.',
+    defaultText: 'no',
+    defaultValue: false,
+  }),
+  partitionField('copyBlocks', 'Partition', 'CopyBlocks', copyBlocksKind, {
+    title: 'Copy blocks from',
+    help: 'Fill the partition with the bytes of this file or block device ("auto": the running system\'s matching partition).',
+    defaultText: 'none',
+  }),
+  partitionField('format', 'Partition', 'Format', formatKind, {
+    title: 'File system',
+    help: 'Make this file system in the partition (vfat, ext4, xfs, btrfs, squashfs, swap, …).',
+    defaultText: 'none (ext4 when files or directories are copied in)',
+  }),
+  partitionField('copyFiles', 'Partition', 'CopyFiles', copyFilesKind, {
+    title: 'Copy files',
+    help: 'SOURCE[:TARGET]: copy a file or directory tree into the new file system; repeat for more.',
+    defaultText: 'none',
+  }),
+  partitionField('makeDirectories', 'Partition', 'MakeDirectories', pathListKind('MakeDirectories', 'warning'), {
+    title: 'Make directories',
+    help: 'Absolute paths of empty directories to create in the new file system, separated by spaces.',
+    defaultText: 'none',
+  }),
+  partitionField('encrypt', 'Partition', 'Encrypt', enumKind(ENCRYPT_MODES, 'encryption mode', { yes: 'key-file', no: 'off' }), {
+    title: 'Encryption',
+    help: 'Wrap the file system in LUKS2, unlocked by a key file and/or a TPM2 (Partwright records it but does not encrypt yet).',
+    defaultText: 'off',
+    defaultValue: 'off',
+  }),
+  partitionField('verity', 'Partition', 'Verity', enumKind(VERITY_MODES, 'verity mode'), {
+    title: 'Verity',
+    help: 'Role in a dm-verity set: data, hash or signature partition (recorded, not built yet).',
+    defaultText: 'off',
+    defaultValue: 'off',
+  }),
+  partitionField('verityMatchKey', 'Partition', 'VerityMatchKey', stringKind(), {
+    title: 'Verity match key',
+    help: 'Ties the data, hash and signature partitions of one verity set together.',
+    defaultText: 'none',
+  }),
+  partitionField('flags', 'Partition', 'Flags', flagsKind, {
+    title: 'GPT attribute flags',
+    help: 'The raw 64-bit GPT attribute field, decimal or 0x-hex; ReadOnly=, NoAuto= and GrowFileSystem= adjust it.',
+    defaultText: 'from the type (grow-fs bit 59 on root, usr, home, srv, var, tmp, xbootldr)',
+  }),
+  partitionField('readOnly', 'Partition', 'ReadOnly', booleanKind('ReadOnly', true), {
+    title: 'Read-only',
+    help: 'Set the read-only attribute (bit 60) so the partition is mounted read-only.',
+    defaultText: 'yes for verity partitions, else no',
+  }),
+  partitionField('noAuto', 'Partition', 'NoAuto', booleanKind('NoAuto', true), {
+    title: 'No auto-mount',
+    help: 'Set the no-auto attribute (bit 63) so systemd does not mount it automatically.',
+    defaultText: 'no',
+  }),
+  partitionField('growFileSystem', 'Partition', 'GrowFileSystem', booleanKind('GrowFileSystem', true), {
+    title: 'Grow file system',
+    help: 'Set the grow-fs attribute (bit 59) so the file system is grown to fill the partition on first mount.',
+    defaultText: 'yes for root, usr, home, srv, var, tmp and xbootldr unless read-only',
+  }),
+  partitionField('splitName', 'Partition', 'SplitName', stringKind(), {
+    title: 'Split file name',
+    help: 'Name pattern for writing this partition to its own file when splitting the image ("-" to never split).',
+    defaultText: '%t.%U',
+  }),
+  partitionField('minimize', 'Partition', 'Minimize', enumKind<MinimizeMode>(MINIMIZE_MODES, 'minimize mode', { yes: 'best', no: 'off' }), {
+    title: 'Minimize',
+    help: 'Make the file system as small as its contents allow (best) or estimate it (guess); repart 253 and later.',
+    defaultText: 'off',
+    defaultValue: 'off',
+    sinceRepart: 253,
+  }),
+  partitionField('mbrType', 'X-Partwright', 'MBRType', mbrTypeKind, {
+    title: 'MBR type',
+    help: 'The partition type byte in an MBR or hybrid table, such as 0x0c (FAT32 LBA) or 0x83 (Linux).',
+    defaultText: 'from the GPT type: ESP 0xef, swap 0x82, Microsoft basic data 0x0c, else 0x83',
+  }),
+  partitionField('mbrBootable', 'X-Partwright', 'MBRBootable', booleanKind('MBRBootable', true, 'error'), {
+    title: 'MBR bootable',
+    help: 'Set the MBR "active" flag (0x80) that old BIOSes and the Raspberry Pi look for.',
+    defaultText: 'no',
+    defaultValue: false,
+  }),
+  partitionField('hybridMbr', 'X-Partwright', 'HybridMBR', booleanKind('HybridMBR', true, 'error'), {
+    title: 'In hybrid MBR',
+    help: 'For hybrid tables: also list this partition in the MBR (three at most).',
+    defaultText: 'no',
+    defaultValue: false,
+  }),
+  partitionField('storePaths', 'X-Partwright', 'StorePaths', pathListKind('StorePaths', 'error'), {
+    title: 'Nix store paths',
+    help: 'Nix store paths whose closures are copied into this partition, separated by spaces.',
+    defaultText: 'none',
+  }),
+];
+
+// Every other [Partition] key is in repart 252's table.
+for (const f of PARTITION_FIELDS) {
+  if (f.section === 'Partition' && f.sinceRepart === undefined) (f as { sinceRepart?: number }).sinceRepart = 252;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image fields ([X-Partwright-Disk])
+
+interface DiskValues {
+  table: TableType;
+  sectorSizeBytes: SectorSize;
+  sizeBytes: number | 'auto';
+  seed: string;
+  architecture: Architecture;
+  firstPartitionOffsetBytes: number;
+  'gpt.entriesLba': number;
+  'gpt.entryCount': number;
+  'mbr.diskId': number;
+  'mbr.protectiveFirst': boolean;
+  'base.source': string;
+  'base.inPlace': boolean;
+}
+export type DiskFieldId = keyof DiskValues;
+export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
+export type DiskField = { [K in DiskFieldId]: DiskFieldDef<K> }[DiskFieldId];
+
+type Group = 'gpt' | 'mbr' | 'base';
+
+function diskField<K extends DiskFieldId>(
+  id: K,
+  confKey: string,
+  kind: Kind<DiskValues[K]>,
+  text: FieldText<DiskValues[K]>,
+): DiskFieldDef<K> {
+  const [group, key] = id.includes('.') ? (id.split('.') as [Group, string]) : [undefined, id];
+  return {
+    id,
+    section: 'X-Partwright-Disk',
+    confKey,
+    list: false,
+    ...kind,
+    ...text,
+    get(spec) {
+      const holder = (group ? spec[group] : spec) as Record<string, unknown> | undefined;
+      return holder?.[key] as DiskValues[K] | undefined;
+    },
+    set(spec, v) {
+      const s = spec as unknown as Record<string, Record<string, unknown> | undefined>;
+      if (!group) {
+        if (v === undefined) delete (spec as unknown as Record<string, unknown>)[key];
+        else (spec as unknown as Record<string, unknown>)[key] = v;
+        return;
+      }
+      if (v === undefined) {
+        const holder = s[group];
+        if (!holder) return;
+        delete holder[key];
+        if (Object.keys(holder).length === 0) delete s[group];
+        return;
+      }
+      (s[group] ??= {})[key] = v;
+    },
+  };
+}
+
+const seedKind: Kind<string> = {
+  kind: 'uuid',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const g = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(raw)
+      ? normalizeGuid(raw)
+      : undefined;
+    return g ? { kind: 'set', value: g } : refusing(`Failed to parse seed UUID: ${raw}`);
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v === 'string' && UUID_TEXT.test(v) ? undefined : 'must be a lower-case UUID'),
+};
+
+const sectorSizeKind: Kind<SectorSize> = {
+  kind: 'enum',
+  choices: ['512', '4096'],
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const v = parseSystemdUnsigned(raw);
+    if (v === 512n || v === 4096n) return { kind: 'set', value: Number(v) as SectorSize };
+    return refusing(`SectorSize= must be 512 or 4096: ${raw}`);
+  },
+  format: (v) => [String(v)],
+  check: (v) => (v === 512 || v === 4096 ? undefined : 'must be 512 or 4096'),
+};
+
+const diskSizeKind: Kind<number | 'auto'> = {
+  kind: 'size-or-auto',
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === 'auto') return { kind: 'set', value: 'auto' };
+    const r = tryParseSize(raw);
+    if (typeof r === 'number') return { kind: 'set', value: r };
+    return refusing(`${r === 'range' ? 'Size value out of range' : 'Failed to parse size value'}: ${raw}`);
+  },
+  format: (v) => [v === 'auto' ? 'auto' : formatSizeForConf(v)],
+  check: (v) => (v === 'auto' || (isSafeInt(v) && v > 0) ? undefined : 'must be "auto" or a positive whole number of bytes'),
+};
+
+const hex32Kind: Kind<number> = {
+  kind: 'hex32',
+  min: 0,
+  max: 0xffffffff,
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const v = parseSystemdUnsigned(raw, 0xffffffffn);
+    return v === undefined ? refusing(`MBRDiskId= must be a 32-bit number such as 0x2178694e: ${raw}`) : { kind: 'set', value: Number(v) };
+  },
+  format: (v) => [`0x${v.toString(16).padStart(8, '0')}`],
+  check: (v) => (isSafeInt(v) && v >= 0 && v <= 0xffffffff ? undefined : 'must be a 32-bit unsigned integer'),
+};
+
+function withReset<V>(k: Kind<V>): Kind<V> {
+  return { ...k, parse: (raw) => (raw === '' ? { kind: 'reset' } : k.parse(raw)) };
+}
+
+/** Image-wide settings: `[X-Partwright-Disk]`, at most once per key across a directory. */
+export const DISK_FIELDS: readonly DiskField[] = [
+  diskField('table', 'Table', enumKind<TableType>(['gpt', 'mbr', 'hybrid'], 'partition table type', undefined, 'error'), {
+    title: 'Partition table',
+    help: 'gpt (what repart writes), mbr (old BIOS, Raspberry Pi), or hybrid (GPT plus an MBR listing up to three partitions).',
+    defaultText: 'gpt',
+    defaultValue: 'gpt',
+  }),
+  diskField('sectorSizeBytes', 'SectorSize', sectorSizeKind, {
+    title: 'Sector size',
+    help: 'Logical sector size of the target device in bytes.',
+    defaultText: '512',
+    defaultValue: 512,
+  }),
+  diskField('sizeBytes', 'Size', diskSizeKind, {
+    title: 'Disk size',
+    help: 'Size of the image, or "auto" for the smallest that holds every partition\'s minimum (like repart --size=).',
+    defaultText: 'auto',
+    defaultValue: 'auto',
+  }),
+  diskField('seed', 'Seed', seedKind, {
+    title: 'Seed',
+    help: 'UUID from which disk and partition UUIDs are derived, so the same layout gives the same image (like repart --seed=).',
+    defaultText: "0867da16-f251-457d-a9e8-c31f9a3c220b (nixpkgs' image.repart default)",
+  }),
+  diskField('architecture', 'Architecture', enumKind<Architecture>(ARCHITECTURES, 'architecture', undefined, 'error'), {
+    title: 'Architecture',
+    help: 'Which CPU architecture Type=root, usr and their verity types mean.',
+    defaultText: 'x86-64',
+    defaultValue: 'x86-64',
+  }),
+  diskField('firstPartitionOffsetBytes', 'FirstPartitionOffset', withReset(sizeKind('FirstPartitionOffset', 'error')), {
+    title: 'First partition offset',
+    help: 'Where the first partition starts, leaving room for boot loaders written as blobs.',
+    defaultText: '1 MiB',
+    defaultValue: 1024 * 1024,
+  }),
+  diskField('gpt.entriesLba', 'GPTEntriesLBA', withReset(integerKind('GPTEntriesLBA', 2, 2 ** 32 - 1, 'error')), {
+    title: 'GPT entries LBA',
+    help: 'Sector where the GPT partition entry array starts; move it to free the space a blob needs.',
+    defaultText: '2',
+    defaultValue: 2,
+  }),
+  diskField('gpt.entryCount', 'GPTEntryCount', withReset(integerKind('GPTEntryCount', 1, 65_536, 'error')), {
+    title: 'GPT entry count',
+    help: 'Number of slots in the GPT entry array (UEFI asks for at least 16 KiB, i.e. 128).',
+    defaultText: '128',
+    defaultValue: 128,
+  }),
+  diskField('mbr.diskId', 'MBRDiskId', hex32Kind, {
+    title: 'MBR disk identifier',
+    help: 'The 32-bit disk signature at byte 440 of the MBR (Linux shows it in PARTUUID=XXXXXXXX-NN).',
+    defaultText: 'derived from the seed',
+  }),
+  diskField('mbr.protectiveFirst', 'MBRProtectiveFirst', booleanKind('MBRProtectiveFirst', true, 'error'), {
+    title: 'Protective entry first',
+    help: 'For hybrid tables: put the 0xEE protective entry in the first MBR slot instead of the last.',
+    defaultText: 'no',
+    defaultValue: false,
+  }),
+  diskField('base.source', 'BaseImage', stringKind(), {
+    title: 'Base image',
+    help: 'An existing image whose partitions are kept; new partitions are added after them (repart\'s normal mode).',
+    defaultText: 'none (start from an empty disk)',
+  }),
+  diskField('base.inPlace', 'BaseImageInPlace', booleanKind('BaseImageInPlace', true, 'error'), {
+    title: 'Modify base image in place',
+    help: 'Write into the base image itself instead of a copy of it.',
+    defaultText: 'no',
+    defaultValue: false,
+  }),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Blob fields ([X-Partwright-Blob], one section per blob)
+
+export type BlobFieldKey = keyof BlobSpec;
+export type BlobFieldDef<K extends BlobFieldKey = BlobFieldKey> = FieldDef<BlobSpec, NonNullable<BlobSpec[K]>> & { readonly id: K };
+export type BlobField = { [K in BlobFieldKey]: BlobFieldDef<K> }[BlobFieldKey];
+
+function blobField<K extends BlobFieldKey>(
+  id: K,
+  confKey: string,
+  kind: Kind<NonNullable<BlobSpec[K]>>,
+  text: FieldText<NonNullable<BlobSpec[K]>> & { required?: boolean },
+): BlobFieldDef<K> & { readonly required: boolean } {
+  const { required = false, ...rest } = text;
+  return {
+    id,
+    section: 'X-Partwright-Blob',
+    confKey,
+    list: false,
+    required,
+    ...kind,
+    ...rest,
+    get: (b) => b[id] as NonNullable<BlobSpec[K]> | undefined,
+    set(b, v) {
+      if (v === undefined) delete b[id];
+      else (b as unknown as Record<string, unknown>)[id] = v;
+    },
+  };
+}
+
+const blobNameKind: Kind<string> = {
+  ...stringKind(64),
+  check: (v) => (typeof v === 'string' && v !== '' && v.length <= 64 && isSafeString(v) && v === v.trim() ? undefined : 'must be 1…64 characters without quotes, backslashes or control characters'),
+  parse: (raw) =>
+    raw === '' ? { kind: 'reset' } : raw.length <= 64 && isSafeString(raw) ? { kind: 'set', value: raw } : refusing(`Blob name must be 1…64 characters without quotes or backslashes: ${raw}`),
+};
+
+/** Raw bytes at fixed offsets: `[X-Partwright-Blob]`; each section header starts a new blob. */
+export const BLOB_FIELDS: readonly (BlobField & { readonly required: boolean })[] = [
+  blobField('name', 'Name', blobNameKind, {
+    title: 'Name',
+    help: 'A short name for messages and plans, such as u-boot-spl or idbloader.',
+    defaultText: 'required',
+    required: true,
+  }),
+  blobField('offsetBytes', 'Offset', sizeKind('Offset', 'error'), {
+    title: 'Offset',
+    help: 'Byte offset on the disk where the blob is written, such as 32K for a Rockchip idbloader.',
+    defaultText: 'required',
+    required: true,
+  }),
+  blobField('source', 'Source', stringKind(), {
+    title: 'Source file',
+    help: 'The file holding the bytes (relative paths are resolved against the copy source).',
+    defaultText: 'none (give Size= instead until the file is chosen)',
+  }),
+  blobField('sizeBytes', 'Size', sizeKind('Size', 'error'), {
+    title: 'Size',
+    help: 'How many bytes the blob takes, when the file is not known yet; otherwise the file size.',
+    defaultText: 'the size of the source file',
+  }),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Lookups
+
+export function partitionFieldByConfKey(section: string, confKey: string): PartitionField | undefined {
+  return PARTITION_FIELDS.find((f) => f.section === section && f.confKey === confKey);
+}
+
+export function partitionFieldById<K extends PartitionFieldKey>(id: K): PartitionFieldDef<K> {
+  return PARTITION_FIELDS.find((f) => f.id === id) as unknown as PartitionFieldDef<K>;
+}
+
+export function diskFieldByConfKey(confKey: string): DiskField | undefined {
+  return DISK_FIELDS.find((f) => f.confKey === confKey);
+}
+
+export function blobFieldByConfKey(confKey: string): (BlobField & { readonly required: boolean }) | undefined {
+  return BLOB_FIELDS.find((f) => f.confKey === confKey);
+}
+
+/**
+ * Apply a parse outcome to a target: set, append (list fields) or reset; `invalid` changes nothing.
+ * Shared by the .conf importer and the forms (which parse user text the same way).
+ */
+export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: ParseOutcome<V>): void {
+  if (outcome.kind === 'reset') field.set(target, undefined);
+  else if (outcome.kind === 'set') {
+    if (field.list) {
+      const prev = (field.get(target) as unknown[] | undefined) ?? [];
+      field.set(target, [...prev, ...(outcome.value as unknown[])] as V);
+    } else field.set(target, outcome.value);
+  }
+}
