@@ -80,6 +80,13 @@ export interface ImagePlan {
   reserved: ReservedArea[];
   /** The smallest disk the layout fits in (what `--size=auto` gives). */
   minimumSizeBytes: number;
+  /**
+   * Base-image partitions that no definition matches: kept exactly as they are (repart's "foreign"
+   * partitions). Empty without a base image.
+   */
+  foreignPartitions: ExistingPartition[];
+  /** MBR only: the extended partition (table slot 4) holding the logical partitions, when there are any. */
+  mbrExtended: ByteRange | undefined;
 }
 
 /** A partition found in a base image (decoded from its GPT). */
@@ -98,6 +105,8 @@ export interface ExistingDisk {
   diskGuid: string;
   entriesLba: number;
   entryCount: number;
+  /** The existing header's first usable LBA (default: where a fresh table would start partitions). */
+  firstUsableLba?: number;
   partitions: ExistingPartition[];
 }
 
@@ -110,4 +119,6 @@ export interface PlanOptions {
   existing?: ExistingDisk;
   /** Sizes of blobs whose spec gives only a source (the CLI stats the files). */
   blobSizes?: Record<string, number>;
+  /** Sizes of `CopyBlocks=` sources keyed by the path as written in the spec (they raise the minimum, as in repart). */
+  copyBlocksSizes?: Record<string, number>;
 }

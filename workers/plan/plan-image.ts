@@ -1,0 +1,303 @@
+/**
+ * The planner's entry point: spec in, plan out, through repart's phases in `run()`'s order —
+ * resolve → (load base image) → allocate, dropping by priority until it fits → grow by weight →
+ * place → identities — plus Partwright's table kinds (MBR, hybrid), blobs and 4096-byte sectors.
+ * `minimumDiskSize` is what `--size=auto` picks.
+ */
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import { defaultMbrType, partitionTypeName } from '../model/partition-types.ts';
+import type { Architecture } from '../model/partition-types.ts';
+import type { ImageSpec, SectorSize } from '../model/spec.ts';
+import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from '../model/spec.ts';
+import { allocatePartitions, markLogicalPartitions, requiredBytes } from './allocate.ts';
+import { partitionAttributes } from './attributes.ts';
+import { checkBlobOverlaps, reservedRange, type NamedRange } from './blobs.ts';
+import type { PlanContext, WorkPartition } from './context.ts';
+import { dropOnePriority } from './drop.ts';
+import { loadExisting } from './existing.ts';
+import { growPartitions } from './grow.ts';
+import { assignIdentities } from './identities.ts';
+import {
+  computeLayout, GPT_DEFAULT_ENTRIES_LBA, GPT_DEFAULT_ENTRY_COUNT, gptGeometry, tableReservedAreas,
+  usableEndBytes, usesGpt, type GptSettingsResolved, type Layout,
+} from './layout.ts';
+import { placePartitions } from './place.ts';
+import { resolvePartitions, SIZE_ROUNDING_BYTES } from './resolve.ts';
+import { formatBytes, roundUp } from './rounding.ts';
+import type { ByteRange, ImagePlan, PlanOptions, PlannedBlob, PlannedPartition, ReservedArea } from './types.ts';
+import { assertValidSpec } from './validate.ts';
+import { NULL_UUID, deriveDiskGuid, deriveMbrDiskId, normalizeUuid } from './uuid.ts';
+
+/** MBR entries hold 32-bit sector numbers. */
+const MBR_MAX_SECTORS = 2 ** 32;
+
+interface Setup {
+  spec: ImageSpec;
+  options: PlanOptions;
+  seed: string;
+  architecture: Architecture;
+  sectorSizeBytes: SectorSize;
+  grainBytes: number;
+  gpt: GptSettingsResolved;
+  layout: Layout;
+  blobs: PlannedBlob[];
+}
+
+function setUp(spec: ImageSpec, options: PlanOptions): Setup {
+  const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
+  const grainBytes = Math.max(4096, sectorSizeBytes);
+  const existing = options.existing;
+  const gpt = existing
+    ? { entriesLba: existing.entriesLba, entryCount: existing.entryCount }
+    : {
+        entriesLba: spec.gpt?.entriesLba ?? GPT_DEFAULT_ENTRIES_LBA,
+        entryCount: spec.gpt?.entryCount ?? GPT_DEFAULT_ENTRY_COUNT,
+      };
+  const blobs: PlannedBlob[] = (spec.blobs ?? []).map((b) => ({
+    name: b.name,
+    source: b.source,
+    offsetBytes: b.offsetBytes,
+    sizeBytes: b.sizeBytes ?? options.blobSizes?.[b.name] ?? 0,
+  }));
+  const layout = computeLayout({
+    table: spec.table,
+    sectorSizeBytes,
+    grainBytes,
+    gpt,
+    firstPartitionOffsetBytes: spec.firstPartitionOffsetBytes,
+    blobEnds: blobs.map((b) => b.offsetBytes + b.sizeBytes),
+    existingFirstUsableLba: existing?.firstUsableLba,
+  });
+  return {
+    spec,
+    options,
+    seed: normalizeUuid(options.seed ?? spec.seed ?? DEFAULT_SEED),
+    architecture: spec.architecture ?? DEFAULT_ARCHITECTURE,
+    sectorSizeBytes,
+    grainBytes,
+    gpt,
+    layout,
+    blobs,
+  };
+}
+
+/** A fresh working context for a disk of `diskSizeBytes`; `dropped` spec indexes start out dropped. */
+function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<number> = new Set()): PlanContext {
+  const partitions = resolvePartitions(s.spec, {
+    architecture: s.architecture,
+    grainBytes: s.grainBytes,
+    copyBlocksSizes: s.options.copyBlocksSizes,
+  });
+  for (const p of partitions) if (dropped.has(p.specIndex!)) p.dropped = true;
+  const usableEnd = usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, 1);
+  const ctx: PlanContext = {
+    table: s.spec.table,
+    sectorSizeBytes: s.sectorSizeBytes,
+    grainBytes: s.grainBytes,
+    startBytes: s.layout.startBytes,
+    endBytes: usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, s.grainBytes),
+    diskSizeBytes,
+    partitions,
+    freeAreas: [],
+    ebrBytes: s.spec.table === 'mbr' ? s.grainBytes : 0,
+  };
+  if (s.options.existing) loadExisting(ctx, s.options.existing, usableEnd);
+  else if (ctx.endBytes > ctx.startBytes) {
+    ctx.freeAreas.push({ after: undefined, sizeBytes: ctx.endBytes - ctx.startBytes, allocatedBytes: 0 });
+  }
+  return ctx;
+}
+
+/**
+ * The smallest disk for the partitions not in `dropped`. Fresh disks: like repart's
+ * determine_auto_size — every partition's minimum with padding (and EBRs for MBR logical
+ * partitions), plus the room before the first partition and the backup GPT, rounded up to the grain
+ * (1 MiB + 20 KiB of GPT overhead by default, repart's GPT_METADATA_SIZE). Base images: the smallest
+ * grain step at or above the current size at which everything fits (repart only estimates here).
+ */
+function minimumFor(s: Setup, dropped: ReadonlySet<number>): number {
+  const existing = s.options.existing;
+  if (!existing) {
+    const ctx = buildContext(s, 0, dropped);
+    markLogicalPartitions(ctx);
+    let sum = 0;
+    for (const p of ctx.partitions) if (!p.dropped) sum += requiredBytes(ctx, p);
+    return roundUp(s.layout.startBytes + sum + s.layout.tailBytes, s.grainBytes);
+  }
+  const fits = (bytes: number) => allocatePartitions(buildContext(s, bytes, dropped)).fits;
+  if (fits(existing.diskSizeBytes)) return existing.diskSizeBytes;
+  const probe = buildContext(s, existing.diskSizeBytes, dropped);
+  markLogicalPartitions(probe);
+  let extra = s.layout.tailBytes + s.grainBytes * (probe.partitions.length + 2);
+  for (const p of probe.partitions) if (!p.dropped) extra += requiredBytes(probe, p);
+  let hi = roundUp(existing.diskSizeBytes + extra, s.grainBytes);
+  if (!fits(hi)) {
+    throw new PartwrightError(ErrorCode.DoesNotFit, 'The base image cannot hold these partitions at any size (an existing partition is in the way)', { where: 'base' });
+  }
+  let lo = roundUp(existing.diskSizeBytes, s.grainBytes) - s.grainBytes; // known not to fit (or below the current size)
+  while (hi - lo > s.grainBytes) {
+    const mid = lo + Math.floor((hi - lo) / s.grainBytes / 2) * s.grainBytes;
+    if (mid > existing.diskSizeBytes && fits(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** The disk size `--size=auto` gives for this spec: every partition at its minimum, nothing dropped. */
+export function minimumDiskSize(spec: ImageSpec, options: PlanOptions = {}): number {
+  assertValidSpec(spec, options);
+  return minimumFor(setUp(spec, options), new Set());
+}
+
+function mbrNumbers(live: WorkPartition[]): Map<WorkPartition, number> {
+  const numbers = new Map<WorkPartition, number>();
+  live.forEach((p, i) => numbers.set(p, p.logical ? 5 + (i - 3) : i + 1));
+  return numbers;
+}
+
+export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan {
+  assertValidSpec(spec, options);
+  const s = setUp(spec, options);
+  const existing = options.existing;
+  const minimumSizeBytes = minimumFor(s, new Set());
+  const requested = options.sizeBytes ?? spec.sizeBytes ?? 'auto';
+  // repart rounds --size= up to a multiple of 4096 (parse_argv: ARG_SIZE), and so does Partwright.
+  const diskSizeBytes = requested === 'auto' ? minimumSizeBytes : roundUp(requested, SIZE_ROUNDING_BYTES);
+  if (existing && diskSizeBytes < existing.diskSizeBytes) {
+    throw new PartwrightError(
+      ErrorCode.BaseImage,
+      `The disk would shrink from ${formatBytes(existing.diskSizeBytes)} to ${formatBytes(diskSizeBytes)}; a base image can only grow`,
+      { where: options.sizeBytes !== undefined ? 'options.sizeBytes' : 'sizeBytes', minimumSizeBytes },
+    );
+  }
+
+  if (diskSizeBytes < s.layout.startBytes + s.layout.tailBytes) {
+    throw new PartwrightError(
+      ErrorCode.DoesNotFit,
+      `A disk of ${formatBytes(diskSizeBytes)} cannot even hold its partition table; the minimum disk size is ${formatBytes(minimumSizeBytes)}`,
+      { where: 'sizeBytes', minimumSizeBytes },
+    );
+  }
+
+  // Allocate, dropping the highest priority until it fits (run(): the allocate/drop loop).
+  const ctx = buildContext(s, diskSizeBytes);
+  for (;;) {
+    const result = allocatePartitions(ctx);
+    if (result.fits) break;
+    if (!dropOnePriority(ctx)) {
+      const dropped = new Set(ctx.partitions.filter((p) => p.dropped).map((p) => p.specIndex!));
+      const minimum = minimumFor(s, dropped);
+      throw new PartwrightError(
+        ErrorCode.DoesNotFit,
+        `Can't fit requested partitions into available free space (${formatBytes(result.largestFreeAreaBytes)}); the minimum disk size is ${formatBytes(minimum)}`,
+        { where: 'sizeBytes', minimumSizeBytes: minimum },
+      );
+    }
+  }
+  growPartitions(ctx);
+  placePartitions(ctx);
+  assignIdentities(ctx, s.seed);
+
+  const table = spec.table;
+  const gpt = usesGpt(table) ? gptGeometry(s.gpt, s.sectorSizeBytes, diskSizeBytes, s.layout.startBytes) : undefined;
+  const live = ctx.partitions.filter((p) => !p.dropped && p.specIndex !== undefined);
+  const numbers = table === 'mbr' ? mbrNumbers(live) : undefined;
+
+  const partitions: PlannedPartition[] = live.map((p) => {
+    const pspec = p.spec!;
+    return {
+      specIndex: p.specIndex!,
+      partitionNumber: numbers ? numbers.get(p)! : p.partno! + 1,
+      offsetBytes: p.offsetBytes!,
+      sizeBytes: p.newSizeBytes!,
+      typeGuid: p.typeGuid,
+      typeName: partitionTypeName(p.typeGuid),
+      label: p.label!,
+      uuid: p.uuid!,
+      paddingBytes: p.newPaddingBytes!,
+      attributes: table === 'mbr' ? 0n : p.current ? p.current.attributes : partitionAttributes(pspec, p.typeGuid),
+      mbrType: pspec.mbrType ?? defaultMbrType(p.typeGuid),
+      mbrBootable: pspec.mbrBootable ?? false,
+      inHybridMbr: table === 'hybrid' && pspec.hybridMbr === true,
+      existing: p.current !== undefined,
+      spec: pspec,
+    };
+  });
+  partitions.sort((a, b) => a.partitionNumber - b.partitionNumber);
+
+  const reserved: ReservedArea[] = tableReservedAreas(table, s.sectorSizeBytes, gpt);
+  let mbrExtended: ByteRange | undefined;
+  const logical = live.filter((p) => p.logical);
+  for (const p of logical) reserved.push({ kind: 'ebr', offsetBytes: p.offsetBytes! - ctx.ebrBytes, sizeBytes: ctx.ebrBytes });
+  if (logical.length > 0) {
+    const first = logical[0]!;
+    const last = logical[logical.length - 1]!;
+    const start = first.offsetBytes! - ctx.ebrBytes;
+    mbrExtended = { offsetBytes: start, sizeBytes: last.offsetBytes! + last.newSizeBytes! - start };
+  }
+
+  if (table !== 'gpt') {
+    for (const p of partitions) {
+      if (table === 'hybrid' && !p.inHybridMbr) continue;
+      if ((p.offsetBytes + p.sizeBytes) / s.sectorSizeBytes > MBR_MAX_SECTORS) {
+        throw new PartwrightError(
+          ErrorCode.Unsupported,
+          `Partition ${p.partitionNumber} ('${p.label}') ends beyond ${MBR_MAX_SECTORS} sectors, which an MBR cannot address`,
+          { where: `partitions.${p.specIndex}` },
+        );
+      }
+    }
+  }
+
+  const foreignPartitions = ctx.partitions
+    .filter((p) => p.specIndex === undefined)
+    .map((p) => {
+      const { paddingBytes: _padding, ...rest } = p.current!;
+      return rest;
+    });
+
+  const others: NamedRange[] = [
+    ...reserved.map(reservedRange),
+    ...partitions.map((p) => ({
+      offsetBytes: p.offsetBytes,
+      sizeBytes: p.sizeBytes,
+      what: `partition ${p.partitionNumber} ('${p.label}')`,
+      hint: 'set firstPartitionOffsetBytes past the blob or move the blob',
+      where: undefined,
+    })),
+    ...foreignPartitions.map((p) => ({
+      offsetBytes: p.offsetBytes,
+      sizeBytes: p.sizeBytes,
+      what: `base-image partition ${p.partitionNumber} ('${p.label}')`,
+      hint: 'move the blob',
+      where: undefined,
+    })),
+  ];
+  checkBlobOverlaps(s.blobs, s.blobs.map((_, i) => `blobs.${i}`), others, diskSizeBytes);
+
+  return {
+    table,
+    sectorSizeBytes: s.sectorSizeBytes,
+    grainBytes: s.grainBytes,
+    diskSizeBytes,
+    seed: s.seed,
+    architecture: s.architecture,
+    // repart keeps a base image's disk GUID unless it is all zeros.
+    diskGuid: usesGpt(table)
+      ? existing && normalizeUuid(existing.diskGuid) !== NULL_UUID
+        ? normalizeUuid(existing.diskGuid)
+        : deriveDiskGuid(s.seed)
+      : undefined,
+    mbrDiskId: table === 'gpt' ? undefined : (spec.mbr?.diskId ?? deriveMbrDiskId(s.seed)),
+    gpt,
+    partitions,
+    dropped: ctx.partitions
+      .filter((p) => p.dropped && p.specIndex !== undefined)
+      .map((p) => ({ specIndex: p.specIndex!, priority: p.priority, reason: p.droppedReason ?? 'dropped' })),
+    blobs: s.blobs,
+    reserved,
+    minimumSizeBytes,
+    foreignPartitions,
+    mbrExtended,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Phase 1: turn partition specs into repart's parsed form (partition_read_definition and its
+ * config parsers): resolved type GUIDs, sizes rounded like config_parse_size4096 (SizeMinBytes= and
+ * PaddingMinBytes= down, SizeMaxBytes= and PaddingMaxBytes= up to 4096), default weights 1000 and 0.
+ */
+import type { Architecture } from '../model/partition-types.ts';
+import { resolvePartitionType } from '../model/partition-types.ts';
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { ImageSpec, PartitionSpec } from '../model/spec.ts';
+import type { WorkPartition } from './context.ts';
+import { roundDown, roundUp, MiB } from './rounding.ts';
+
+/** config_parse_size4096 rounds to 4096 regardless of the sector size. */
+export const SIZE_ROUNDING_BYTES = 4096;
+/** repart.c DEFAULT_MIN_SIZE: the minimum when SizeMinBytes= is not set. */
+export const DEFAULT_MIN_SIZE_BYTES = 10 * MiB;
+/** repart.c HARD_MIN_SIZE. */
+export const HARD_MIN_SIZE_BYTES = 4096;
+/** repart.c VERITY_SIG_SIZE. */
+export const VERITY_SIG_SIZE_BYTES = HARD_MIN_SIZE_BYTES * 4;
+/** repart.c LUKS2_METADATA_SIZE. */
+export const LUKS2_METADATA_SIZE_BYTES = 16 * MiB;
+export const DEFAULT_WEIGHT = 1000;
+export const DEFAULT_PADDING_WEIGHT = 0;
+/** resize-fs.h: the smallest file systems mkfs makes; other formats count as one grain. */
+const MINIMAL_FS_SIZE_BYTES: Record<string, number> = { ext4: 1 * MiB, xfs: 14 * MiB, btrfs: 256 * MiB };
+
+/**
+ * `Flags=` as repart 252 parses it (safe_atou64, i.e. strtoull base 0): `0x…` hex, a leading `0`
+ * octal, otherwise decimal. Returns undefined when it is not a valid unsigned 64-bit number.
+ */
+export function parseGptFlags(text: string): bigint | undefined {
+  const s = text.trim();
+  let value: bigint;
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) value = BigInt(s);
+  else if (/^0[0-7]*$/.test(s)) value = s === '0' ? 0n : BigInt(`0o${s.slice(1)}`);
+  else if (/^[1-9][0-9]*$/.test(s)) value = BigInt(s);
+  else return undefined;
+  return value <= 0xffff_ffff_ffff_ffffn ? value : undefined;
+}
+
+export interface ResolveOptions {
+  architecture: Architecture;
+  grainBytes: number;
+  /** Sizes of `CopyBlocks=` sources, keyed by the path as written in the spec. */
+  copyBlocksSizes: Record<string, number> | undefined;
+}
+
+function contentMinBytes(spec: PartitionSpec, options: ResolveOptions): number {
+  // partition_min_size(): what Format=/Encrypt=/CopyBlocks= need, for a new partition.
+  let bytes = 0;
+  const encrypted = spec.encrypt !== undefined && spec.encrypt !== 'off' && spec.encrypt !== 'no';
+  if (encrypted) bytes += roundUp(LUKS2_METADATA_SIZE_BYTES, options.grainBytes);
+  const copyBlocksSize = spec.copyBlocks !== undefined ? options.copyBlocksSizes?.[spec.copyBlocks] : undefined;
+  // repart picks ext4 when CopyFiles=/MakeDirectories= or Encrypt= are set without Format=.
+  const wantsFs = (spec.copyFiles?.length ?? 0) > 0 || (spec.makeDirectories?.length ?? 0) > 0;
+  const format = spec.format ?? (wantsFs || (encrypted && spec.copyBlocks === undefined) ? 'ext4' : undefined);
+  if (copyBlocksSize !== undefined) bytes += roundUp(copyBlocksSize, options.grainBytes);
+  else if (format !== undefined || encrypted) {
+    const fs = format !== undefined ? MINIMAL_FS_SIZE_BYTES[format] : undefined;
+    bytes += fs !== undefined ? roundUp(fs, options.grainBytes) : options.grainBytes;
+  }
+  return bytes;
+}
+
+export function resolvePartition(spec: PartitionSpec, specIndex: number, options: ResolveOptions): WorkPartition {
+  const type = resolvePartitionType(spec.type, options.architecture);
+  if (!type) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `Unknown partition type: ${spec.type}`, {
+      where: `partitions.${specIndex}.type`,
+    });
+  }
+  return {
+    specIndex,
+    spec,
+    typeGuid: type.guid,
+    priority: spec.priority ?? 0,
+    weight: spec.weight ?? DEFAULT_WEIGHT,
+    paddingWeight: spec.paddingWeight ?? DEFAULT_PADDING_WEIGHT,
+    sizeMinBytes: spec.sizeMinBytes !== undefined ? roundDown(spec.sizeMinBytes, SIZE_ROUNDING_BYTES) : undefined,
+    sizeMaxBytes: spec.sizeMaxBytes !== undefined ? roundUp(spec.sizeMaxBytes, SIZE_ROUNDING_BYTES) : undefined,
+    paddingMinBytes:
+      spec.paddingMinBytes !== undefined ? roundDown(spec.paddingMinBytes, SIZE_ROUNDING_BYTES) : undefined,
+    paddingMaxBytes:
+      spec.paddingMaxBytes !== undefined ? roundUp(spec.paddingMaxBytes, SIZE_ROUNDING_BYTES) : undefined,
+    contentMinBytes: contentMinBytes(spec, options),
+    veritySignature: spec.verity === 'signature',
+    current: undefined,
+    foreign: false,
+    dropped: false,
+    droppedReason: undefined,
+    allocatedTo: undefined,
+    paddingArea: undefined,
+    newSizeBytes: undefined,
+    newPaddingBytes: undefined,
+    offsetBytes: undefined,
+    partno: undefined,
+    logical: false,
+    label: undefined,
+    uuid: undefined,
+  };
+}
+
+/** Resolve every definition, in order (repart reads them sorted by file name; the spec's order is that order). */
+export function resolvePartitions(spec: ImageSpec, options: ResolveOptions): WorkPartition[] {
+  return spec.partitions.map((p, i) => resolvePartition(p, i, options));
+}
