@@ -299,5 +299,6 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
     minimumSizeBytes,
     foreignPartitions,
     mbrExtended,
+    mbrProtectiveFirst: table === 'hybrid' && spec.mbr?.protectiveFirst === true,
   };
 }

@@ -85,6 +85,8 @@ export interface ImagePlan {
    * partitions). Empty without a base image.
    */
   foreignPartitions: ExistingPartition[];
+  /** Hybrid only: the 0xEE record goes first in the MBR (default last, as a Raspberry Pi needs). */
+  mbrProtectiveFirst: boolean;
   /** MBR only: the extended partition (table slot 4) holding the logical partitions, when there are any. */
   mbrExtended: ByteRange | undefined;
 }

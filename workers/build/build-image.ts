@@ -1,0 +1,177 @@
+/**
+ * Building an image: plan → partition contents → blobs → partition tables (last, so a half-built
+ * image never looks valid). Hosts supply the inputs (files named by the layout) and the byte store;
+ * the result is a SparseImage the host writes out (raw file, download stream, …).
+ */
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { ImageSpec } from '../model/spec.ts';
+import { planImage } from '../plan/plan-image.ts';
+import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../plan/types.ts';
+import type { ByteStore } from '../disk/byte-store.ts';
+import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
+import { writeTables } from './write-tables.ts';
+
+/** How the engine reaches the files a layout names; the host resolves paths. */
+export interface BuildInputs {
+  /** Open a file named by the layout (`what` says why, for messages: "blob 'spl'", "CopyBlocks= of root"). */
+  open(path: string, what: string): ReadSource;
+}
+
+export type BuildStage = 'plan' | 'contents' | 'blobs' | 'tables' | 'done';
+
+export interface BuildProgress {
+  stage: BuildStage;
+  doneBytes: number;
+  totalBytes: number;
+  detail?: string;
+}
+
+export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'> {
+  store?: ByteStore;
+  /** Base-image mode: the existing image (read-only) and its decoded table. */
+  base?: { layer: BaseLayer; existing: ExistingDisk };
+  onProgress?: (p: BuildProgress) => void;
+}
+
+export interface BuildResult {
+  plan: ImagePlan;
+  image: SparseImage;
+}
+
+const COPY_CHUNK_BYTES = 1 << 20;
+
+export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
+  const progress = options.onProgress ?? (() => {});
+  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+
+  // Blob sizes come from their files unless the spec states them.
+  const blobSources = new Map<string, ReadSource>();
+  const blobSizes: Record<string, number> = {};
+  for (const blob of spec.blobs ?? []) {
+    if (blob.source === undefined) continue;
+    const src = inputs.open(blob.source, `blob '${blob.name}'`);
+    blobSources.set(blob.name, src);
+    blobSizes[blob.name] = src.sizeBytes;
+  }
+
+  const plan = planImage(spec, {
+    sizeBytes: options.sizeBytes,
+    seed: options.seed,
+    existing: options.base?.existing,
+    blobSizes,
+  });
+
+  const image = new SparseImage(plan.diskSizeBytes, options.store, options.base?.layer);
+
+  if (options.base) clearStaleAreas(image, plan, options.base.existing);
+
+  // Contents of new partitions.
+  const contentJobs = plan.partitions.filter((p) => !p.existing).map((p) => ({ p, source: openContents(p, inputs) }));
+  const totalContent = contentJobs.reduce((n, j) => n + (j.source?.sizeBytes ?? 0), 0);
+  let doneContent = 0;
+  for (const { p, source } of contentJobs) {
+    if (!source) continue;
+    copyInto(image, source, p.offsetBytes, (n) => {
+      doneContent += n;
+      progress({ stage: 'contents', doneBytes: doneContent, totalBytes: totalContent, detail: p.label });
+    });
+  }
+
+  // Blobs.
+  const totalBlobs = plan.blobs.reduce((n, b) => n + b.sizeBytes, 0);
+  let doneBlobs = 0;
+  for (const blob of plan.blobs) {
+    const source = blobSources.get(blob.name);
+    if (!source) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `Blob '${blob.name}' has no Source= file to write.`, { where: `blobs.${blob.name}` });
+    }
+    copyInto(image, source, blob.offsetBytes, (n) => {
+      doneBlobs += n;
+      progress({ stage: 'blobs', doneBytes: doneBlobs, totalBytes: totalBlobs, detail: blob.name });
+    });
+  }
+
+  progress({ stage: 'tables', doneBytes: 0, totalBytes: 0 });
+  writeTables(image, plan);
+  progress({ stage: 'done', doneBytes: image.mappedBytes, totalBytes: image.mappedBytes });
+  return { plan, image };
+}
+
+function openContents(p: PlannedPartition, inputs: BuildInputs): ReadSource | undefined {
+  const spec = p.spec;
+  if (spec.format !== undefined) {
+    throw new PartwrightError(
+      ErrorCode.Unsupported,
+      `Format=${spec.format} (partition '${p.label}'): Partwright cannot make file systems yet; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
+      { where: `partitions.${p.specIndex}.format` },
+    );
+  }
+  if (spec.copyFiles?.length || spec.makeDirectories?.length) {
+    throw new PartwrightError(
+      ErrorCode.Unsupported,
+      `CopyFiles=/MakeDirectories= (partition '${p.label}') need Format=, which Partwright cannot do yet; use CopyBlocks= with a prebuilt image.`,
+      { where: `partitions.${p.specIndex}.copyFiles` },
+    );
+  }
+  if (spec.copyBlocks === undefined) return undefined;
+  if (spec.copyBlocks === 'auto') {
+    throw new PartwrightError(ErrorCode.Unsupported, `CopyBlocks=auto (partition '${p.label}') copies from the running system's block devices, which Partwright does not read; name an image file.`, {
+      where: `partitions.${p.specIndex}.copyBlocks`,
+    });
+  }
+  const source = inputs.open(spec.copyBlocks, `CopyBlocks= of partition '${p.label}'`);
+  if (source.sizeBytes > p.sizeBytes) {
+    throw new PartwrightError(
+      ErrorCode.DoesNotFit,
+      `CopyBlocks= source ${spec.copyBlocks} is ${source.sizeBytes} bytes, larger than partition '${p.label}' (${p.sizeBytes} bytes); raise SizeMinBytes= to at least ${source.sizeBytes}.`,
+      { where: `partitions.${p.specIndex}.copyBlocks` },
+    );
+  }
+  return source;
+}
+
+/** Copy a source into the image at `offsetBytes`, skipping all-zero blocks so holes stay holes. */
+function copyInto(image: SparseImage, source: ReadSource, offsetBytes: number, onBytes: (n: number) => void): void {
+  const buf = new Uint8Array(COPY_CHUNK_BYTES);
+  for (let pos = 0; pos < source.sizeBytes; pos += COPY_CHUNK_BYTES) {
+    const n = Math.min(COPY_CHUNK_BYTES, source.sizeBytes - pos);
+    const view = buf.subarray(0, n);
+    source.read(pos, view);
+    writeNonZero(image, offsetBytes + pos, view);
+    onBytes(n);
+  }
+}
+
+const BLOCK = 4096;
+function writeNonZero(image: SparseImage, offsetBytes: number, data: Uint8Array): void {
+  let runStart = -1;
+  for (let b = 0; b < data.length; b += BLOCK) {
+    const end = Math.min(b + BLOCK, data.length);
+    let zero = true;
+    for (let i = b; i < end; i++) if (data[i] !== 0) { zero = false; break; }
+    if (!zero && runStart < 0) runStart = b;
+    if (zero && runStart >= 0) {
+      image.write(offsetBytes + runStart, data.subarray(runStart, b));
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) image.write(offsetBytes + runStart, data.subarray(runStart));
+}
+
+/**
+ * In base-image mode, bytes the old table left that the new layout does not keep become holes:
+ * new partitions start empty (as repart discards them) and the old backup GPT is removed when the
+ * disk grew.
+ */
+function clearStaleAreas(image: SparseImage, plan: ImagePlan, existing: ExistingDisk): void {
+  for (const p of plan.partitions) {
+    if (!p.existing) image.discard(p.offsetBytes, p.sizeBytes);
+  }
+  if (plan.diskSizeBytes !== existing.diskSizeBytes) {
+    const sector = existing.sectorSizeBytes;
+    const entryBytes = Math.ceil((existing.entryCount * 128) / sector) * sector;
+    const oldBackupStart = existing.diskSizeBytes - sector - entryBytes;
+    const inPartition = plan.partitions.some((p) => p.offsetBytes < existing.diskSizeBytes && p.offsetBytes + p.sizeBytes > oldBackupStart && p.existing);
+    if (!inPartition && oldBackupStart >= 0) image.discard(oldBackupStart, existing.diskSizeBytes - oldBackupStart);
+  }
+}
