@@ -25,6 +25,8 @@ export class SparseImage {
   private sizeBytesValue: number;
   private readonly written = new ExtentMap();
   private readonly baseVisible = new ExtentMap();
+  /** Base ranges hidden by discard(): what an in-place write must zero. */
+  private readonly baseHidden = new ExtentMap();
 
   constructor(
     sizeBytes: number,
@@ -68,7 +70,19 @@ export class SparseImage {
     this.checkRange(offsetBytes, sizeBytes, 'discard');
     this.store.discard(offsetBytes, sizeBytes);
     this.written.remove(offsetBytes, sizeBytes);
+    for (const r of this.baseVisible.ranges(offsetBytes, sizeBytes)) this.baseHidden.add(r.offsetBytes, r.sizeBytes);
     this.baseVisible.remove(offsetBytes, sizeBytes);
+  }
+
+  /**
+   * What differs from the base layer: ranges written since, and base data hidden by discard().
+   * Writing these (hidden ones as zeros) into the base file turns it into this image in place.
+   */
+  changes(): { written: ByteRange[]; hidden: ByteRange[] } {
+    const hidden = new ExtentMap();
+    for (const r of this.baseHidden.ranges()) hidden.add(r.offsetBytes, r.sizeBytes);
+    for (const r of this.written.ranges()) hidden.remove(r.offsetBytes, r.sizeBytes);
+    return { written: this.written.ranges(), hidden: hidden.ranges() };
   }
 
   read(offsetBytes: number, sizeBytes: number): Uint8Array {
