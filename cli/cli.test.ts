@@ -1,0 +1,269 @@
+/**
+ * The `partwright` command end to end: every example builds with no other input, and the real tools
+ * (sfdisk, sgdisk, fdisk, systemd-repart, mtools) agree with what it wrote.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireTools } from '../workers/formats/test-support/tools.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'cli/bin/partwright.mjs');
+const EXAMPLES = path.join(ROOT, 'examples');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-cli-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+requireTools('sfdisk', 'sgdisk', 'fdisk');
+
+function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Data ranges of a sparse file (SEEK_DATA/SEEK_HOLE through python3: Node cannot seek to data). */
+function dataRanges(file: string): [number, number][] {
+  const script = `import os,sys,json
+fd=os.open(sys.argv[1],os.O_RDONLY); end=os.fstat(fd).st_size; out=[]; pos=0
+while pos<end:
+    try: d=os.lseek(fd,pos,os.SEEK_DATA)
+    except OSError: break
+    h=os.lseek(fd,d,os.SEEK_HOLE); out.append([d,h]); pos=h
+print(json.dumps(out))`;
+  return JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }));
+}
+
+/** SHA-256 of a (sparse) file's whole content, reading only its data ranges and hashing holes as zeros. */
+function sha256File(file: string): string {
+  const size = fs.statSync(file).size;
+  const hash = createHash('sha256');
+  const zeros = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  let pos = 0;
+  const feedZeros = (n: number) => {
+    for (; n > 0; n -= Math.min(n, zeros.length)) hash.update(zeros.subarray(0, Math.min(n, zeros.length)));
+  };
+  for (const [start, end] of dataRanges(file)) {
+    feedZeros(start - pos);
+    const buf = Buffer.alloc(end - start);
+    fs.readSync(fd, buf, 0, buf.length, start);
+    hash.update(buf);
+    pos = end;
+  }
+  fs.closeSync(fd);
+  feedZeros(size - pos);
+  return hash.digest('hex');
+}
+
+function sfdiskJson(file: string): { label: string; id: string; firstlba?: number; lastlba?: number; partitions: Record<string, unknown>[] } {
+  return JSON.parse(execFileSync('sfdisk', ['--json', file], { encoding: 'utf8' })).partitiontable;
+}
+
+interface PlanJson {
+  diskSizeBytes: number;
+  diskGuid?: string;
+  partitions: { partitionNumber: number; offsetBytes: number; sizeBytes: number; typeGuid: string; uuid: string; label: string; mbrType: number; mbrBootable: boolean }[];
+  blobs: { name: string; offsetBytes: number; sizeBytes: number }[];
+}
+
+function build(example: string, ...extra: string[]): { out: string; plan: PlanJson } {
+  const out = path.join(work, `${example}.img`);
+  const r = cli('build', path.join(EXAMPLES, example), '-o', out, '--json', ...extra);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return { out, plan: JSON.parse(r.stdout).plan };
+}
+
+describe('examples build and the real tools agree', () => {
+  it('gpt-disk: sfdisk sees the planned table, sgdisk -v is clean, the file is sparse', () => {
+    const { out, plan } = build('gpt-disk');
+    const t = sfdiskJson(out);
+    expect(t.label).toBe('gpt');
+    expect(t.id.toLowerCase()).toBe(plan.diskGuid);
+    expect(t.partitions).toHaveLength(plan.partitions.length);
+    plan.partitions.forEach((p, i) => {
+      const s = t.partitions[i]!;
+      expect(s.start).toBe(p.offsetBytes / 512);
+      expect(s.size).toBe(p.sizeBytes / 512);
+      expect(String(s.type).toLowerCase()).toBe(p.typeGuid);
+      expect(String(s.uuid).toLowerCase()).toBe(p.uuid);
+      expect(s.name).toBe(p.label);
+    });
+    expect(execFileSync('sgdisk', ['-v', out], { encoding: 'utf8' })).toContain('No problems found');
+    const st = fs.statSync(out);
+    expect(st.size).toBe(8 * 2 ** 30);
+    expect(st.blocks * 512).toBeLessThan(1 << 20);
+  });
+
+  it('gpt-disk: byte-identical to what systemd-repart writes for the same definitions', () => {
+    requireTools('systemd-repart');
+    const ours = build('gpt-disk').out;
+    const theirs = path.join(work, 'repart-gpt-disk.img');
+    fs.rmSync(theirs, { force: true });
+    execFileSync('systemd-repart', [
+      '--empty=create', '--size=8G', '--dry-run=no', '--no-pager',
+      '--seed=0867da16-f251-457d-a9e8-c31f9a3c220b', `--definitions=${path.join(EXAMPLES, 'gpt-disk')}`, theirs,
+    ], { stdio: 'pipe' });
+    expect(sha256File(ours)).toBe(sha256File(theirs));
+  });
+
+  it('mbr-disk: a dos label with disk ID, bootable first partition at 8 MiB, an extended partition and logical ones', () => {
+    const { out, plan } = build('mbr-disk');
+    const t = sfdiskJson(out);
+    expect(t.label).toBe('dos');
+    expect(t.id).toBe('0x2178694e');
+    const byNode = new Map(t.partitions.map((p) => [String(p.node).replace(/.*img/, ''), p]));
+    expect(byNode.get('1')).toMatchObject({ start: 16384, size: 61440, type: 'b', bootable: true });
+    expect(['5', 'f']).toContain(byNode.get('4')!.type);
+    for (const p of plan.partitions) {
+      const s = byNode.get(String(p.partitionNumber))!;
+      expect(s.start).toBe(p.offsetBytes / 512);
+      expect(s.size).toBe(p.sizeBytes / 512);
+      expect(s.type).toBe(p.mbrType.toString(16));
+    }
+    expect(plan.partitions.map((p) => p.partitionNumber)).toEqual([1, 2, 3, 5, 6]);
+    expect(execFileSync('sfdisk', ['--verify', out], { encoding: 'utf8' })).toContain('No errors detected');
+    expect(execFileSync('fdisk', ['-l', out], { encoding: 'utf8' })).toMatch(/img6\s+\d+\s+\d+/);
+  });
+
+  it('hybrid-mbr: GPT is valid and the MBR mirrors the ESP as bootable 0x0c next to 0xEE', () => {
+    const { out, plan } = build('hybrid-mbr');
+    expect(execFileSync('sgdisk', ['-v', out], { encoding: 'utf8' })).toContain('No problems found');
+    expect(execFileSync('gdisk', ['-l', out], { encoding: 'utf8', input: '' })).toMatch(/MBR: hybrid/);
+    const dos = execFileSync('fdisk', ['-l', '-t', 'dos', out], { encoding: 'utf8' });
+    const esp = plan.partitions[0]!;
+    expect(dos).toMatch(new RegExp(`img1 \\*\\s+${esp.offsetBytes / 512}\\s+${(esp.offsetBytes + esp.sizeBytes) / 512 - 1}\\s.*\\bc\\b`));
+    expect(dos).toMatch(/img2\s+1\s+2047\s+2047.*\bee\b/);
+  });
+
+  it('blobs-at-offsets: the blob bytes sit at their offsets, the moved entry array is valid, inspect finds them', () => {
+    const { out, plan } = build('blobs-at-offsets');
+    const img = fs.readFileSync(out, { flag: 'r' }).subarray(0, 1 << 20);
+    for (const b of plan.blobs) {
+      const src = fs.readFileSync(path.join(EXAMPLES, 'blobs-at-offsets/blobs', `${b.name === 'spl' ? 'spl' : 'u-boot'}.bin`));
+      expect(Buffer.compare(img.subarray(b.offsetBytes, b.offsetBytes + src.length), src)).toBe(0);
+    }
+    const p = execFileSync('sgdisk', ['-p', out], { encoding: 'utf8' });
+    expect(p).toContain('Main partition table begins at sector 2048');
+    expect(execFileSync('sgdisk', ['-v', out], { encoding: 'utf8' })).toContain('No problems found');
+    const inspected = JSON.parse(cli('inspect', out, '--json').stdout);
+    expect(inspected.blobs).toEqual(plan.blobs.map((b) => ({ offsetBytes: b.offsetBytes, sizeBytes: b.sizeBytes })));
+    expect(inspected.gpt.entriesLba).toBe(2048);
+  });
+
+  it('base-image: keeps the ESP and its FAT, appends root, grows the disk, leaves base.img untouched', () => {
+    const basePath = path.join(EXAMPLES, 'base-image/base.img');
+    const before = sha256File(basePath);
+    const { out, plan } = build('base-image');
+    expect(sha256File(basePath)).toBe(before);
+    expect(fs.statSync(out).size).toBe(64 << 20);
+    const t = sfdiskJson(out);
+    expect(t.partitions[0]).toMatchObject({ start: 2048, size: 16384, name: 'ESP', uuid: '0A1B2C3D-4E5F-4061-8273-94A5B6C7D8E9' });
+    expect(plan.partitions[1]!.label).toBe('root');
+    expect(execFileSync('sgdisk', ['-v', out], { encoding: 'utf8' })).toContain('No problems found');
+    // The ESP's bytes are the base's bytes.
+    const base = fs.readFileSync(basePath).subarray(1 << 20, 9 << 20);
+    const ours = fs.readFileSync(out).subarray(1 << 20, 9 << 20);
+    expect(Buffer.compare(base, ours)).toBe(0);
+    requireTools('mdir');
+    expect(execFileSync('mdir', ['-i', `${out}@@1M`, '::/'], { encoding: 'utf8' })).toContain('BASE-ESP');
+  });
+
+  it('base-image --in-place writes the same image into the base file itself', () => {
+    const copy = path.join(work, 'base-copy.img');
+    fs.copyFileSync(path.join(EXAMPLES, 'base-image/base.img'), copy);
+    const expected = build('base-image').out;
+    const r = cli('build', path.join(EXAMPLES, 'base-image'), '--base', copy, '--in-place');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(sha256File(copy)).toBe(sha256File(expected));
+  });
+
+  it('the same inputs give the same bytes', () => {
+    const a = build('mbr-disk').out;
+    const first = sha256File(a);
+    const b = build('mbr-disk').out;
+    expect(sha256File(b)).toBe(first);
+  });
+});
+
+describe('the command line', () => {
+  it('--help works for every command', () => {
+    for (const c of ['build', 'plan', 'inspect']) {
+      const r = cli(c, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`Usage: partwright ${c}`);
+    }
+    expect(cli('--help').stdout).toContain('Commands:');
+  });
+
+  it('plan prints the table without writing', () => {
+    const r = cli('plan', path.join(EXAMPLES, 'gpt-disk'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/esp\s+ESP/);
+    expect(r.stdout).toContain('disk GUID');
+  });
+
+  it('--size auto gives the minimum, and --seed changes the identities', () => {
+    const a = JSON.parse(cli('plan', path.join(EXAMPLES, 'gpt-disk'), '--size', 'auto', '--json').stdout);
+    expect(a.diskSizeBytes).toBe(a.minimumSizeBytes);
+    const b = JSON.parse(cli('plan', path.join(EXAMPLES, 'gpt-disk'), '--seed', '0123456789abcdef0123456789abcdef', '--json').stdout);
+    expect(b.diskGuid).toBe('6913f4b6-6690-4a57-a202-f1b53c56dbdf');
+  });
+
+  const oneLineFailure = (r: { status: number; stdout: string; stderr: string }) => {
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  };
+
+  it('fails with one line that says what to fix', () => {
+    let r = cli('build', path.join(EXAMPLES, 'gpt-disk'));
+    oneLineFailure(r);
+    expect(r.stderr).toContain('missing -o OUT');
+
+    r = cli('build', path.join(EXAMPLES, 'gpt-disk'), '-o', path.join(work, 'x.img'), '--frobnicate');
+    oneLineFailure(r);
+    expect(r.stderr).toContain('unknown option --frobnicate');
+
+    r = cli('plan', path.join(EXAMPLES, 'gpt-disk'), '--size', '1G');
+    oneLineFailure(r);
+    expect(r.stderr).toMatch(/the minimum disk size is \d+ bytes/);
+
+    const bad = path.join(work, 'bad.d');
+    fs.mkdirSync(bad, { recursive: true });
+    fs.writeFileSync(path.join(bad, '10-root.conf'), '[Partition]\nType=root\nSizeMinBytes=12Q\n');
+    r = cli('plan', bad);
+    oneLineFailure(r);
+    expect(r.stderr).toContain('10-root.conf:3');
+
+    r = cli('inspect', path.join(EXAMPLES, 'README.md'));
+    oneLineFailure(r);
+
+    r = cli('build', path.join(EXAMPLES, 'base-image'), '-o', path.join(EXAMPLES, 'base-image/base.img'));
+    oneLineFailure(r);
+    expect(r.stderr).toContain('--in-place');
+
+    r = cli('frob');
+    oneLineFailure(r);
+  });
+
+  it('a failed build leaves no output file behind', () => {
+    const out = path.join(work, 'never.img');
+    const r = cli('build', path.join(EXAMPLES, 'gpt-disk'), '-o', out, '--size', '1G');
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('inspect decodes an MBR image with logical partitions', () => {
+    const { out } = build('mbr-disk');
+    const r = JSON.parse(cli('inspect', out, '--json').stdout);
+    expect(r.table).toBe('mbr');
+    expect(r.mbrDiskId).toBe(0x2178694e);
+    expect(r.partitions.map((p: { partitionNumber: number }) => p.partitionNumber)).toEqual([1, 2, 3, 5, 6]);
+    expect(r.partitions[0].mbrBootable).toBe(true);
+  });
+});
