@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use (one per line in scripts/test-packages.txt, comments allowed).
-mapfile -t packages < <(sed -e 's/#.*//' -e '/^\s*$/d' scripts/test-packages.txt)
+mapfile -t packages < <(awk '{ sub(/#.*/, ""); gsub(/[ \t]+/, ""); if ($0 != "") print }' scripts/test-packages.txt)
 
 missing=()
 for p in "${packages[@]}"; do
