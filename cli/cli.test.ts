@@ -189,6 +189,33 @@ describe('examples build and the real tools agree', () => {
   });
 });
 
+describe('layout JSON and 4096-byte sectors', () => {
+  it('builds a 4096-byte-sector GPT that fdisk -b 4096 reads as planned', () => {
+    const layout = path.join(work, 'l4k.json');
+    fs.writeFileSync(layout, JSON.stringify({
+      table: 'gpt', sectorSizeBytes: 4096, sizeBytes: 1 << 30,
+      partitions: [{ type: 'esp', sizeMinBytes: 100 << 20, sizeMaxBytes: 100 << 20 }, { type: 'root', label: 'root' }],
+    }));
+    const out = path.join(work, 'l4k.img');
+    const r = cli('build', layout, '-o', out, '--json');
+    expect(r.status).toBe(0);
+    const plan: PlanJson = JSON.parse(r.stdout).plan;
+    const listing = execFileSync('fdisk', ['-b', '4096', '-l', '-o', 'Device,Start,End,Type-UUID,UUID,Name', out], { encoding: 'utf8' });
+    for (const p of plan.partitions) {
+      const row = listing.split('\n').find((l) => l.startsWith(`${out}${p.partitionNumber} `));
+      expect(row).toBeDefined();
+      const cols = row!.trim().split(/\s+/);
+      expect(Number(cols[1])).toBe(p.offsetBytes / 4096);
+      expect(Number(cols[2])).toBe((p.offsetBytes + p.sizeBytes) / 4096 - 1);
+      expect(cols[3]!.toLowerCase()).toBe(p.typeGuid);
+      expect(cols[4]!.toLowerCase()).toBe(p.uuid);
+    }
+    const inspected = JSON.parse(cli('inspect', out, '--json').stdout);
+    expect(inspected.sectorSizeBytes).toBe(4096);
+    expect(inspected.partitions.map((p: { offsetBytes: number }) => p.offsetBytes)).toEqual(plan.partitions.map((p) => p.offsetBytes));
+  });
+});
+
 describe('the command line', () => {
   it('--help works for every command', () => {
     for (const c of ['build', 'plan', 'inspect']) {
