@@ -21,54 +21,45 @@ export class MemoryStore implements ByteStore {
   static readonly CHUNK_BYTES = 1 << 20;
   private readonly chunks = new Map<number, Uint8Array>();
 
-  read(offsetBytes: number, target: Uint8Array): void {
+  /** Visit the chunks a byte range touches: chunk index, offset within it, offset within the range, length. */
+  private forEachChunk(offsetBytes: number, sizeBytes: number, visit: (index: number, within: number, done: number, n: number) => void): void {
     const C = MemoryStore.CHUNK_BYTES;
-    let done = 0;
-    while (done < target.length) {
-      const pos = offsetBytes + done;
-      const index = Math.floor(pos / C);
-      const within = pos - index * C;
-      const n = Math.min(C - within, target.length - done);
-      const chunk = this.chunks.get(index);
-      if (chunk) target.set(chunk.subarray(within, within + n), done);
-      else target.fill(0, done, done + n);
-      done += n;
-    }
-  }
-
-  write(offsetBytes: number, data: Uint8Array): void {
-    const C = MemoryStore.CHUNK_BYTES;
-    let done = 0;
-    while (done < data.length) {
-      const pos = offsetBytes + done;
-      const index = Math.floor(pos / C);
-      const within = pos - index * C;
-      const n = Math.min(C - within, data.length - done);
-      let chunk = this.chunks.get(index);
-      if (!chunk) {
-        chunk = new Uint8Array(C);
-        this.chunks.set(index, chunk);
-      }
-      chunk.set(data.subarray(done, done + n), within);
-      done += n;
-    }
-  }
-
-  discard(offsetBytes: number, sizeBytes: number): void {
-    const C = MemoryStore.CHUNK_BYTES;
-    let done = 0;
-    while (done < sizeBytes) {
+    for (let done = 0; done < sizeBytes; ) {
       const pos = offsetBytes + done;
       const index = Math.floor(pos / C);
       const within = pos - index * C;
       const n = Math.min(C - within, sizeBytes - done);
-      const chunk = this.chunks.get(index);
-      if (chunk) {
-        if (within === 0 && n === C) this.chunks.delete(index);
-        else chunk.fill(0, within, within + n);
-      }
+      visit(index, within, done, n);
       done += n;
     }
+  }
+
+  read(offsetBytes: number, target: Uint8Array): void {
+    this.forEachChunk(offsetBytes, target.length, (index, within, done, n) => {
+      const chunk = this.chunks.get(index);
+      if (chunk) target.set(chunk.subarray(within, within + n), done);
+      else target.fill(0, done, done + n);
+    });
+  }
+
+  write(offsetBytes: number, data: Uint8Array): void {
+    this.forEachChunk(offsetBytes, data.length, (index, within, done, n) => {
+      let chunk = this.chunks.get(index);
+      if (!chunk) {
+        chunk = new Uint8Array(MemoryStore.CHUNK_BYTES);
+        this.chunks.set(index, chunk);
+      }
+      chunk.set(data.subarray(done, done + n), within);
+    });
+  }
+
+  discard(offsetBytes: number, sizeBytes: number): void {
+    this.forEachChunk(offsetBytes, sizeBytes, (index, within, _done, n) => {
+      const chunk = this.chunks.get(index);
+      if (!chunk) return;
+      if (within === 0 && n === MemoryStore.CHUNK_BYTES) this.chunks.delete(index);
+      else chunk.fill(0, within, within + n);
+    });
   }
 
   get storedBytes(): number {

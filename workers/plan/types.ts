@@ -4,6 +4,7 @@
  * start of the disk.
  */
 import type { Architecture } from '../model/partition-types.ts';
+import type { GptGeometry } from '../formats/gpt/geometry.ts';
 import type { PartitionSpec, SectorSize, TableType } from '../model/spec.ts';
 
 export interface ByteRange {
@@ -51,15 +52,8 @@ export interface PlannedBlob extends ByteRange {
   source: string | undefined;
 }
 
-export interface GptGeometry {
-  entriesLba: number;
-  entryCount: number;
-  entrySizeBytes: number;
-  firstUsableLba: number;
-  lastUsableLba: number;
-  backupEntriesLba: number;
-  backupHeaderLba: number;
-}
+/** Where the GPT's pieces sit (the formats module's type: one definition for writer and planner). */
+export type { GptGeometry } from '../formats/gpt/geometry.ts';
 
 export interface ImagePlan {
   table: TableType;
