@@ -273,6 +273,14 @@ describe('the command line', () => {
     oneLineFailure(r);
     expect(r.stderr).toContain('--in-place');
 
+    r = cli('plan', path.join(EXAMPLES, 'base-image'), '--size', '8M');
+    oneLineFailure(r);
+    expect(r.stderr).toContain('a base image can only grow');
+
+    r = cli('plan', path.join(EXAMPLES, 'base-image'), '--base', path.join(EXAMPLES, 'README.md'));
+    oneLineFailure(r);
+    expect(r.stderr).toContain('not a GPT');
+
     r = cli('frob');
     oneLineFailure(r);
   });

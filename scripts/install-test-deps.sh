@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "install-test-deps: missing Debian packages: ${missing[*]}" >&2
     echo "install-test-deps: run as root, or: sudo apt-get install ${missing[*]}" >&2
