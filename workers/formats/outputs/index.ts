@@ -1,0 +1,11 @@
+/**
+ * Output formats a built image leaves Partwright in, each streamed from the sparse image:
+ * Android sparse (fastboot, simg2img), bmap (bmaptool), qcow2 (QEMU), VHD fixed and dynamic
+ * (Hyper-V, Azure, QEMU), gzip (CompressionStream). Raw output lives in `disk/raw-output.ts`.
+ */
+export * from './image-source.ts';
+export * from './android-sparse.ts';
+export * from './bmap.ts';
+export * from './qcow2.ts';
+export * from './vhd.ts';
+export * from './compressed.ts';
