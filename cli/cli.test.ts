@@ -189,6 +189,65 @@ describe('examples build and the real tools agree', () => {
   });
 });
 
+describe('--output-format: every format restores to the raw image with its real tool', () => {
+  const layout = path.join(EXAMPLES, 'blobs-at-offsets');
+  const dir = path.join(work, 'formats');
+  fs.mkdirSync(dir, { recursive: true });
+  const raw = path.join(dir, 'raw.img');
+  const make = (format: string, out: string, ...extra: string[]) => {
+    const r = cli('build', layout, '-o', out, '--size', '192M', '--output-format', format, '--json', ...extra);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as { files: string[] };
+  };
+  const same = (a: string, b: string) => expect(spawnSync('cmp', [a, b]).status).toBe(0);
+
+  it('raw, gz, android-sparse (whole and split), bmap, qcow2, vhd, vhd-dynamic, split', () => {
+    requireTools('simg2img', 'bmaptool', 'qemu-img', 'gzip');
+    make('raw', raw);
+    make('gz', path.join(dir, 'x.img.gz'));
+    execFileSync('gzip', ['-t', path.join(dir, 'x.img.gz')]);
+    execFileSync('sh', ['-c', `gzip -dc '${dir}/x.img.gz' > '${dir}/gz.img'`]);
+    same(raw, path.join(dir, 'gz.img'));
+
+    make('android-sparse', path.join(dir, 'x.simg'));
+    execFileSync('simg2img', [path.join(dir, 'x.simg'), path.join(dir, 'simg.img')]);
+    same(raw, path.join(dir, 'simg.img'));
+    const pieces = make('android-sparse', path.join(dir, 'p.simg'), '--max-piece-bytes', '300K').files;
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const f of pieces) expect(fs.statSync(f).size).toBeLessThanOrEqual(300 * 1024);
+    execFileSync('simg2img', [...pieces, path.join(dir, 'pieces.img')]);
+    same(raw, path.join(dir, 'pieces.img'));
+
+    const bm = make('bmap', path.join(dir, 'b.img')).files;
+    expect(bm).toEqual([path.join(dir, 'b.img'), path.join(dir, 'b.img.bmap')]);
+    execFileSync('bmaptool', ['copy', '--bmap', bm[1]!, bm[0]!, path.join(dir, 'bmap-copy.img')], { stdio: 'pipe' });
+    same(raw, path.join(dir, 'bmap-copy.img'));
+
+    make('qcow2', path.join(dir, 'x.qcow2'));
+    execFileSync('qemu-img', ['check', path.join(dir, 'x.qcow2')]);
+    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, path.join(dir, 'x.qcow2')], { encoding: 'utf8' })).toContain('identical');
+    for (const f of ['vhd', 'vhd-dynamic']) {
+      make(f, path.join(dir, `x.${f}`));
+      expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, path.join(dir, `x.${f}`)], { encoding: 'utf8' })).toContain('identical');
+    }
+
+    const split = make('split', path.join(dir, 'disk.raw')).files;
+    expect(split.map((f) => path.basename(f))).toEqual(['disk.xbootldr.raw', 'disk.root-arm64.raw']);
+    const plan = JSON.parse(cli('plan', layout, '--size', '192M', '--json').stdout) as PlanJson;
+    plan.partitions.forEach((p, i) => {
+      expect(fs.statSync(split[i]!).size).toBe(p.sizeBytes);
+      execFileSync('cmp', ['-n', String(p.sizeBytes), split[i]!, raw, '0', String(p.offsetBytes)]);
+    });
+  });
+
+  it('zst says what to use instead', () => {
+    const r = cli('build', layout, '-o', path.join(dir, 'x.zst'), '--output-format', 'zst');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--output-format gz');
+  });
+});
+
 describe('layout JSON and 4096-byte sectors', () => {
   it('builds a 4096-byte-sector GPT that fdisk -b 4096 reads as planned', () => {
     const layout = path.join(work, 'l4k.json');

@@ -12,11 +12,12 @@ import { buildImage } from '../workers/build/build-image.ts';
 import { inspectImage } from '../workers/build/inspect-image.ts';
 import { readExistingDisk } from '../workers/build/existing-disk.ts';
 import { scanDataRanges } from '../workers/disk/sparse-image.ts';
-import { writeChangesInPlace, writeRawImage } from '../workers/disk/raw-output.ts';
+import { writeChangesInPlace } from '../workers/disk/raw-output.ts';
 import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
 import { FileSink, FileSource } from './node-file.ts';
 import { formatInspection, formatPlan, toJson } from './output.ts';
+import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
 
 const COMMON: FlagSpec[] = [
   { name: 'help', short: 'h', takesValue: false, help: 'show this help' },
@@ -31,12 +32,14 @@ const LAYOUT_FLAGS: FlagSpec[] = [
 
 const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec[]; run: (a: ParsedArgs) => Promise<void> | void }> = {
   build: {
-    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--json]',
+    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--output-format FORMAT] [--json]',
     summary: 'plan the layout and write the image',
     flags: [
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
       ...LAYOUT_FLAGS,
       { name: 'in-place', takesValue: false, help: 'with --base: write into the base image itself instead of a new file' },
+      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.join('|')} (default raw; bmap writes OUT and OUT.bmap; split writes OUT.<type>.raw per partition)` },
+      { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size (fastboot max-download-size)' },
       ...COMMON,
     ],
     run: runBuild,
@@ -172,18 +175,34 @@ function openBase(basePath: string) {
 }
 
 function runPlan(args: ParsedArgs): void {
-  const { spec, basePath } = prepare(args);
+  const { spec, basePath, layoutDir, copySource } = prepare(args);
   const base = basePath ? openBase(basePath) : undefined;
-  const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing });
+  // Blob sizes come from their files, as in a build.
+  const blobSizes: Record<string, number> = {};
+  for (const b of spec.blobs ?? []) {
+    if (b.source === undefined || b.sizeBytes !== undefined) continue;
+    const full = resolveLayoutPath(b.source, layoutDir, copySource);
+    try {
+      blobSizes[b.name] = fs.statSync(full).size;
+    } catch {
+      throw new UsageError(`blob '${b.name}': cannot read ${full}`);
+    }
+  }
+  const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes });
   base?.source.close();
   process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
 }
 
-function runBuild(args: ParsedArgs): void {
+async function runBuild(args: ParsedArgs): Promise<void> {
   const prepared = prepare(args);
   const { spec, layoutDir, copySource, basePath } = prepared;
   const inPlace = args.flags.has('in-place');
   const out = flag(args, 'output');
+  const format = (flag(args, 'output-format') ?? 'raw') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--output-format ${format} is not one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (inPlace && format !== 'raw') throw new UsageError('--in-place writes the base image itself, which is raw; leave out --output-format');
+  const maxPiece = flag(args, 'max-piece-bytes');
+  const sde = process.env.SOURCE_DATE_EPOCH;
   if (inPlace && !basePath) throw new UsageError('--in-place needs a base image (--base IMG or BaseImage=)');
   if (!inPlace && !out) throw new UsageError('missing -o OUT (the image file to write)');
   if (!inPlace && basePath && path.resolve(out!) === basePath) {
@@ -223,24 +242,18 @@ function runBuild(args: ParsedArgs): void {
       } finally {
         sink.close();
       }
-    } else {
-      // Write next to the target and rename, so a failure never leaves a half image under OUT.
-      const partial = `${out}.partial`;
-      const sink = new FileSink(partial);
-      try {
-        writeRawImage(image, sink);
-        sink.close();
-        fs.renameSync(partial, out!);
-      } catch (e) {
-        fs.rmSync(partial, { force: true });
-        throw e;
-      }
     }
-    const result = { output: inPlace ? basePath : path.resolve(out!), sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan };
+    const files = inPlace
+      ? [basePath!]
+      : await writeOutput(image, plan, format, out!, {
+          ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}),
+          ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
+        });
+    const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan };
     process.stdout.write(
       args.flags.has('json')
         ? toJson(result) + '\n'
-        : `${formatPlan(plan)}\n\nWrote ${result.output}: ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
+        : `${formatPlan(plan)}\n\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
     );
   } finally {
     for (const s of opened) s.close();
