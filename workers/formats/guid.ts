@@ -8,50 +8,21 @@
  *   (4, 2 and 2 bytes, each reversed), the last 8 bytes in string order.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import { NULL_UUID, bytesToUuid, isUuid, normalizeUuid, uuidToBytes } from '../model/uuid.ts';
 
-const GUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+export { bytesToUuid, uuidToBytes };
 
 /** The all-zero GUID: an unused GPT entry's type. */
-export const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
+export const ZERO_GUID = NULL_UUID;
 
 /** Byte positions of string-order bytes 0..15 inside the GPT on-disk form. */
 const DISK_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15] as const;
 
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /** True when `text` is a GUID (with or without dashes, any case). */
-export function isGuid(text: string): boolean {
-  return GUID_RE.test(text);
-}
+export const isGuid = isUuid;
 
 /** Normalise a GUID to lower-case dashed form; throws `invalid-spec` when it is not one. */
-export function normalizeGuidText(text: string): string {
-  return bytesToUuid(uuidToBytes(text));
-}
-
-/** The 16 bytes of a GUID in string order. */
-export function uuidToBytes(text: string): Uint8Array {
-  if (!GUID_RE.test(text)) {
-    throw new PartwrightError(ErrorCode.InvalidSpec, `"${text}" is not a GUID (expected 8-4-4-4-12 hex digits)`);
-  }
-  const hex = text.replace(/-/g, '');
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
-
-/** 16 bytes in string order (from `offset`) as a lower-case dashed GUID. */
-export function bytesToUuid(bytes: Uint8Array, offset = 0): string {
-  if (bytes.length < offset + 16) {
-    throw new PartwrightError(ErrorCode.InvalidSpec, `a GUID needs 16 bytes, got ${bytes.length - offset}`);
-  }
-  let s = '';
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
-    s += HEX[bytes[offset + i]!];
-  }
-  return s;
-}
+export const normalizeGuidText = normalizeUuid;
 
 /** A GUID in GPT's on-disk (mixed-endian) byte order. */
 export function encodeGuid(text: string): Uint8Array {

@@ -171,11 +171,11 @@ const ROLES_WITH_ARCH: readonly PartitionRole[] = [
   'root', 'root-verity', 'root-verity-sig', 'usr', 'usr-verity', 'usr-verity-sig',
 ];
 
+import { tryNormalizeUuid } from './uuid.ts';
+
 const BY_ID = new Map(PARTITION_TYPES.map((t) => [t.id, t]));
 const BY_GUID = new Map<string, PartitionType>();
 for (const t of PARTITION_TYPES) if (!BY_GUID.has(t.guid)) BY_GUID.set(t.guid, t);
-
-const GUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export interface ResolvedPartitionType {
   guid: string;
@@ -184,11 +184,7 @@ export interface ResolvedPartitionType {
 }
 
 /** Normalise a UUID written with or without dashes, any case, to the dashed lower-case form. */
-export function normalizeGuid(text: string): string | undefined {
-  if (!GUID_RE.test(text)) return undefined;
-  const hex = text.replace(/-/g, '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+export const normalizeGuid = tryNormalizeUuid;
 
 /**
  * Resolve a `Type=` value as repart does (gpt_partition_type_uuid_from_string): a known identifier,

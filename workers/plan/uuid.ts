@@ -3,34 +3,9 @@
  * for seed-derived identities (repart.c: derive_uuid, partition_acquire_uuid; id128_make_v4_uuid).
  */
 import { hmacSha256 } from '../crypto/sha256.ts';
+import { bytesToUuid, uuidToBytes } from '../model/uuid.ts';
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-export const NULL_UUID = '00000000-0000-0000-0000-000000000000';
-
-export function isUuid(text: string): boolean {
-  return UUID_RE.test(text);
-}
-
-/** The 16 bytes of a UUID in string order (not GPT's mixed-endian on-disk order). */
-export function uuidToBytes(text: string): Uint8Array {
-  if (!UUID_RE.test(text)) throw new Error(`not a UUID: ${text}`);
-  const hex = text.replace(/-/g, '');
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-export function bytesToUuid(bytes: Uint8Array): string {
-  let hex = '';
-  for (let i = 0; i < 16; i++) hex += bytes[i]!.toString(16).padStart(2, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Lower-case dashed form of a UUID written with or without dashes, any case. */
-export function normalizeUuid(text: string): string {
-  return bytesToUuid(uuidToBytes(text));
-}
+export { NULL_UUID, bytesToUuid, isUuid, normalizeUuid, uuidToBytes } from '../model/uuid.ts';
 
 /** id128_make_v4_uuid on the first 16 bytes: version nibble 4, RFC 4122 variant bits 10. */
 export function makeV4(bytes: Uint8Array): Uint8Array {
