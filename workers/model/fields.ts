@@ -388,6 +388,29 @@ const partitionUuidKind: Kind<string> = {
   check: (v) => (typeof v === 'string' && (v === 'null' || UUID_TEXT.test(v)) ? undefined : 'must be a lower-case UUID or "null"'),
 };
 
+const fatTypeKind: Kind<12 | 16 | 32> = {
+  kind: 'enum',
+  choices: ['12', '16', '32'],
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === '12' || raw === '16' || raw === '32') return { kind: 'set', value: Number(raw) as 12 | 16 | 32 };
+    return refusing(`FATType= must be 12, 16 or 32: ${raw}`);
+  },
+  format: (v) => [String(v)],
+  check: (v) => (v === 12 || v === 16 || v === 32 ? undefined : 'must be 12, 16 or 32'),
+};
+
+const fsUuidKind: Kind<string> = {
+  kind: 'uuid',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const g = normalizeGuid(raw);
+    return g ? { kind: 'set', value: g } : refusing(`Failed to parse FileSystemUUID= value: ${raw}`);
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v === 'string' && UUID_TEXT.test(v) ? undefined : 'must be a lower-case UUID'),
+};
+
 const formatKind: Kind<string> = {
   kind: 'filesystem',
   parse(raw) {
@@ -633,6 +656,22 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     defaultText: 'no',
     defaultValue: false,
   }),
+  partitionField('fatType', 'X-Partwright', 'FATType', fatTypeKind, {
+    title: 'FAT type',
+    help: 'FAT12, FAT16 or FAT32 for Format=vfat; small volumes such as a 30 MiB Raspberry Pi firmware partition want 16.',
+    defaultText: '32 (as systemd-repart makes vfat)',
+    defaultValue: 32,
+  }),
+  partitionField('volumeId', 'X-Partwright', 'VolumeID', hex32Kind('VolumeID'), {
+    title: 'FAT volume ID',
+    help: 'The FAT serial number (shown as XXXX-XXXX), e.g. 0x2178694e for NixOS SD images.',
+    defaultText: 'derived from the partition UUID, as repart does',
+  }),
+  partitionField('fileSystemUuid', 'X-Partwright', 'FileSystemUUID', fsUuidKind, {
+    title: 'File system UUID',
+    help: 'The UUID of the file system made by Format= (ext4 and others), e.g. for root=UUID=.',
+    defaultText: 'derived from the partition UUID, as repart does',
+  }),
   partitionField('storePaths', 'X-Partwright', 'StorePaths', pathListKind('StorePaths', 'error'), {
     title: 'Nix store paths',
     help: 'Nix store paths whose closures are copied into this partition, separated by spaces.',
@@ -661,6 +700,7 @@ interface DiskValues {
   'mbr.protectiveFirst': boolean;
   'base.source': string;
   'base.inPlace': boolean;
+  sourceDateEpoch: number;
 }
 export type DiskFieldId = keyof DiskValues;
 export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
@@ -746,18 +786,20 @@ const diskSizeKind: Kind<number | 'auto'> = {
   check: (v) => (v === 'auto' || (isSafeInt(v) && v > 0) ? undefined : 'must be "auto" or a positive whole number of bytes'),
 };
 
-const hex32Kind: Kind<number> = {
-  kind: 'hex32',
-  min: 0,
-  max: 0xffffffff,
-  parse(raw) {
-    if (raw === '') return { kind: 'reset' };
-    const v = parseSystemdUnsigned(raw, 0xffffffffn);
-    return v === undefined ? refusing(`MBRDiskId= must be a 32-bit number such as 0x2178694e: ${raw}`) : { kind: 'set', value: Number(v) };
-  },
-  format: (v) => [`0x${v.toString(16).padStart(8, '0')}`],
-  check: (v) => (isSafeInt(v) && v >= 0 && v <= 0xffffffff ? undefined : 'must be a 32-bit unsigned integer'),
-};
+function hex32Kind(confKey: string): Kind<number> {
+  return {
+    kind: 'hex32',
+    min: 0,
+    max: 0xffffffff,
+    parse(raw) {
+      if (raw === '') return { kind: 'reset' };
+      const v = parseSystemdUnsigned(raw, 0xffffffffn);
+      return v === undefined ? refusing(`${confKey}= must be a 32-bit number such as 0x2178694e: ${raw}`) : { kind: 'set', value: Number(v) };
+    },
+    format: (v) => [`0x${v.toString(16).padStart(8, '0')}`],
+    check: (v) => (isSafeInt(v) && v >= 0 && v <= 0xffffffff ? undefined : 'must be a 32-bit unsigned integer'),
+  };
+}
 
 function withReset<V>(k: Kind<V>): Kind<V> {
   return { ...k, parse: (raw) => (raw === '' ? { kind: 'reset' } : k.parse(raw)) };
@@ -812,7 +854,13 @@ export const DISK_FIELDS: readonly DiskField[] = [
     defaultText: '128',
     defaultValue: 128,
   }),
-  diskField('mbr.diskId', 'MBRDiskId', hex32Kind, {
+  diskField('sourceDateEpoch', 'SourceDateEpoch', withReset(integerKind('SourceDateEpoch', 0, 2 ** 32 - 1, 'error')), {
+    title: 'Source date epoch',
+    help: 'Unix time stamped on every file written into file systems (SOURCE_DATE_EPOCH), so builds are reproducible.',
+    defaultText: '0, or the SOURCE_DATE_EPOCH environment variable in the CLI',
+    defaultValue: 0,
+  }),
+  diskField('mbr.diskId', 'MBRDiskId', hex32Kind('MBRDiskId'), {
     title: 'MBR disk identifier',
     help: 'The 32-bit disk signature at byte 440 of the MBR (Linux shows it in PARTUUID=XXXXXXXX-NN).',
     defaultText: 'derived from the seed',

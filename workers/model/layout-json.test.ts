@@ -70,12 +70,12 @@ describe('field tables', () => {
       sizeMaxBytes: true, paddingMinBytes: true, paddingMaxBytes: true, factoryReset: true, copyBlocks: true, format: true,
       copyFiles: true, makeDirectories: true, minimize: true, flags: true, readOnly: true, noAuto: true, growFileSystem: true,
       encrypt: true, verity: true, verityMatchKey: true, splitName: true, mbrType: true, mbrBootable: true, hybridMbr: true,
-      storePaths: true,
+      storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true,
     };
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([
       'Table', 'SectorSize', 'Size', 'Seed', 'Architecture', 'FirstPartitionOffset', 'GPTEntriesLBA', 'GPTEntryCount',
-      'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace',
+      'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace',
     ]);
     expect(BLOB_FIELDS.map((f) => f.confKey)).toEqual(['Name', 'Offset', 'Source', 'Size']);
     for (const f of [...PARTITION_FIELDS, ...DISK_FIELDS, ...BLOB_FIELDS]) {

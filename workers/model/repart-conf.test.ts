@@ -83,10 +83,11 @@ const SPECS: Record<string, ImageSpec> = {
   mbrSdImage: {
     table: 'mbr',
     sizeBytes: 'auto',
+    sourceDateEpoch: 946684800,
     mbr: { diskId: 0 },
     partitions: [
-      { type: 'linux-generic', mbrType: 0x0b, mbrBootable: true, sizeMinBytes: 30 * M, sizeMaxBytes: 30 * M, format: 'vfat' },
-      { type: 'linux-generic', label: 'NIXOS_SD' },
+      { type: 'linux-generic', mbrType: 0x0b, mbrBootable: true, sizeMinBytes: 30 * M, sizeMaxBytes: 30 * M, format: 'vfat', fatType: 16, volumeId: 0x2178694e },
+      { type: 'linux-generic', label: 'NIXOS_SD', format: 'ext4', fileSystemUuid: '44444444-4444-4444-8888-888888888888' },
     ],
   },
   onlyDisk: { table: 'mbr', partitions: [], blobs: [{ name: 'spl', offsetBytes: 8192, sizeBytes: 1000 }] },

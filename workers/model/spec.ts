@@ -60,6 +60,12 @@ export interface PartitionSpec {
   mbrBootable?: boolean;
   /** For `hybrid` tables: mirror this partition into the MBR (at most 3). */
   hybridMbr?: boolean;
+  /** FAT type for `Format=vfat` (default 32, as systemd-repart forces; NixOS's sdImage uses 16). */
+  fatType?: 12 | 16 | 32;
+  /** FAT volume ID (serial number); default derived from the partition UUID as repart does. */
+  volumeId?: number;
+  /** File system UUID (ext4 and others); default derived from the partition UUID as repart does. */
+  fileSystemUuid?: string;
   /** Nix store paths whose closures go into this partition. */
   storePaths?: string[];
   /** The `*.conf` file this definition came from (for messages and export); not a repart key. */
@@ -106,6 +112,8 @@ export interface ImageSpec {
   sizeBytes?: number | 'auto';
   /** `--seed=`: the UUID from which disk and partition UUIDs are derived. */
   seed?: string;
+  /** SOURCE_DATE_EPOCH: the time stamped on every file system entry (default 0 = 1970-01-01; FAT clamps to 1980). */
+  sourceDateEpoch?: number;
   /** What `Type=root` and friends mean (default x86-64). */
   architecture?: Architecture;
   /** Byte offset of the first partition (default 1 MiB, as repart's first usable LBA 2048). */
