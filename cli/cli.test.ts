@@ -248,6 +248,106 @@ describe('--output-format: every format restores to the raw image with its real 
   });
 });
 
+describe('Format=vfat partitions', () => {
+  /** Copy one partition out of an image into its own file (fsck.fat and mtools want a volume). */
+  function extract(image: string, offsetBytes: number, sizeBytes: number, out: string): string {
+    execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=1M', `skip=${offsetBytes}`, `count=${sizeBytes}`, 'iflag=skip_bytes,count_bytes', 'status=none']);
+    return out;
+  }
+  const mtoolsEnv = { ...process.env, MTOOLS_SKIP_CHECK: '1', LANG: 'C.UTF-8' };
+  function listFiles(dir: string, prefix = ''): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? [`${prefix}${d.name}/`, ...listFiles(path.join(dir, d.name), `${prefix}${d.name}/`)] : [`${prefix}${d.name}`]).sort();
+  }
+
+  it('esp-vfat: an ESP formatted and filled from CopyFiles=/MakeDirectories=, clean for fsck.fat, read back by mtools', () => {
+    requireTools('fsck.fat', 'mcopy');
+    const { out, plan } = build('esp-vfat');
+    const esp = plan.partitions[0]!;
+    const vol = extract(out, esp.offsetBytes, esp.sizeBytes, path.join(work, 'esp.vfat'));
+    expect(execFileSync('fsck.fat', ['-n', vol], { encoding: 'utf8' })).toMatch(/\d+ files, \d+\/\d+ clusters/);
+    const back = path.join(work, 'esp-back');
+    fs.rmSync(back, { recursive: true, force: true });
+    fs.mkdirSync(back);
+    execFileSync('mcopy', ['-s', '-n', '-i', vol, '::/', back], { env: mtoolsEnv });
+    const content = path.join(EXAMPLES, 'esp-vfat/content');
+    expect(listFiles(back)).toEqual([...listFiles(content), 'EFI/Linux/'].sort());
+    for (const f of listFiles(content).filter((f) => !f.endsWith('/'))) {
+      expect(fs.readFileSync(path.join(back, f)).equals(fs.readFileSync(path.join(content, f))), f).toBe(true);
+    }
+    // FAT32 (repart's choice for vfat) with the label from the partition label.
+    const info = execFileSync('minfo', ['-i', vol, '::'], { encoding: 'utf8', env: mtoolsEnv });
+    expect(info).toMatch(/disk type="FAT32/);
+    expect(info).toMatch(/disk label="ESP/);
+  });
+
+  it('sd-firmware: FAT16 FIRMWARE at 8 MiB with the files, names and bytes mkfs.fat + mcopy give', () => {
+    requireTools('mkfs.fat', 'mcopy');
+    const { out, plan } = build('sd-firmware');
+    const fw = plan.partitions[0]!;
+    expect(fw).toMatchObject({ offsetBytes: 8 << 20, sizeBytes: 30 << 20, mbrType: 0x0b, mbrBootable: true });
+    const t = sfdiskJson(out);
+    expect(t.id).toBe('0x2178694e');
+    const ours = extract(out, fw.offsetBytes, fw.sizeBytes, path.join(work, 'fw-ours.vfat'));
+    expect(execFileSync('fsck.fat', ['-n', ours], { encoding: 'utf8' })).not.toMatch(/differ|corrupt|invalid/i);
+    // What NixOS's sd-image.nix does: mkfs.vfat --invariant on a 30 MiB file, then mcopy the files in sorted order.
+    const ref = path.join(work, 'fw-ref.vfat');
+    fs.rmSync(ref, { force: true });
+    execFileSync('truncate', ['-s', '30M', ref]);
+    execFileSync('mkfs.vfat', ['--invariant', '-i', '0x2178694e', '-n', 'FIRMWARE', ref], { stdio: 'pipe' });
+    const src = path.join(EXAMPLES, 'sd-firmware/firmware');
+    for (const f of fs.readdirSync(src).sort()) execFileSync('mcopy', ['-psvm', '-i', ref, path.join(src, f), '::'], { env: mtoolsEnv, stdio: 'pipe' });
+    const info = (v: string) => execFileSync('minfo', ['-i', v, '::'], { encoding: 'utf8', env: mtoolsEnv });
+    for (const v of [ours, ref]) {
+      expect(info(v)).toMatch(/disk type="FAT16/);
+      expect(info(v)).toMatch(/disk label="FIRMWARE/);
+      expect(info(v)).toMatch(/serial number: 2178694E/i);
+    }
+    const dirs = [ours, ref].map((v) => {
+      const d = path.join(work, `${path.basename(v)}-files`);
+      fs.rmSync(d, { recursive: true, force: true });
+      fs.mkdirSync(d);
+      execFileSync('mcopy', ['-s', '-n', '-i', v, '::/', d], { env: mtoolsEnv });
+      return d;
+    });
+    expect(listFiles(dirs[0]!)).toEqual(listFiles(dirs[1]!));
+    for (const f of listFiles(dirs[1]!).filter((f) => !f.endsWith('/'))) {
+      expect(fs.readFileSync(path.join(dirs[0]!, f)).equals(fs.readFileSync(path.join(dirs[1]!, f))), f).toBe(true);
+    }
+    // Short (8.3) names as mtools made them.
+    const names = (v: string) => execFileSync('mdir', ['-/', '-i', v, '::/'], { encoding: 'utf8', env: mtoolsEnv })
+      .split('\n').filter((l) => /^\S/.test(l) && !/^(Directory|Volume| )/.test(l)).map((l) => l.slice(0, 12)).sort();
+    expect(names(ours)).toEqual(names(ref));
+  });
+
+  it('Minimize=best makes the smallest FAT that holds the content', () => {
+    const dir = path.join(work, 'minimize.d');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, '10-esp.conf'), `[Partition]\nType=esp\nFormat=vfat\nCopyFiles=/content:/\nMinimize=best\n\n[X-Partwright]\nFATType=12\n\n[X-Partwright-Disk]\nCopySource=${path.join(EXAMPLES, 'esp-vfat')}\n`);
+    const r = cli('build', dir, '-o', path.join(work, 'min.img'), '--json');
+    expect(r.stderr).toBe('');
+    const plan: PlanJson = JSON.parse(r.stdout).plan;
+    expect(plan.partitions[0]!.sizeBytes).toBeLessThan(1 << 20);
+    const vol = extract(path.join(work, 'min.img'), plan.partitions[0]!.offsetBytes, plan.partitions[0]!.sizeBytes, path.join(work, 'min.vfat'));
+    execFileSync('fsck.fat', ['-n', vol]);
+    expect(execFileSync('mtype', ['-i', vol, '::/loader/loader.conf'], { encoding: 'utf8', env: mtoolsEnv })).toContain('default nixos.conf');
+  });
+
+  it('content too large for its partition is refused naming the bytes needed', () => {
+    const dir = path.join(work, 'toobig.d');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, 'content'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'content/big.bin'), Buffer.alloc(12 << 20, 1));
+    fs.writeFileSync(path.join(dir, '10-esp.conf'), '[Partition]\nType=esp\nFormat=vfat\nCopyFiles=/content:/\nSizeMinBytes=10M\nSizeMaxBytes=10M\n\n[X-Partwright]\nFATType=16\n\n[X-Partwright-Disk]\nCopySource=.\n');
+    const r = cli('build', dir, '-o', path.join(work, 'toobig.img'));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/\d+ bytes/);
+    expect(fs.existsSync(path.join(work, 'toobig.img'))).toBe(false);
+  });
+});
+
 describe('layout JSON and 4096-byte sectors', () => {
   it('builds a 4096-byte-sector GPT that fdisk -b 4096 reads as planned', () => {
     const layout = path.join(work, 'l4k.json');

@@ -16,6 +16,7 @@ import { writeChangesInPlace } from '../workers/disk/raw-output.ts';
 import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
 import { FileSink, FileSource } from './node-file.ts';
+import { readTree } from './node-tree.ts';
 import { formatInspection, formatPlan, toJson } from './output.ts';
 import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
 
@@ -158,7 +159,8 @@ function prepare(args: ParsedArgs): Prepared {
   const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file)');
   const { spec, warnings, layoutDir } = loadLayout(layoutPath);
   for (const w of warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
-  const copySource = flag(args, 'copy-source');
+  const copySourceFlag = flag(args, 'copy-source');
+  const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;
   const baseFlag = flag(args, 'base');
   const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
   return { spec, layoutDir, copySource, basePath };
@@ -221,6 +223,9 @@ async function runBuild(args: ParsedArgs): Promise<void> {
         throw new UsageError(`${what}: cannot read ${full}`);
       }
     },
+    openTree(p: string, _what: string) {
+      return readTree(resolveLayoutPath(p, layoutDir, copySource));
+    },
   };
 
   const base = basePath ? openBase(basePath) : undefined;
@@ -229,6 +234,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     const { plan, image } = buildImage(spec, inputs, {
       sizeBytes: sizeOption(args),
       seed: seedOption(args),
+      ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
       base: base && {
         existing: base.existing,
         layer: { source: base.source, dataRanges: scanDataRanges(base.source) },

@@ -10,14 +10,18 @@ import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
+import { composeTree, treeFileBytes, type InputDir, type InputEntry } from './input-tree.ts';
+import { fileSystemKind } from './filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
   /** Open a file named by the layout (`what` says why, for messages: "blob 'spl'", "CopyBlocks= of root"). */
   open(path: string, what: string): ReadSource;
+  /** Read a file or directory tree named by `CopyFiles=` (file bytes read lazily). */
+  openTree?(path: string, what: string): InputEntry;
 }
 
-export type BuildStage = 'plan' | 'contents' | 'blobs' | 'tables' | 'done';
+export type BuildStage = 'plan' | 'contents' | 'filesystems' | 'blobs' | 'tables' | 'done';
 
 export interface BuildProgress {
   stage: BuildStage;
@@ -31,6 +35,8 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   /** Base-image mode: the existing image (read-only) and its decoded table. */
   base?: { layer: BaseLayer; existing: ExistingDisk };
   onProgress?: (p: BuildProgress) => void;
+  /** SOURCE_DATE_EPOCH when the spec gives none (the CLI passes the environment's). */
+  sourceDateEpoch?: number;
 }
 
 export interface BuildResult {
@@ -54,7 +60,35 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
     blobSizes[blob.name] = src.sizeBytes;
   }
 
-  const plan = planImage(spec, {
+  // File system contents, and Minimize= sizes, before planning (they set partition sizes).
+  const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
+  const fsCtx = { sectorSizeBytes, sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0 };
+  const trees = new Map<number, InputDir>();
+  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
+    if (ps.format === undefined) {
+      if (ps.copyFiles?.length || ps.makeDirectories?.length) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
+      }
+      return ps;
+    }
+    if (ps.copyBlocks !== undefined) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `Definition ${ps.sourceName ?? i + 1} has both Format= and CopyBlocks=; use one.`, { where: `partitions.${i}.copyBlocks` });
+    }
+    const kind = fileSystemKind(ps.format, `partitions.${i}.format`, ps.label ?? ps.type);
+    const tree = composeTree(
+      (ps.copyFiles ?? []).map((c) => {
+        if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
+        return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
+      }),
+      ps.makeDirectories ?? [],
+    );
+    trees.set(i, tree);
+    if (ps.minimize === undefined || ps.minimize === 'off') return ps;
+    const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
+    return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
+  }) };
+
+  const plan = planImage(planned, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
@@ -75,6 +109,17 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
       doneContent += n;
       progress({ stage: 'contents', doneBytes: doneContent, totalBytes: totalContent, detail: p.label });
     });
+  }
+
+  // File systems of new partitions.
+  const fsJobs = plan.partitions.filter((p) => !p.existing && trees.has(p.specIndex));
+  const totalFs = fsJobs.reduce((n, p) => n + treeFileBytes(trees.get(p.specIndex)!), 0);
+  let doneFs = 0;
+  for (const p of fsJobs) {
+    const tree = trees.get(p.specIndex)!;
+    progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${p.spec.format} ${p.label}` });
+    fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, tree, fsCtx);
+    doneFs += treeFileBytes(tree);
   }
 
   // Blobs.
@@ -99,20 +144,6 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
 
 function openContents(p: PlannedPartition, inputs: BuildInputs): ReadSource | undefined {
   const spec = p.spec;
-  if (spec.format !== undefined) {
-    throw new PartwrightError(
-      ErrorCode.Unsupported,
-      `Format=${spec.format} (partition '${p.label}'): Partwright cannot make file systems yet; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
-      { where: `partitions.${p.specIndex}.format` },
-    );
-  }
-  if (spec.copyFiles?.length || spec.makeDirectories?.length) {
-    throw new PartwrightError(
-      ErrorCode.Unsupported,
-      `CopyFiles=/MakeDirectories= (partition '${p.label}') need Format=, which Partwright cannot do yet; use CopyBlocks= with a prebuilt image.`,
-      { where: `partitions.${p.specIndex}.copyFiles` },
-    );
-  }
   if (spec.copyBlocks === undefined) return undefined;
   if (spec.copyBlocks === 'auto') {
     throw new PartwrightError(ErrorCode.Unsupported, `CopyBlocks=auto (partition '${p.label}') copies from the running system's block devices, which Partwright does not read; name an image file.`, {

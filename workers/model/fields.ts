@@ -701,6 +701,7 @@ interface DiskValues {
   'base.source': string;
   'base.inPlace': boolean;
   sourceDateEpoch: number;
+  copySource: string;
 }
 export type DiskFieldId = keyof DiskValues;
 export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
@@ -853,6 +854,11 @@ export const DISK_FIELDS: readonly DiskField[] = [
     help: 'Number of slots in the GPT entry array (UEFI asks for at least 16 KiB, i.e. 128).',
     defaultText: '128',
     defaultValue: 128,
+  }),
+  diskField('copySource', 'CopySource', stringKind(), {
+    title: 'Copy source',
+    help: 'Folder that absolute CopyFiles=/CopyBlocks= sources are taken from (repart --copy-source=); relative to the layout.',
+    defaultText: '/ (the host\'s root)',
   }),
   diskField('sourceDateEpoch', 'SourceDateEpoch', withReset(integerKind('SourceDateEpoch', 0, 2 ** 32 - 1, 'error')), {
     title: 'Source date epoch',

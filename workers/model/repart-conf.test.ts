@@ -84,6 +84,7 @@ const SPECS: Record<string, ImageSpec> = {
     table: 'mbr',
     sizeBytes: 'auto',
     sourceDateEpoch: 946684800,
+    copySource: 'content',
     mbr: { diskId: 0 },
     partitions: [
       { type: 'linux-generic', mbrType: 0x0b, mbrBootable: true, sizeMinBytes: 30 * M, sizeMaxBytes: 30 * M, format: 'vfat', fatType: 16, volumeId: 0x2178694e },

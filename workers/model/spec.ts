@@ -112,6 +112,11 @@ export interface ImageSpec {
   sizeBytes?: number | 'auto';
   /** `--seed=`: the UUID from which disk and partition UUIDs are derived. */
   seed?: string;
+  /**
+   * Root that absolute `CopyFiles=`/`CopyBlocks=` sources resolve against (systemd-repart's
+   * --copy-source=); relative to the layout's folder. The CLI's --copy-source overrides it.
+   */
+  copySource?: string;
   /** SOURCE_DATE_EPOCH: the time stamped on every file system entry (default 0 = 1970-01-01; FAT clamps to 1980). */
   sourceDateEpoch?: number;
   /** What `Type=root` and friends mean (default x86-64). */

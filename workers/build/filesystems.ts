@@ -1,0 +1,89 @@
+/**
+ * `Format=`: making a partition's file system and populating it from its content tree. One entry per
+ * file system type; each knows its smallest size for the content (Minimize=) and how to write itself
+ * into the image at the partition's offset. Identities follow systemd-repart: labels from the
+ * partition label, volume IDs and UUIDs derived from the partition UUID.
+ */
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { PartitionSpec } from '../model/spec.ts';
+import { mangleFatLabel, minimumFatSizeBytes, vfatVolumeIdFromPartitionUuid, writeFat, type FatEntryInput } from '../formats/fat/index.ts';
+import { uuidToBytes } from '../model/uuid.ts';
+import type { SparseImage } from '../disk/sparse-image.ts';
+import type { PlannedPartition } from '../plan/types.ts';
+import type { InputDir, InputEntry } from './input-tree.ts';
+
+export interface FileSystemContext {
+  sectorSizeBytes: number;
+  sourceDateEpoch: number;
+}
+
+export interface FileSystemKind {
+  /** The smallest partition (4 KiB multiple) that holds `tree`; throws naming the bytes needed when over `maxBytes`. */
+  minimumSizeBytes(spec: PartitionSpec, label: string | undefined, tree: InputDir, ctx: FileSystemContext): number;
+  make(image: SparseImage, p: PlannedPartition, tree: InputDir, ctx: FileSystemContext): void;
+}
+
+/** FAT has no symlinks, owners or modes: refuse a symlink by its path rather than dropping it. */
+function toFatTree(dir: InputDir, path: string): FatEntryInput[] {
+  return dir.children.map((c: InputEntry): FatEntryInput => {
+    const p = `${path}/${c.name}`;
+    switch (c.kind) {
+      case 'file':
+        return { kind: 'file', name: c.name, sizeBytes: c.sizeBytes, ...(c.mtimeSeconds !== undefined ? { mtimeSeconds: c.mtimeSeconds } : {}), read: c.read };
+      case 'dir':
+        return { kind: 'dir', name: c.name, ...(c.mtimeSeconds !== undefined ? { mtimeSeconds: c.mtimeSeconds } : {}), children: toFatTree(c, p) };
+      case 'symlink':
+        throw new PartwrightError(ErrorCode.InvalidSpec, `${p} is a symlink, which FAT cannot hold; copy its target instead (vfat).`);
+    }
+  });
+}
+
+function fatType(spec: PartitionSpec): 12 | 16 | 32 {
+  // systemd-repart runs mkfs.vfat -F 32; FATType= (Partwright) chooses otherwise.
+  return spec.fatType ?? 32;
+}
+
+function fatVolumeId(p: PlannedPartition): number {
+  if (p.spec.volumeId !== undefined) return p.spec.volumeId;
+  if (p.spec.fileSystemUuid !== undefined) {
+    const b = uuidToBytes(p.spec.fileSystemUuid);
+    return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  }
+  return vfatVolumeIdFromPartitionUuid(p.uuid);
+}
+
+const vfat: FileSystemKind = {
+  minimumSizeBytes(spec, label, tree, ctx) {
+    return minimumFatSizeBytes(toFatTree(tree, ''), {
+      fatType: fatType(spec),
+      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      ...(label !== undefined ? { label: mangleFatLabel(label) } : {}),
+      ...(spec.sizeMaxBytes !== undefined ? { maxSizeBytes: spec.sizeMaxBytes } : {}),
+    });
+  },
+  make(image, p, tree, ctx) {
+    writeFat(image, p.offsetBytes, {
+      sizeBytes: p.sizeBytes,
+      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      fatType: fatType(p.spec),
+      hiddenSectors: p.offsetBytes / ctx.sectorSizeBytes,
+      volumeId: fatVolumeId(p),
+      label: mangleFatLabel(p.label),
+      epochSeconds: ctx.sourceDateEpoch,
+    }, toFatTree(tree, ''));
+  },
+};
+
+const KINDS: Record<string, FileSystemKind> = { vfat };
+
+export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
+  const kind = KINDS[format];
+  if (!kind) {
+    throw new PartwrightError(
+      ErrorCode.Unsupported,
+      `Format=${format} (partition '${label}'): Partwright makes ${Object.keys(KINDS).join(', ')} so far; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
+      { where },
+    );
+  }
+  return kind;
+}
