@@ -3,7 +3,8 @@
  * CLI, and the same definitions with systemd-repart --empty=create --size=64G, in the same run.
  * Prints wall time, peak RSS and bytes on disk for both, and the ratios. Figures, not a test.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ensureGnuTime, measure as measureCommand } from './measure.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,24 +36,15 @@ fs.appendFileSync(
 
 const SEED = '0867da16-f251-457d-a9e8-c31f9a3c220b';
 
-function haveGnuTime(): boolean {
-  return fs.existsSync('/usr/bin/time');
-}
-if (!haveGnuTime()) {
-  if (process.getuid?.() === 0) execFileSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'ignore' });
-  else throw new Error('bench needs /usr/bin/time (Debian package "time")');
-}
+ensureGnuTime();
 
 interface Run { wallS: number; peakRssKiB: number; diskBytes: number; sizeBytes: number }
 
 function measure(label: string, cmd: string[], out: string): Run {
   fs.rmSync(out, { force: true });
-  const timeFile = path.join(work, `${label}.time`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...cmd], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
-  const [wall, rss] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
+  const t = measureCommand(label, cmd, work);
   const st = fs.statSync(out);
-  return { wallS: Number(wall), peakRssKiB: Number(rss), diskBytes: st.blocks * 512, sizeBytes: st.size };
+  return { ...t, diskBytes: st.blocks * 512, sizeBytes: st.size };
 }
 
 const ours = measure('partwright', ['node', path.join(root, 'cli/bin/partwright.mjs'), 'build', defs, '-o', path.join(work, 'pw.img'), '--size', '64G', '--seed', SEED], path.join(work, 'pw.img'));

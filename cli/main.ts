@@ -15,7 +15,7 @@ import { scanDataRanges } from '../workers/disk/sparse-image.ts';
 import { writeChangesInPlace } from '../workers/disk/raw-output.ts';
 import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
-import { FileSink, FileSource } from './node-file.ts';
+import { FileSink, FileSource, FileStore } from './node-file.ts';
 import { readTree } from './node-tree.ts';
 import { formatInspection, formatPlan, toJson } from './output.ts';
 import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
@@ -230,31 +230,46 @@ async function runBuild(args: ParsedArgs): Promise<void> {
 
   const base = basePath ? openBase(basePath) : undefined;
   if (base) opened.push(base.source);
+  // Image bytes go to a file next to the output, never to memory: for a raw image without a base
+  // that file is the output itself (renamed when complete), otherwise a scratch file removed after.
+  const rawDirect = format === 'raw' && !inPlace && !base;
+  const storePath = rawDirect ? `${out}.partial` : `${inPlace ? basePath : out}.store.partial`;
+  const store = new FileStore(storePath);
+  let storeOpen = true;
   try {
     const { plan, image } = buildImage(spec, inputs, {
       sizeBytes: sizeOption(args),
       seed: seedOption(args),
       ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
+      store,
       base: base && {
         existing: base.existing,
         layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
       },
     });
 
-    if (inPlace) {
+    let files: string[];
+    if (rawDirect) {
+      // No fsync, like mkfs and cp: the rename makes the image appear only when it is complete.
+      store.setSize(image.sizeBytes);
+      store.close();
+      storeOpen = false;
+      fs.renameSync(storePath, out!);
+      files = [out!];
+    } else if (inPlace) {
       const sink = new FileSink(basePath!, 'r+');
       try {
         writeChangesInPlace(image, sink, base!.source.sizeBytes);
       } finally {
         sink.close();
       }
+      files = [basePath!];
+    } else {
+      files = await writeOutput(image, plan, format, out!, {
+        ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}),
+        ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
+      });
     }
-    const files = inPlace
-      ? [basePath!]
-      : await writeOutput(image, plan, format, out!, {
-          ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}),
-          ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
-        });
     const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan };
     process.stdout.write(
       args.flags.has('json')
@@ -262,6 +277,8 @@ async function runBuild(args: ParsedArgs): Promise<void> {
         : `${formatPlan(plan)}\n\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
     );
   } finally {
+    if (storeOpen) store.close();
+    fs.rmSync(storePath, { force: true });
     for (const s of opened) s.close();
   }
 }

@@ -87,6 +87,10 @@ export class FileStore implements ByteStore {
   get storedBytes(): number {
     return fs.fstatSync(this.fd).blocks * 512;
   }
+  /** Make the file this long (a hole at the end): the store is then the raw image itself. */
+  setSize(sizeBytes: number): void {
+    fs.ftruncateSync(this.fd, sizeBytes);
+  }
   flush(): void {
     fs.fsyncSync(this.fd);
   }
@@ -108,7 +112,6 @@ export class FileSink implements SeekableSink {
     fs.ftruncateSync(this.fd, sizeBytes);
   }
   close(): void {
-    fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
   }
 }

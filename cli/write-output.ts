@@ -42,7 +42,6 @@ function writeChunksToFile(chunks: Iterable<Uint8Array>, file: string): void {
       let done = 0;
       while (done < c.length) done += fs.writeSync(fd, c, done, c.length - done);
     }
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
