@@ -348,6 +348,45 @@ describe('Format=vfat partitions', () => {
   });
 });
 
+describe('Table=iso: examples/iso-hybrid', () => {
+  it('builds an isohybrid ISO with Rock Ridge, Joliet, BIOS and EFI El Torito that xorriso, isoinfo and QEMU accept', async () => {
+    requireTools('xorriso', 'isoinfo', 'osirrox', 'qemu-system-x86_64');
+    execFileSync('bash', [path.join(ROOT, 'scripts/assets.sh')], { stdio: 'pipe' });
+    const out = path.join(work, 'example.iso');
+    const r = cli('build', path.join(EXAMPLES, 'iso-hybrid'), '-o', out, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = execFileSync('xorriso', ['-indev', out, '-report_el_torito', 'plain', '-report_system_area', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(report).toMatch(/El Torito boot img :\s+1\s+BIOS\s+y\s+none/);
+    expect(report).toMatch(/El Torito boot img :\s+2\s+UEFI\s+y\s+none/);
+    expect(report).toMatch(/El Torito img path :\s+1\s+\/isolinux\/isolinux.bin/);
+    expect(report).toMatch(/El Torito img path :\s+2\s+\/boot\/efi.img/);
+    expect(report).toMatch(/MBR partition path :\s+2\s+\/boot\/efi.img/);
+    expect(report).toMatch(/GPT partition path :\s+2\s+\/boot\/efi.img/);
+    const info = execFileSync('isoinfo', ['-d', '-i', out], { encoding: 'utf8' });
+    expect(info).toContain('Volume id: PARTWRIGHT_ISO');
+    expect(info).toContain('Joliet with UCS level 3');
+    expect(info).toMatch(/Rock Ridge signatures version 1/);
+    const x = path.join(work, 'iso-extract');
+    fs.rmSync(x, { recursive: true, force: true });
+    execFileSync('osirrox', ['-indev', out, '-extract', '/', x], { stdio: 'pipe' });
+    const same = (a: string, b: string) => expect(fs.readFileSync(a).equals(fs.readFileSync(b)), a).toBe(true);
+    same(path.join(x, 'README.txt'), path.join(EXAMPLES, 'iso-hybrid/content/README.txt'));
+    same(path.join(x, 'isolinux/ldlinux.c32'), path.join(EXAMPLES, 'iso-hybrid/assets/isolinux/ldlinux.c32'));
+    // The EFI image is a FAT volume holding systemd-boot and the loader config.
+    const efi = path.join(x, 'boot/efi.img');
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    expect(execFileSync('mtype', ['-i', efi, '::/loader/loader.conf'], { encoding: 'utf8', env })).toContain('timeout 3');
+    execFileSync('fsck.fat', ['-n', efi]);
+    // SeaBIOS boots it from a hard disk through the isohybrid MBR into isolinux, which prints our SAY line.
+    const { bootUntil } = await import('../workers/formats/iso9660/test-support/iso-tools.ts');
+    const log = await bootUntil(['-M', 'pc', '-m', '256', '-boot', 'order=c', '-drive', `file=${out},format=raw,if=ide,snapshot=on`],
+      [/isolinux is running/], path.join(work, 'iso-bios-hd.log'), 120_000);
+    expect(log).toMatch(/ISOLINUX \S+ \S+ EHDD/);
+    expect(log).toContain('Partwright example ISO: isolinux is running');
+  });
+});
+
 describe('layout JSON and 4096-byte sectors', () => {
   it('builds a 4096-byte-sector GPT that fdisk -b 4096 reads as planned', () => {
     const layout = path.join(work, 'l4k.json');

@@ -3,12 +3,14 @@
  * Exit 0 on success; on failure a non-zero exit and one line on stderr saying what to fix.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { isPartwrightError } from '../workers/model/errors.ts';
 import { parseSize } from '../workers/model/units.ts';
 import { normalizeGuid } from '../workers/model/partition-types.ts';
 import { planImage } from '../workers/plan/plan-image.ts';
 import { buildImage } from '../workers/build/build-image.ts';
+import { buildIsoImage } from '../workers/build/build-iso.ts';
 import { inspectImage } from '../workers/build/inspect-image.ts';
 import { readExistingDisk } from '../workers/build/existing-disk.ts';
 import { scanDataRanges } from '../workers/disk/sparse-image.ts';
@@ -17,7 +19,7 @@ import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type Parsed
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
 import { FileSink, FileSource, FileStore } from './node-file.ts';
 import { readTree } from './node-tree.ts';
-import { formatInspection, formatPlan, toJson } from './output.ts';
+import { formatInspection, formatIsoReport, formatPlan, toJson } from './output.ts';
 import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
 
 const COMMON: FlagSpec[] = [
@@ -178,6 +180,23 @@ function openBase(basePath: string) {
 
 function runPlan(args: ParsedArgs): void {
   const { spec, basePath, layoutDir, copySource } = prepare(args);
+  if (spec.table === 'iso') {
+    // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
+    const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
+    const store = new FileStore(scratch);
+    try {
+      const seed = seedOption(args);
+      const { report } = buildIsoImage(spec, {
+        open: (p: string) => new FileSource(resolveLayoutPath(p, layoutDir, copySource)),
+        openTree: (p: string) => readTree(resolveLayoutPath(p, layoutDir, copySource)),
+      }, { ...(seed ? { seed } : {}), store });
+      process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatIsoReport(report) + '\n');
+    } finally {
+      store.close();
+      fs.rmSync(path.dirname(scratch), { recursive: true, force: true });
+    }
+    return;
+  }
   const base = basePath ? openBase(basePath) : undefined;
   // Blob sizes come from their files, as in a build.
   const blobSizes: Record<string, number> = {};
@@ -202,6 +221,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
   const out = flag(args, 'output');
   const format = (flag(args, 'output-format') ?? 'raw') as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--output-format ${format} is not one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (spec.table === 'iso' && (basePath || inPlace)) throw new UsageError('an ISO (Table=iso) is made whole: --base and --in-place do not apply');
   if (inPlace && format !== 'raw') throw new UsageError('--in-place writes the base image itself, which is raw; leave out --output-format');
   const maxPiece = flag(args, 'max-piece-bytes');
   const sde = process.env.SOURCE_DATE_EPOCH;
@@ -237,16 +257,23 @@ async function runBuild(args: ParsedArgs): Promise<void> {
   const store = new FileStore(storePath);
   let storeOpen = true;
   try {
-    const { plan, image } = buildImage(spec, inputs, {
-      sizeBytes: sizeOption(args),
-      seed: seedOption(args),
-      ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
-      store,
-      base: base && {
-        existing: base.existing,
-        layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
-      },
-    });
+    const sourceDateEpoch = sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {};
+    const seed = seedOption(args);
+    const { plan, image, report } = spec.table === 'iso'
+      ? buildIsoImage(spec, inputs, { ...(seed ? { seed } : {}), ...sourceDateEpoch, store })
+      : {
+          report: undefined,
+          ...buildImage(spec, inputs, {
+            sizeBytes: sizeOption(args),
+            seed,
+            ...sourceDateEpoch,
+            store,
+            base: base && {
+              existing: base.existing,
+              layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
+            },
+          }),
+        };
 
     let files: string[];
     if (rawDirect) {
@@ -270,11 +297,11 @@ async function runBuild(args: ParsedArgs): Promise<void> {
         ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
       });
     }
-    const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan };
+    const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan, ...(report ? { iso: report } : {}) };
     process.stdout.write(
       args.flags.has('json')
         ? toJson(result) + '\n'
-        : `${formatPlan(plan)}\n\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
+        : `${report ? formatIsoReport(report) : formatPlan(plan)}\n\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
     );
   } finally {
     if (storeOpen) store.close();

@@ -2,6 +2,7 @@
 import { formatSize } from '../workers/model/units.ts';
 import type { ImagePlan } from '../workers/plan/types.ts';
 import type { Inspection } from '../workers/build/inspect-image.ts';
+import type { IsoReport } from '../workers/build/build-iso.ts';
 
 /** JSON with bigints (GPT attribute bits) as 0x-hex strings. */
 export function toJson(value: unknown): string {
@@ -76,5 +77,14 @@ export function formatInspection(r: Inspection): string {
     out.push('', table(['DATA OUTSIDE PARTITIONS', 'START', 'END', 'SIZE'], r.blobs.map((b) => ['blob', String(b.offsetBytes), String(b.offsetBytes + b.sizeBytes - 1), String(b.sizeBytes)]), new Set([1, 2, 3])));
   }
   for (const w of r.warnings) out.push(`warning: ${w}`);
+  return out.join('\n');
+}
+
+export function formatIsoReport(r: IsoReport): string {
+  const out = [`ISO9660 · volume ${r.volumeId} · ${r.sizeBytes} bytes (${formatSize(r.sizeBytes)}) · ${r.fileCount} files${r.isohybrid ? ' · isohybrid MBR + GPT' : ''}`];
+  for (const e of r.bootEntries) {
+    out.push(`El Torito ${e.platformId === 0xef ? 'EFI ' : 'BIOS'}: image at block ${e.loadLba}, ${e.sectorCount} sectors`);
+  }
+  if (r.efiImage) out.push(`EFI image ${r.efiImage.path}: ${r.efiImage.sizeBytes} bytes (FAT, from the ESP definition)`);
   return out.join('\n');
 }

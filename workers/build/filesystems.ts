@@ -24,7 +24,7 @@ export interface FileSystemKind {
 }
 
 /** FAT has no symlinks, owners or modes: refuse a symlink by its path rather than dropping it. */
-function toFatTree(dir: InputDir, path: string): FatEntryInput[] {
+export function toFatTree(dir: InputDir, path: string): FatEntryInput[] {
   return dir.children.map((c: InputEntry): FatEntryInput => {
     const p = `${path}/${c.name}`;
     switch (c.kind) {

@@ -24,6 +24,8 @@ export function tableRegions(plan: ImagePlan): TableRegion[] {
       return [...gptRegions(plan, false), hybridRegion(plan)];
     case 'mbr':
       return mbrRegions(plan);
+    case 'iso':
+      throw new PartwrightError(ErrorCode.InvalidSpec, 'An ISO image has no partition table to write (internal error).');
   }
 }
 

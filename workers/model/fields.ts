@@ -672,6 +672,36 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     help: 'The UUID of the file system made by Format= (ext4 and others), e.g. for root=UUID=.',
     defaultText: 'derived from the partition UUID, as repart does',
   }),
+  partitionField('isoBiosBoot', 'X-Partwright', 'ISOBIOSBoot', stringKind(), {
+    title: 'ISO BIOS boot file',
+    help: 'Table=iso: path inside the ISO of the BIOS boot file (e.g. /isolinux/isolinux.bin) for an El Torito no-emulation entry.',
+    defaultText: 'none (no BIOS entry)',
+  }),
+  partitionField('isoHybridMbr', 'X-Partwright', 'ISOHybridMBR', stringKind(), {
+    title: 'isohybrid MBR',
+    help: 'Table=iso: MBR boot code file (syslinux\'s isohdpfx.bin) so the ISO also boots from a USB stick.',
+    defaultText: 'none (CD only)',
+  }),
+  partitionField('isoEfiImage', 'X-Partwright', 'ISOEFIImage', stringKind(), {
+    title: 'ISO EFI image path',
+    help: 'Table=iso: where the FAT image made from the layout\'s ESP goes inside the ISO (the EFI El Torito entry).',
+    defaultText: '/boot/efi.img',
+  }),
+  partitionField('isoPublisher', 'X-Partwright', 'ISOPublisher', stringKind(), {
+    title: 'ISO publisher',
+    help: 'Table=iso: the publisher identifier (up to 128 characters).',
+    defaultText: 'none',
+  }),
+  partitionField('isoApplication', 'X-Partwright', 'ISOApplication', stringKind(), {
+    title: 'ISO application',
+    help: 'Table=iso: the application identifier (up to 128 characters).',
+    defaultText: 'none',
+  }),
+  partitionField('isoFileOrder', 'X-Partwright', 'ISOFileOrder', pathListKind('ISOFileOrder', 'error'), {
+    title: 'ISO file order',
+    help: 'Table=iso: paths laid out first (after the boot files), separated by spaces.',
+    defaultText: 'tree order',
+  }),
   partitionField('storePaths', 'X-Partwright', 'StorePaths', pathListKind('StorePaths', 'error'), {
     title: 'Nix store paths',
     help: 'Nix store paths whose closures are copied into this partition, separated by spaces.',
@@ -808,9 +838,9 @@ function withReset<V>(k: Kind<V>): Kind<V> {
 
 /** Image-wide settings: `[X-Partwright-Disk]`, at most once per key across a directory. */
 export const DISK_FIELDS: readonly DiskField[] = [
-  diskField('table', 'Table', enumKind<TableType>(['gpt', 'mbr', 'hybrid'], 'partition table type', undefined, 'error'), {
+  diskField('table', 'Table', enumKind<TableType>(['gpt', 'mbr', 'hybrid', 'iso'], 'partition table type', undefined, 'error'), {
     title: 'Partition table',
-    help: 'gpt (what repart writes), mbr (old BIOS, Raspberry Pi), or hybrid (GPT plus an MBR listing up to three partitions).',
+    help: 'gpt (what repart writes), mbr (old BIOS, Raspberry Pi), hybrid (GPT plus an MBR listing up to three partitions), or iso (an ISO9660 image with El Torito boot entries).',
     defaultText: 'gpt',
     defaultValue: 'gpt',
   }),

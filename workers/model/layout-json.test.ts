@@ -71,6 +71,7 @@ describe('field tables', () => {
       copyFiles: true, makeDirectories: true, minimize: true, flags: true, readOnly: true, noAuto: true, growFileSystem: true,
       encrypt: true, verity: true, verityMatchKey: true, splitName: true, mbrType: true, mbrBootable: true, hybridMbr: true,
       storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true,
+      isoBiosBoot: true, isoHybridMbr: true, isoEfiImage: true, isoPublisher: true, isoApplication: true, isoFileOrder: true,
     };
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([

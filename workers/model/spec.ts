@@ -6,7 +6,8 @@
  */
 import type { Architecture } from './partition-types.ts';
 
-export type TableType = 'gpt' | 'mbr' | 'hybrid';
+/** `iso`: the image is an ISO9660 file system (El Torito, optionally isohybrid), not a partitioned disk. */
+export type TableType = 'gpt' | 'mbr' | 'hybrid' | 'iso';
 export type SectorSize = 512 | 4096;
 export type MinimizeMode = 'off' | 'best' | 'guess';
 
@@ -66,6 +67,17 @@ export interface PartitionSpec {
   volumeId?: number;
   /** File system UUID (ext4 and others); default derived from the partition UUID as repart does. */
   fileSystemUuid?: string;
+  // ---- Table=iso: on the Format=iso9660 definition (its Label= is the volume ID) ----
+  /** Path inside the ISO of the BIOS El Torito boot file (isolinux.bin; boot-info table patched). */
+  isoBiosBoot?: string;
+  /** isohybrid MBR boot code file (syslinux's isohdpfx.bin): the ISO then also boots as a disk. */
+  isoHybridMbr?: string;
+  /** Path inside the ISO of the EFI El Torito image made from the layout's ESP (default /boot/efi.img). */
+  isoEfiImage?: string;
+  isoPublisher?: string;
+  isoApplication?: string;
+  /** Paths placed first in the ISO, in this order (after the boot files). */
+  isoFileOrder?: string[];
   /** Nix store paths whose closures go into this partition. */
   storePaths?: string[];
   /** The `*.conf` file this definition came from (for messages and export); not a repart key. */

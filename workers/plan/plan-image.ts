@@ -156,6 +156,9 @@ function mbrNumbers(live: WorkPartition[]): Map<WorkPartition, number> {
 }
 
 export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan {
+  if (spec.table === 'iso') {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Table=iso is laid out by the ISO builder (workers/build/build-iso.ts), not by the partition planner', { where: 'table' });
+  }
   assertValidSpec(spec, options);
   const s = setUp(spec, options);
   const existing = options.existing;

@@ -1,0 +1,28 @@
+/**
+ * Presets: layouts for the image kinds NixOS builds, as typed data the CLI (`partwright presets`,
+ * `partwright build --preset NAME`) and the web app both offer. A preset's spec is an ordinary
+ * ImageSpec the user can edit; its BootSpec says which boot files go where.
+ */
+import { repartDisk, vmDisk, vmDiskLegacy } from './x86.ts';
+import { sdCardPreset } from './sd-card.ts';
+import type { Preset } from './preset.ts';
+
+export type { Preset, Firmware } from './preset.ts';
+export { ROOT_FORMAT, DEFAULT_CMDLINE } from './preset.ts';
+export { PRESET_INPUTS, presetInput, type PresetInput } from './inputs.ts';
+export { sdCardPreset, SD_DISK_ID, SD_ROOT_FS_UUID, SD_EPOCH, SD_ROOT_FORMAT, type SdCardOptions, type UbootSlot } from './sd-card.ts';
+export { repartDisk, vmDisk, vmDiskLegacy };
+
+export const PRESETS: readonly Preset[] = [
+  repartDisk,
+  vmDisk,
+  vmDiskLegacy,
+  sdCardPreset(),
+  sdCardPreset({ hybrid: true }),
+  sdCardPreset({ uboot: 'allwinner' }),
+  sdCardPreset({ uboot: 'rockchip' }),
+];
+
+export function presetByName(name: string): Preset | undefined {
+  return PRESETS.find((p) => p.name === name);
+}
