@@ -29,7 +29,7 @@ function fakeWorkers(options: { hang?: boolean } = {}): FakeWorkers {
     createWorker: () => {
       fake.created++;
       const { port1, port2 } = new MessageChannel();
-      const engine: Engine = {
+      const engine = {
         version: () => {
           fake.calls.push('version');
           return { name: 'partwright', version: '0.0.0-test' };
@@ -38,7 +38,7 @@ function fakeWorkers(options: { hang?: boolean } = {}): FakeWorkers {
           fake.calls.push('partitionTypes');
           return options.hang ? (never as unknown as []) : [];
         },
-      };
+      } as Partial<Engine> as Engine;
       expose(engine, port2);
       fake.ports.push(port1);
       return Object.assign(port1, {

@@ -149,3 +149,9 @@ export class EngineClient {
 
 /** The app-wide engine client (an app-wide concern, so a singleton: STYLE.md §9). */
 export const engineClient = new EngineClient();
+
+/**
+ * Builds run in their own worker, so cancelling one (which terminates its worker) never interrupts
+ * the quick plan and validate calls the editor makes on every change.
+ */
+export const buildClient = new EngineClient({ idleMs: 10_000 });

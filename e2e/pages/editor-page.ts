@@ -1,0 +1,123 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The layout editor: disk settings and map, partition list, inspector, build panel, share link. */
+export class EditorPage {
+  readonly page: Page;
+  readonly heading: Locator;
+  readonly engineStatus: Locator;
+  readonly saveStatus: Locator;
+  readonly preset: Locator;
+  readonly diskSummary: Locator;
+  readonly diskSize: Locator;
+  readonly map: Locator;
+  readonly mapRegions: Locator;
+  readonly mapInfo: Locator;
+  readonly partitionList: Locator;
+  readonly partitionRows: Locator;
+  readonly inspector: Locator;
+  readonly buildButton: Locator;
+  readonly buildStatus: Locator;
+  readonly buildProgress: Locator;
+  readonly buildResult: Locator;
+  readonly sha256: Locator;
+  readonly notice: Locator;
+  readonly shareDialog: Locator;
+  readonly undoToast: Locator;
+  readonly layoutSelect: Locator;
+  readonly importInput: Locator;
+
+  constructor(page: Page) {
+    this.page = page;
+    this.heading = page.getByRole('heading', { level: 1 });
+    this.engineStatus = page.getByTestId('engine-status');
+    this.saveStatus = page.getByTestId('save-status');
+    this.preset = page.getByTestId('preset');
+    this.diskSummary = page.getByTestId('disk-summary');
+    this.diskSize = page.getByLabel('Disk size', { exact: true });
+    this.map = page.getByTestId('disk-map');
+    this.mapRegions = page.getByTestId('map-region');
+    this.mapInfo = page.getByTestId('map-info');
+    this.partitionList = page.getByTestId('partition-list');
+    this.partitionRows = page.getByTestId('partition-row');
+    this.inspector = page.getByRole('region', { name: /^(Partition \d|Blob:|Nothing)/ });
+    this.buildButton = page.getByRole('button', { name: 'Build ▸' });
+    this.buildStatus = page.getByTestId('build-status');
+    this.buildProgress = page.getByTestId('build-progress');
+    this.buildResult = page.getByTestId('build-result');
+    this.sha256 = page.getByLabel('SHA-256');
+    this.notice = page.getByTestId('notice');
+    this.shareDialog = page.getByTestId('share-dialog');
+    this.undoToast = page.getByTestId('undo-toast');
+    this.layoutSelect = page.getByTestId('layout-select');
+    this.importInput = page.getByTestId('import-input');
+  }
+
+  async goto(path = '/'): Promise<void> {
+    await this.page.goto(path);
+  }
+
+  /** The engine answered, the stored layout is loaded and the map is drawn. */
+  async waitForReady(): Promise<void> {
+    await expect(this.engineStatus).toContainText('Engine ready');
+    await expect(this.saveStatus).toHaveText('saved');
+    await expect(this.map).toBeVisible();
+  }
+
+  async waitForSaved(): Promise<void> {
+    await expect(this.saveStatus).toHaveText('saved');
+  }
+
+  async loadPreset(id: string): Promise<void> {
+    await this.preset.selectOption(id);
+  }
+
+  /** The inspector's field with this label (the field table's title). */
+  field(title: string): Locator {
+    return this.inspector.getByLabel(title, { exact: true });
+  }
+
+  /** Types into a field and commits it as Enter does. */
+  async setField(title: string, value: string): Promise<void> {
+    const input = this.field(title);
+    await input.fill(value);
+    await input.press('Enter');
+  }
+
+  async setDiskSize(value: string): Promise<void> {
+    await this.diskSize.fill(value);
+    await this.diskSize.press('Enter');
+  }
+
+  row(index: number): Locator {
+    return this.partitionRows.nth(index);
+  }
+
+  async selectRow(index: number): Promise<void> {
+    await this.row(index).click();
+  }
+
+  /** The type column of every row, in order. */
+  async rowTypes(): Promise<string[]> {
+    return this.partitionRows.locator('.type').allTextContents();
+  }
+
+  async rowLabels(): Promise<string[]> {
+    return this.partitionRows.locator('.label').allTextContents();
+  }
+
+  mapRegion(label: string): Locator {
+    return this.page.locator(`[data-testid="map-region"][data-label="${label}"]`);
+  }
+
+  async build(): Promise<void> {
+    await expect(this.buildButton).toBeEnabled();
+    await this.buildButton.click();
+  }
+
+  async copyShareLink(): Promise<string> {
+    await this.page.getByRole('button', { name: 'Copy link' }).click();
+    const field = this.page.getByTestId('share-url');
+    await expect(field).toHaveValue(/#layout=/);
+    return field.inputValue();
+  }
+}

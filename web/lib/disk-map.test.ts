@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { planImage } from '../../workers/plan/plan-image.ts';
+import { diskRegions, groupDigits, regionWidths } from './disk-map.ts';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+describe('disk map regions', () => {
+  it('lays out tables, partitions, padding, blobs and free space in disk order without gaps', () => {
+    const plan = planImage({
+      table: 'gpt',
+      sizeBytes: 64 * GiB,
+      gpt: { entriesLba: 2048 },
+      firstPartitionOffsetBytes: 4 * MiB,
+      blobs: [{ name: 'spl', offsetBytes: 8 * 1024, sizeBytes: 24 * 1024 }],
+      partitions: [
+        { type: 'esp', sizeMinBytes: MiB, sizeMaxBytes: MiB, paddingMinBytes: MiB, paddingMaxBytes: MiB },
+        { type: 'root', sizeMinBytes: GiB },
+      ],
+    });
+    const regions = diskRegions(plan);
+    expect(regions.map((r) => r.kind)).toEqual(['table', 'table', 'free', 'blob', 'free', 'table', 'free', 'partition', 'padding', 'partition', 'free', 'table']);
+    expect(regions.map((r) => r.label).filter((l) => l !== 'free')).toEqual(['PMBR', 'GPT', 'spl', 'GPT', 'esp', 'padding', 'root-x86-64', 'GPT backup']);
+    // Contiguous and covering the disk exactly.
+    let at = 0;
+    for (const r of regions) {
+      expect(r.offsetBytes).toBe(at);
+      at += r.sizeBytes;
+    }
+    expect(at).toBe(plan.diskSizeBytes);
+    expect(regions.find((r) => r.kind === 'blob')?.blobIndex).toBe(0);
+    expect(regions.filter((r) => r.kind === 'partition').map((r) => r.partitionIndex)).toEqual([0, 1]);
+  });
+
+  it('keeps a 1 MiB region visible beside 60 GiB', () => {
+    const widths = regionWidths(
+      [
+        { kind: 'partition', label: 'a', offsetBytes: 0, sizeBytes: MiB, overlap: false },
+        { kind: 'partition', label: 'b', offsetBytes: MiB, sizeBytes: 60 * GiB, overlap: false },
+      ],
+      1000,
+      14,
+    );
+    expect(widths[0]).toBeGreaterThanOrEqual(14);
+    expect(widths[0]! + widths[1]!).toBeCloseTo(1000);
+  });
+
+  it('groups digits for exact numbers', () => {
+    expect(groupDigits(1073741824)).toBe('1\u2009073\u2009741\u2009824');
+    expect(groupDigits(512)).toBe('512');
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The layout being edited: the spec as deep `$state`, the selection, the files staged for it, undo
+ * for deletions and replacements, and what the engine says about it (problems, plan), refreshed
+ * after every change. Provided to components through a typed context (STYLE.md §9).
+ */
+import { getContext, setContext } from 'svelte';
+import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts';
+import type { FieldDef } from '../../workers/model/fields.ts';
+import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
+import { engineClient, type EngineClient } from './engine-client.ts';
+
+export type Selection = { kind: 'partition'; index: number } | { kind: 'blob'; index: number } | undefined;
+
+export interface UndoEntry {
+  /** What the undo restores, in words: "Removed partition ESP". */
+  label: string;
+  spec: ImageSpec;
+  selection: Selection;
+}
+
+export interface FieldMessage {
+  message: string;
+  /** `engine` (validate/plan) or `input` (text that did not parse). */
+  source: 'engine' | 'input';
+}
+
+/** `partitions[2].label` and `partitions.2.label` both become `partitions.2.label`. */
+export function normalizeWhere(where: string): string {
+  return where.replace(/\[(\d+)\]/g, '.$1');
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class LayoutDocument {
+  name = $state('untitled');
+  spec = $state<ImageSpec>({ table: 'gpt', partitions: [] });
+  selection = $state<Selection>(undefined);
+  /** Files the layout names (blob sources, CopyBlocks=), by the path written in the spec. */
+  files = $state.raw<Record<string, File>>({});
+  undoEntry = $state.raw<UndoEntry | undefined>(undefined);
+
+  /** From the engine, for the spec as it was `refreshedFor`. */
+  problems = $state.raw<SpecProblem[]>([]);
+  planResult = $state.raw<PlanResult | undefined>(undefined);
+  /** A refresh is in flight. */
+  checking = $state(false);
+  engineError = $state<string | undefined>(undefined);
+
+  readonly #client: EngineClient;
+  #refreshSeq = 0;
+
+  constructor(client: EngineClient = engineClient) {
+    this.#client = client;
+  }
+
+  /** The plan when the layout can be laid out. */
+  readonly plan: ImagePlan | undefined = $derived(this.planResult?.ok ? this.planResult.plan : undefined);
+
+  /** Blob sizes from staged files, by blob name (what the planner needs for blobs without Size=). */
+  readonly blobSizes: Record<string, number> = $derived.by(() => {
+    const out: Record<string, number> = {};
+    for (const b of this.spec.blobs ?? []) {
+      const f = b.source !== undefined ? this.files[b.source] : undefined;
+      if (f) out[b.name] = f.size;
+    }
+    return out;
+  });
+
+  /** Paths the layout names for which no file is staged. */
+  readonly missingFiles: string[] = $derived.by(() => {
+    const paths = new Set<string>();
+    for (const b of this.spec.blobs ?? []) if (b.source !== undefined) paths.add(b.source);
+    for (const p of this.spec.partitions) if (p.copyBlocks !== undefined && p.copyBlocks !== 'auto') paths.add(p.copyBlocks);
+    return [...paths].filter((p) => !this.files[p]);
+  });
+
+  /** Every message, keyed by normalized `where`. */
+  readonly messages: Map<string, FieldMessage[]> = $derived.by(() => {
+    const map = new Map<string, FieldMessage[]>();
+    const add = (where: string, message: string) => {
+      const key = normalizeWhere(where);
+      const list = map.get(key) ?? [];
+      if (!list.some((m) => m.message === message)) list.push({ message, source: 'engine' });
+      map.set(key, list);
+    };
+    for (const p of this.problems) add(p.where, p.message);
+    const r = this.planResult;
+    if (r && !r.ok) add(r.error.where ?? '', r.error.message);
+    return map;
+  });
+
+  /** The first reason a build cannot start, or undefined. */
+  readonly blocker: string | undefined = $derived.by(() => {
+    if (this.spec.partitions.length === 0 && (this.spec.blobs ?? []).length === 0) return 'The layout is empty: add a partition first.';
+    const p = this.problems[0];
+    if (p) return `${describeWhere(this.spec, p.where)}: ${p.message}`;
+    const r = this.planResult;
+    if (!r) return 'Checking the layout…';
+    if (!r.ok) return r.error.message;
+    const missing = this.missingFiles[0];
+    if (missing) return `Choose the file ${missing} first (it is named by the layout).`;
+    return undefined;
+  });
+
+  messagesFor(where: string): FieldMessage[] {
+    return this.messages.get(normalizeWhere(where)) ?? [];
+  }
+
+  /** Messages for a partition that no field shows (about the whole partition). */
+  messagesUnder(prefix: string, shown: readonly string[]): FieldMessage[] {
+    const out: FieldMessage[] = [];
+    for (const [where, list] of this.messages) {
+      if ((where === prefix || where.startsWith(`${prefix}.`)) && !shown.includes(where)) out.push(...list);
+    }
+    return out;
+  }
+
+  // ---- engine
+
+  /** Asks the engine about the spec as it is now; a newer refresh supersedes an older one. */
+  async refresh(signal: AbortSignal): Promise<void> {
+    const seq = ++this.#refreshSeq;
+    const spec = $state.snapshot(this.spec) as ImageSpec;
+    const options = { blobSizes: { ...this.blobSizes } };
+    this.checking = true;
+    try {
+      const problems = await this.#client.call('validate', [spec, options], signal);
+      const planResult = await this.#client.call('plan', [spec, options], signal);
+      if (seq !== this.#refreshSeq) return;
+      this.problems = problems;
+      this.planResult = planResult;
+      this.engineError = undefined;
+    } catch (error) {
+      if (signal.aborted || seq !== this.#refreshSeq) return;
+      this.engineError = error instanceof Error ? error.message : String(error);
+    } finally {
+      if (seq === this.#refreshSeq) this.checking = false;
+    }
+  }
+
+  // ---- whole-layout changes
+
+  /** Replaces the layout (load, preset, import); `undoLabel` keeps the old one for undo. */
+  replace(spec: ImageSpec, undoLabel?: string): void {
+    if (undoLabel) this.#remember(undoLabel);
+    this.spec = clone(spec);
+    this.selection = spec.partitions.length > 0 ? { kind: 'partition', index: 0 } : undefined;
+    this.problems = [];
+    this.planResult = undefined;
+  }
+
+  undo(): void {
+    const entry = this.undoEntry;
+    if (!entry) return;
+    this.spec = clone(entry.spec);
+    this.selection = entry.selection;
+    this.undoEntry = undefined;
+  }
+
+  dismissUndo(): void {
+    this.undoEntry = undefined;
+  }
+
+  #remember(label: string): void {
+    this.undoEntry = { label, spec: $state.snapshot(this.spec) as ImageSpec, selection: this.selection };
+  }
+
+  // ---- disk settings
+
+  setDiskField<V>(field: FieldDef<ImageSpec, V>, value: V | undefined): void {
+    field.set(this.spec, value);
+  }
+
+  // ---- partitions
+
+  get selectedPartition(): PartitionSpec | undefined {
+    return this.selection?.kind === 'partition' ? this.spec.partitions[this.selection.index] : undefined;
+  }
+
+  get selectedBlob(): BlobSpec | undefined {
+    return this.selection?.kind === 'blob' ? this.spec.blobs?.[this.selection.index] : undefined;
+  }
+
+  selectPartition(index: number): void {
+    if (index >= 0 && index < this.spec.partitions.length) this.selection = { kind: 'partition', index };
+  }
+
+  selectBlob(index: number): void {
+    if (index >= 0 && index < (this.spec.blobs?.length ?? 0)) this.selection = { kind: 'blob', index };
+  }
+
+  addPartition(partition: PartitionSpec = { type: 'linux-generic', sizeMinBytes: 64 * 1024 * 1024 }): void {
+    const at = this.selection?.kind === 'partition' ? this.selection.index + 1 : this.spec.partitions.length;
+    this.spec.partitions.splice(at, 0, partition);
+    this.selection = { kind: 'partition', index: at };
+  }
+
+  removePartition(index: number): void {
+    const p = this.spec.partitions[index];
+    if (!p) return;
+    this.#remember(`Removed partition ${p.label || p.type}`);
+    this.spec.partitions.splice(index, 1);
+    const n = this.spec.partitions.length;
+    this.selection = n === 0 ? undefined : { kind: 'partition', index: Math.min(index, n - 1) };
+  }
+
+  /** Moves a partition up (-1) or down (+1); the selection follows it. */
+  movePartition(index: number, delta: -1 | 1): void {
+    const to = index + delta;
+    const list = this.spec.partitions;
+    if (to < 0 || to >= list.length) return;
+    const [p] = list.splice(index, 1);
+    if (!p) return;
+    list.splice(to, 0, p);
+    // A moved partition's file name no longer sorts in place; export renames when needed.
+    this.selection = { kind: 'partition', index: to };
+  }
+
+  setPartitionField<V>(index: number, field: FieldDef<PartitionSpec, V>, value: V | undefined): void {
+    const p = this.spec.partitions[index];
+    if (p) field.set(p, value);
+  }
+
+  // ---- blobs
+
+  addBlob(): void {
+    const blobs = (this.spec.blobs ??= []);
+    const taken = new Set(blobs.map((b) => b.name));
+    let name = 'blob';
+    for (let n = 2; taken.has(name); n++) name = `blob-${n}`;
+    blobs.push({ name, offsetBytes: 32 * 1024, sizeBytes: 4096 });
+    this.selection = { kind: 'blob', index: blobs.length - 1 };
+  }
+
+  removeBlob(index: number): void {
+    const b = this.spec.blobs?.[index];
+    if (!b || !this.spec.blobs) return;
+    this.#remember(`Removed blob ${b.name}`);
+    this.spec.blobs.splice(index, 1);
+    if (this.spec.blobs.length === 0) delete this.spec.blobs;
+    this.selection = this.spec.partitions.length > 0 ? { kind: 'partition', index: 0 } : undefined;
+  }
+
+  setBlobField<V>(index: number, field: FieldDef<BlobSpec, V>, value: V | undefined): void {
+    const b = this.spec.blobs?.[index];
+    if (b) field.set(b, value);
+  }
+
+  /** Stages a file for a path the layout names (or will name). */
+  stageFile(path: string, file: File): void {
+    this.files = { ...this.files, [path]: file };
+  }
+
+  unstageFile(path: string): void {
+    const { [path]: _, ...rest } = this.files;
+    this.files = rest;
+  }
+}
+
+/** "Partition 2 (root) › Minimum size" style text for a `where`. */
+export function describeWhere(spec: ImageSpec, where: string): string {
+  const parts = normalizeWhere(where).split('.');
+  if (parts[0] === 'partitions' && parts[1] !== undefined) {
+    const i = Number(parts[1]);
+    const p = spec.partitions[i];
+    return `Partition ${i + 1}${p ? ` (${p.label || p.type})` : ''}`;
+  }
+  if (parts[0] === 'blobs' && parts[1] !== undefined) {
+    const b = spec.blobs?.[Number(parts[1])];
+    return `Blob ${b?.name ?? Number(parts[1]) + 1}`;
+  }
+  return 'Disk';
+}
+
+const KEY = Symbol('layout-document');
+
+export function provideLayoutDocument(doc: LayoutDocument): LayoutDocument {
+  return setContext(KEY, doc);
+}
+
+export function useLayoutDocument(): LayoutDocument {
+  const doc = getContext<LayoutDocument | undefined>(KEY);
+  if (!doc) throw new Error('useLayoutDocument() outside the editor: provideLayoutDocument() first');
+  return doc;
+}

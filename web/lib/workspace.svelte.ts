@@ -1,0 +1,153 @@
+/**
+ * The named layouts saved in this browser and autosave: which layout is open, the list of names, and
+ * the quiet "saved" state. Every change to the open document is written (debounced) as layout JSON;
+ * a failed write is shown and never replaces what was saved before.
+ */
+import { parseLayoutJson, stringifyLayoutJson } from '../../workers/model/layout-json.ts';
+import type { ImageSpec } from '../../workers/model/spec.ts';
+import type { LayoutDocument } from './layout-document.svelte.ts';
+import { cleanLayoutName, describeSaveError, LayoutStore } from './layout-store.ts';
+
+export type SaveStatus = 'loading' | 'saved' | 'saving' | 'error';
+
+export class Workspace {
+  names = $state.raw<string[]>([]);
+  status = $state<SaveStatus>('loading');
+  error = $state<string | undefined>(undefined);
+  /** Set once the stored layout is loaded: autosave waits for it so it never overwrites unread work. */
+  ready = $state(false);
+
+  readonly store: LayoutStore;
+  readonly doc: LayoutDocument;
+  #lastSaved = new Map<string, string>();
+
+  constructor(store: LayoutStore, doc: LayoutDocument) {
+    this.store = store;
+    this.doc = doc;
+  }
+
+  /** Opens the layout that was open last time, or `fallback` as a new one. */
+  async open(fallback: () => { name: string; spec: ImageSpec; files?: Record<string, File> }): Promise<void> {
+    try {
+      this.names = await this.store.names();
+      const current = await this.store.current();
+      const name = current !== undefined && this.names.includes(current) ? current : this.names[0];
+      if (name !== undefined && (await this.#load(name))) return;
+      const first = fallback();
+      await this.create(first.name, first.spec, first.files);
+    } catch (e) {
+      this.status = 'error';
+      this.error = describeSaveError(e);
+      const first = fallback();
+      this.doc.name = first.name;
+      this.doc.replace(first.spec);
+    } finally {
+      this.ready = true;
+    }
+  }
+
+  async #load(name: string): Promise<boolean> {
+    const saved = await this.store.load(name);
+    if (!saved) return false;
+    let spec: ImageSpec;
+    try {
+      spec = parseLayoutJson(saved.json, name);
+    } catch (e) {
+      this.status = 'error';
+      this.error = `The saved layout "${name}" cannot be read (${e instanceof Error ? e.message : String(e)}); it is left as it is.`;
+      return false;
+    }
+    this.doc.name = name;
+    this.doc.replace(spec);
+    this.doc.files = await this.store.files(name);
+    this.doc.dismissUndo();
+    this.#lastSaved.set(name, saved.json);
+    await this.store.setCurrent(name);
+    this.status = 'saved';
+    this.error = undefined;
+    return true;
+  }
+
+  /** Saves the open layout if it changed since the last save. */
+  async save(): Promise<void> {
+    if (!this.ready) return;
+    const name = this.doc.name;
+    const json = stringifyLayoutJson($state.snapshot(this.doc.spec) as ImageSpec);
+    if (this.#lastSaved.get(name) === json && this.status !== 'error') {
+      this.status = 'saved';
+      return;
+    }
+    this.status = 'saving';
+    try {
+      await this.store.save(name, json);
+      this.#lastSaved.set(name, json);
+      if (!this.names.includes(name)) this.names = [...this.names, name].sort((a, b) => a.localeCompare(b));
+      this.status = 'saved';
+      this.error = undefined;
+    } catch (e) {
+      this.status = 'error';
+      this.error = describeSaveError(e);
+    }
+  }
+
+  /** Called on every change: shows "saving…" at once, so "saved" always means written. */
+  noteChange(): void {
+    if (!this.ready || this.status === 'error') return;
+    const json = stringifyLayoutJson($state.snapshot(this.doc.spec) as ImageSpec);
+    if (this.#lastSaved.get(this.doc.name) !== json) this.status = 'saving';
+  }
+
+  async switchTo(name: string): Promise<void> {
+    if (name === this.doc.name) return;
+    await this.save();
+    await this.#load(name);
+  }
+
+  /** A new saved layout (name made unique), opened. */
+  async create(baseName: string, spec: ImageSpec, files: Record<string, File> = {}): Promise<void> {
+    await this.save();
+    const name = await this.store.freeName(cleanLayoutName(baseName) ?? 'layout');
+    this.doc.name = name;
+    this.doc.replace(spec);
+    this.doc.files = {};
+    this.doc.dismissUndo();
+    for (const [path, file] of Object.entries(files)) await this.stageFile(path, file);
+    await this.store.setCurrent(name);
+    await this.save();
+  }
+
+  async rename(newName: string): Promise<void> {
+    const cleaned = cleanLayoutName(newName);
+    const old = this.doc.name;
+    if (!cleaned || cleaned === old) return;
+    const name = await this.store.freeName(cleaned);
+    const files = this.doc.files;
+    this.doc.name = name;
+    await this.save();
+    for (const [path, file] of Object.entries(files)) await this.store.saveFile(name, path, file);
+    await this.store.remove(old);
+    this.#lastSaved.delete(old);
+    this.names = this.names.filter((n) => n !== old);
+    await this.store.setCurrent(name);
+  }
+
+  /** Deletes the open layout and opens another (or a blank one). */
+  async deleteCurrent(blank: () => ImageSpec): Promise<void> {
+    const old = this.doc.name;
+    await this.store.remove(old);
+    this.#lastSaved.delete(old);
+    this.names = this.names.filter((n) => n !== old);
+    const next = this.names[0];
+    if (next === undefined || !(await this.#load(next))) await this.create('layout', blank());
+  }
+
+  async stageFile(path: string, file: File): Promise<void> {
+    this.doc.stageFile(path, file);
+    try {
+      await this.store.saveFile(this.doc.name, path, file);
+    } catch (e) {
+      this.status = 'error';
+      this.error = `${describeSaveError(e)} (file ${path} is kept for this session only)`;
+    }
+  }
+}
