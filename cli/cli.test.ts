@@ -2,7 +2,7 @@
  * The `partwright` command end to end: every example builds with no other input, and the real tools
  * (sfdisk, sgdisk, fdisk, systemd-repart, mtools) agree with what it wrote.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,6 +36,15 @@ print(json.dumps(out))`;
 }
 
 /** SHA-256 of a (sparse) file's whole content, reading only its data ranges and hashing holes as zeros. */
+/** `cli` without blocking this process: needed when the test itself serves HTTP (a binary cache). */
+function cliAsync(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 function sha256File(file: string): string {
   const size = fs.statSync(file).size;
   const hash = createHash('sha256');
@@ -384,6 +393,56 @@ describe('Table=iso: examples/iso-hybrid', () => {
       [/isolinux is running/], path.join(work, 'iso-bios-hd.log'), 120_000);
     expect(log).toMatch(/ISOLINUX \S+ \S+ EHDD/);
     expect(log).toContain('Partwright example ISO: isolinux is running');
+  });
+});
+
+describe('StorePaths=: Nix closures from a binary cache', () => {
+  it('lays a verified closure and its nix-path-registration into the image; real nix-store loads and verifies it', async () => {
+    const { makeNixEnv, writeTestExpression, serveDirectory } = await import('../workers/nix/test-support/nix-env.ts');
+    requireTools('osirrox');
+    const env = makeNixEnv('partwright-cli-test-1');
+    const served: { close(): Promise<void> }[] = [];
+    try {
+      const expr = writeTestExpression(env.dir);
+      const app = env.build(expr, 'app');
+      const cacheDir = path.join(env.dir, 'cache');
+      env.copyToCache([app], cacheDir, 'zstd');
+      const cache = await serveDirectory(cacheDir);
+      served.push(cache);
+      const layout = path.join(work, 'nix.d');
+      fs.rmSync(layout, { recursive: true, force: true });
+      fs.mkdirSync(layout);
+      fs.writeFileSync(path.join(layout, '10-store.conf'),
+        `[Partition]\nType=linux-generic\nLabel=NIX_STORE\nFormat=iso9660\n\n[X-Partwright]\nStorePaths=${app}\n\n[X-Partwright-Disk]\nTable=iso\n`);
+      const out = path.join(work, 'nix.iso');
+      // Without a cache the build says what to pass.
+      let r = await cliAsync('build', layout, '-o', out);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('--substituter');
+      // With a key that did not sign the cache, nothing is built.
+      r = await cliAsync('build', layout, '-o', out, '--substituter', cache.url, '--trusted-public-key', 'other-1:' + Buffer.alloc(32, 7).toString('base64'));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/partwright-cli-test-1|untrusted|signature/i);
+      expect(fs.existsSync(out)).toBe(false);
+      r = await cliAsync('build', layout, '-o', out, '--substituter', cache.url, '--trusted-public-key', env.publicKey);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const x = path.join(work, 'nix-extract');
+      fs.rmSync(x, { recursive: true, force: true });
+      execFileSync('osirrox', ['-indev', out, '-extract', '/', x], { stdio: 'pipe' });
+      const registration = fs.readFileSync(path.join(x, 'nix-path-registration'), 'utf8');
+      expect(registration.split('\n')[0]).toMatch(/^\/nix\/store\/[a-z0-9]{32}-pw-lib$/);
+      const nixStore = (args: string[], input?: string) => spawnSync('nix-store', args, { env: env.env, encoding: 'utf8', input });
+      const load = nixStore(['--store', x, '--load-db'], registration);
+      expect(load.status, load.stderr).toBe(0);
+      const verify = nixStore(['--store', x, '--verify', '--check-contents']);
+      expect(verify.status, verify.stderr).toBe(0);
+      expect(verify.stderr).not.toMatch(/modified|error|warning/i);
+      expect(fs.readlinkSync(path.join(x, app.slice(1), 'bin/run'))).toMatch(/-pw-lib\/run$/);
+    } finally {
+      for (const s of served) await s.close();
+      env.cleanup();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type Parsed
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
 import { FileSink, FileSource, FileStore } from './node-file.ts';
 import { readTree } from './node-tree.ts';
+import { removeScratch, stageClosures } from './nix-closure.ts';
 import { formatInspection, formatIsoReport, formatPlan, toJson } from './output.ts';
 import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
 
@@ -42,6 +43,8 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
       ...LAYOUT_FLAGS,
       { name: 'in-place', takesValue: false, help: 'with --base: write into the base image itself instead of a new file' },
       { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.join('|')} (default raw; bmap writes OUT and OUT.bmap; split writes OUT.<type>.raw per partition)` },
+      { name: 'substituter', takesValue: true, repeatable: true, valueName: 'URL', help: 'binary cache for StorePaths= closures (as nix.conf substituters; repeatable, tried in order)' },
+      { name: 'trusted-public-key', takesValue: true, repeatable: true, valueName: 'NAME:BASE64', help: 'key whose signatures are trusted on narinfos (repeatable)' },
       { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size (fastboot max-download-size)' },
       ...COMMON,
     ],
@@ -253,6 +256,20 @@ async function runBuild(args: ParsedArgs): Promise<void> {
   // Image bytes go to a file next to the output, never to memory: for a raw image without a base
   // that file is the output itself (renamed when complete), otherwise a scratch file removed after.
   const rawDirect = format === 'raw' && !inPlace && !base;
+  // Nix closures named by StorePaths= are fetched, verified and staged before the build.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-build-'));
+  let extraTrees: Awaited<ReturnType<typeof stageClosures>>;
+  try {
+    extraTrees = await stageClosures(spec, {
+      substituters: args.flags.get('substituter') ?? [],
+      trustedPublicKeys: args.flags.get('trusted-public-key') ?? [],
+      onProgress: (l) => process.stderr.isTTY && process.stderr.write(`\r${l}`),
+    }, scratch);
+  } catch (e) {
+    removeScratch(scratch);
+    for (const s of opened) s.close();
+    throw e;
+  }
   const storePath = rawDirect ? `${out}.partial` : `${inPlace ? basePath : out}.store.partial`;
   const store = new FileStore(storePath);
   let storeOpen = true;
@@ -260,7 +277,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     const sourceDateEpoch = sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {};
     const seed = seedOption(args);
     const { plan, image, report } = spec.table === 'iso'
-      ? buildIsoImage(spec, inputs, { ...(seed ? { seed } : {}), ...sourceDateEpoch, store })
+      ? buildIsoImage(spec, inputs, { ...(seed ? { seed } : {}), ...sourceDateEpoch, store, extraTrees })
       : {
           report: undefined,
           ...buildImage(spec, inputs, {
@@ -268,6 +285,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
             seed,
             ...sourceDateEpoch,
             store,
+            extraTrees,
             base: base && {
               existing: base.existing,
               layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
@@ -306,6 +324,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
   } finally {
     if (storeOpen) store.close();
     fs.rmSync(storePath, { force: true });
+    removeScratch(scratch);
     for (const s of opened) s.close();
   }
 }

@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RECIPE=3
+RECIPE=4
 cache=$(realpath -m "${1:-.cache/boot-assets}")
 if [ -f "$cache/manifest.txt" ] && grep -qx "recipe $RECIPE" "$cache/manifest.txt"; then
   exit 0
@@ -101,17 +101,18 @@ cp "$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi" "$cache/systemd-bootx64.
 
 # GRUB for BIOS: boot.img as shipped; core.img from grub-mkimage with an embedded early config
 # that finds the partition holding grub.cfg (an ESP's /grub/grub.cfg or a root's /boot/grub/grub.cfg)
-# and reads it. Partwright writes grub.cfg from the layout, so one core.img serves every preset.
+# and runs it. Partwright writes grub.cfg from the layout, so one core.img serves every preset.
+# The embedded config runs in GRUB's rescue parser (kern/parser.c: one command a line, no `if`; a
+# failing line prints its error and the next runs), hence search+configfile twice rather than a
+# conditional: on an ESP the first configfile boots; on a root the first pair fails harmlessly.
 mkdir -p "$cache/grub/i386-pc"
 cp "$root/usr/lib/grub/i386-pc/boot.img" "$cache/grub/i386-pc/boot.img"
-cat > "$cache/grub/early.cfg" <<'EOF'
-if search --no-floppy --set=root --file /grub/grub.cfg; then
-  set prefix=($root)/grub
-elif search --no-floppy --set=root --file /boot/grub/grub.cfg; then
-  set prefix=($root)/boot/grub
-fi
-configfile $prefix/grub.cfg
-EOF
+cat > "$cache/grub/early.cfg" <<'EOF2'
+search --no-floppy --set=root --file /grub/grub.cfg
+configfile /grub/grub.cfg
+search --no-floppy --set=root --file /boot/grub/grub.cfg
+configfile /boot/grub/grub.cfg
+EOF2
 grub_modules=(biosdisk part_gpt part_msdos fat ext2 iso9660 normal configfile search search_fs_file search_fs_uuid search_label linux echo test serial terminal boot)
 # grub-mkimage comes from the unpacked grub-common; it needs only libc and liblzma here.
 "$root/usr/bin/grub-mkimage" -d "$root/usr/lib/grub/i386-pc" -O i386-pc -C xz \

@@ -10,7 +10,7 @@ import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
-import { composeTree, treeFileBytes, type InputDir, type InputEntry } from './input-tree.ts';
+import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind } from './filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
@@ -37,6 +37,8 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   onProgress?: (p: BuildProgress) => void;
   /** SOURCE_DATE_EPOCH when the spec gives none (the CLI passes the environment's). */
   sourceDateEpoch?: number;
+  /** More content per definition (by index), laid after its CopyFiles=: staged Nix closures. */
+  extraTrees?: Record<number, TreeCopy[]>;
 }
 
 export interface BuildResult {
@@ -66,8 +68,8 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {
-      if (ps.copyFiles?.length || ps.makeDirectories?.length) {
-        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
+      if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.storePaths?.length) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
       }
       return ps;
     }
@@ -76,10 +78,13 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
     }
     const kind = fileSystemKind(ps.format, `partitions.${i}.format`, ps.label ?? ps.type);
     const tree = composeTree(
-      (ps.copyFiles ?? []).map((c) => {
-        if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
-        return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
-      }),
+      [
+        ...(ps.copyFiles ?? []).map((c) => {
+          if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
+          return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
+        }),
+        ...(options.extraTrees?.[i] ?? []),
+      ],
       ps.makeDirectories ?? [],
     );
     trees.set(i, tree);

@@ -15,7 +15,7 @@ import { deriveDiskGuid, deriveMbrDiskId, derivePartitionUuid } from '../plan/uu
 import type { ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
-import { composeTree, type InputDir } from './input-tree.ts';
+import { composeTree, type InputDir, type TreeCopy } from './input-tree.ts';
 import { toFatTree } from './filesystems.ts';
 import type { BuildInputs, BuildProgress } from './build-image.ts';
 
@@ -24,6 +24,8 @@ export interface IsoBuildOptions {
   sourceDateEpoch?: number;
   store?: ByteStore;
   onProgress?: (p: BuildProgress) => void;
+  /** More content per definition (by index in spec.partitions): staged Nix closures. */
+  extraTrees?: Record<number, TreeCopy[]>;
 }
 
 export interface IsoReport {
@@ -36,12 +38,15 @@ export interface IsoReport {
   fileCount: number;
 }
 
-function treeFor(ps: PartitionSpec, inputs: BuildInputs): InputDir {
+function treeFor(ps: PartitionSpec, inputs: BuildInputs, extra: readonly TreeCopy[] = []): InputDir {
   return composeTree(
-    (ps.copyFiles ?? []).map((c) => {
-      if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
-      return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
-    }),
+    [
+      ...(ps.copyFiles ?? []).map((c) => {
+        if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
+        return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
+      }),
+      ...extra,
+    ],
     ps.makeDirectories ?? [],
   );
 }
@@ -84,7 +89,7 @@ export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: Iso
   }
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
 
-  const entries = isoEntries(treeFor(isoDef, inputs), '', []);
+  const entries = isoEntries(treeFor(isoDef, inputs, options.extraTrees?.[spec.partitions.indexOf(isoDef)]), '', []);
 
   // The EFI El Torito image: a FAT volume made from the ESP definition, placed into the tree.
   let efiImage: IsoReport['efiImage'];

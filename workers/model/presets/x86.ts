@@ -15,12 +15,16 @@ const EPOCH = 315532800;
 
 const entry: BootEntrySpec = { id: 'linux', title: 'Linux', kernel: IN.kernel, initrd: IN.initrd, cmdline: DEFAULT_CMDLINE };
 
-const esp: PartitionSpec = { type: 'esp', label: 'ESP', format: 'vfat', sizeMinBytes: 128 * MiB, sizeMaxBytes: 128 * MiB };
+/**
+ * 512 MiB ESP and root: FAT32 below 260 MB gets 512-byte clusters (mkfs.fat and Microsoft's table),
+ * which makes BIOS GRUB read a kernel one sector a call (three times slower to boot here).
+ */
+const esp: PartitionSpec = { type: 'esp', label: 'ESP', format: 'vfat', sizeMinBytes: 512 * MiB, sizeMaxBytes: 512 * MiB };
 
 const root: PartitionSpec = {
   type: 'root', label: 'root', format: ROOT_FORMAT,
   copyFiles: [{ source: IN.rootfs, target: '/' }],
-  sizeMinBytes: 256 * MiB,
+  sizeMinBytes: 512 * MiB,
 };
 
 const biosBoot: PartitionSpec = { type: EXTRA_TYPE_GUIDS.biosBoot, label: 'BIOS', sizeMinBytes: 1 * MiB, sizeMaxBytes: 1 * MiB };

@@ -1,11 +1,11 @@
 /**
- * A NarSink onto a real directory (tests only): paths `/nix/store/...` land under `rootDir`. Each
+ * A NarSink onto a real directory (the CLI stages Nix closures with it; tests too): paths `/nix/store/...` land under `rootDir`. Each
  * entry is created exclusively (`wx`, mkdir without -p, symlink) after checking with lstat that its
  * parent is a real directory, so even a buggy parser could not write through a symlink.
  */
 import { chmodSync, lstatSync, mkdirSync, openSync, closeSync, symlinkSync, writeSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { NarFileWriter, NarSink } from '../nar.ts';
+import type { NarFileWriter, NarSink } from '../workers/nix/nar.ts';
 
 export class FsTreeSink implements NarSink {
   private readonly dirsToSeal: string[] = [];

@@ -1,0 +1,57 @@
+/**
+ * Builds a preset into a raw image file the way the CLI does: a copy source folder holding the
+ * files the preset names (PRESET_INPUTS), the engine over Node files.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { buildBootableImage, type BootBuildResult } from '../../workers/boot/index.ts';
+import { buildImage } from '../../workers/build/build-image.ts';
+import type { BuildInputs } from '../../workers/build/build-image.ts';
+import type { Preset } from '../../workers/model/presets/index.ts';
+import { FileSource } from '../../cli/node-file.ts';
+import { readTree } from '../../cli/node-tree.ts';
+import { writeOutput } from '../../cli/write-output.ts';
+import type { ImagePlan } from '../../workers/plan/types.ts';
+
+/** Put `files` (copy-source path → host file or text) into `dir`. */
+export function stageCopySource(dir: string, files: Record<string, string | { text: string }>): void {
+  for (const [path, from] of Object.entries(files)) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    if (typeof from === 'string') copyFileSync(from, target);
+    else writeFileSync(target, from.text);
+  }
+}
+
+export function nodeInputs(copySource: string): BuildInputs & { close(): void } {
+  const opened: FileSource[] = [];
+  return {
+    open(p) {
+      const s = new FileSource(join(copySource, p));
+      opened.push(s);
+      return s;
+    },
+    openTree(p) {
+      return readTree(join(copySource, p));
+    },
+    close() {
+      for (const s of opened) s.close();
+    },
+  };
+}
+
+export async function buildPreset(preset: Preset, copySource: string, out: string): Promise<{ plan: ImagePlan; boot: BootBuildResult | undefined }> {
+  const inputs = nodeInputs(copySource);
+  try {
+    if (preset.boot) {
+      const result = buildBootableImage(preset.spec, preset.boot, inputs);
+      await writeOutput(result.image, result.plan, 'raw', out);
+      return { plan: result.plan, boot: result };
+    }
+    const result = buildImage(preset.spec, inputs);
+    await writeOutput(result.image, result.plan, 'raw', out);
+    return { plan: result.plan, boot: undefined };
+  } finally {
+    inputs.close();
+  }
+}

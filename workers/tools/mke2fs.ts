@@ -1,0 +1,261 @@
+/**
+ * ext4 filesystems made by the real mke2fs (e2fsprogs 1.47.0, wasm/e2fsprogs/mke2fs.wasm) under the
+ * WASI host: the partition is a window onto the SparseImage (never a dense copy), the input tree is
+ * preopened as /in and read lazily, and modes/owners/mtimes reach the image through the metadata
+ * manifest of wasm/e2fsprogs/patches/0002. The same inputs give the same bytes: UUID, hash seed,
+ * root owner, E2FSPROGS_FAKE_TIME, the clock and mke2fs.conf are all fixed here.
+ */
+import type { InputDir, InputEntry } from '../build/input-tree.ts';
+import type { SparseImage } from '../disk/sparse-image.ts';
+import { ErrorCode, isPartwrightError, PartwrightError } from '../model/errors.ts';
+import { deriveUuid, normalizeUuid } from '../plan/uuid.ts';
+import { MKE2FS_CONF } from './mke2fs-conf.ts';
+import { memoryDirectory, memoryFile, runWasi, type VfsDirectory, type VfsFile, type VfsNode } from './wasi-host.ts';
+
+/** systemd's EXT4_MINIMAL_SIZE (src/shared/resize-fs.h, v252): repart never makes a smaller ext4. */
+export const EXT4_SIZE_MIN_BYTES = 1 << 20;
+const DEFAULT_MODE = { file: 0o644, dir: 0o755, symlink: 0o777 } as const;
+
+export interface Ext4Owner {
+  uid: number;
+  gid: number;
+}
+
+export interface FormatExt4Options {
+  /** mke2fs.wasm compiled once by the host (Node: from disk; browser: fetched). */
+  module: WebAssembly.Module;
+  /** Where the partition starts in the image. */
+  offsetBytes: number;
+  /** Partition size; a multiple of the block size. */
+  sizeBytes: number;
+  /** Volume label (≤ 16 bytes; repart mangles longer ones before this). */
+  label?: string;
+  /** Filesystem UUID (repart: ext4UuidFromPartitionUuid of the partition's UUID). */
+  uuid: string;
+  /** Directory-hash seed (`-E hash_seed=`). */
+  hashSeed: string;
+  /** Owner of the root directory; default 0:0. */
+  rootOwner?: Ext4Owner;
+  /** Filesystem timestamps and the upper bound of every file time (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch: number;
+  /** Contents copied in (`mke2fs -d`). Missing modes default to 0644/0755/0777, owners to 0:0. */
+  tree?: InputDir;
+  /** 4096 unless told (repart and Debian's mke2fs.conf default). */
+  blockSizeBytes?: 1024 | 2048 | 4096;
+}
+
+export interface FormatExt4Result {
+  uuid: string;
+  blockSizeBytes: number;
+  blockCount: number;
+  /** mke2fs's own output (warnings), for logs. */
+  stdout: string;
+  stderr: string;
+}
+
+/** repart's filesystem UUID: v4(HMAC-SHA256(key = partition UUID, "file-system-uuid")). */
+export function ext4UuidFromPartitionUuid(partitionUuid: string): string {
+  return deriveUuid(partitionUuid, 'file-system-uuid');
+}
+
+function isAllZero(data: Uint8Array): boolean {
+  let i = 0;
+  if (data.byteOffset % 4 === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2);
+    for (const w of words) if (w !== 0) return false;
+    i = words.length * 4;
+  }
+  for (; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+/** Largest run of adjacent writes gathered before it goes to the image. */
+const COALESCE_BYTES_MAX = 1 << 20;
+
+/**
+ * The partition as a WASI file over the SparseImage (which copies what it is given). mke2fs writes
+ * ~50,000 single 4 KiB blocks for 200 MiB of content, mostly one after another: adjacent writes are
+ * gathered into runs of up to 1 MiB first, so a file- or OPFS-backed store sees few large writes.
+ * Reads that touch the pending run flush it first. A write of zeros into a range that holds no data
+ * is skipped: it reads back the same, and mke2fs zeroes its journal (up to 1 GiB) that way, which
+ * would otherwise be stored. Call flush() when the tool is done.
+ */
+export class PartitionFile implements VfsFile {
+  readonly kind = 'file';
+  private run = new Uint8Array(COALESCE_BYTES_MAX);
+  private runStart = 0;
+  private runBytes = 0;
+
+  constructor(private readonly image: SparseImage, private readonly offsetBytes: number, readonly sizeBytes: number) {}
+
+  read(pos: number, target: Uint8Array): void {
+    if (this.overlapsRun(pos, target.length)) this.flush();
+    this.image.readInto(this.offsetBytes + pos, target);
+  }
+
+  write(pos: number, data: Uint8Array): void {
+    if (this.runBytes > 0 && pos === this.runStart + this.runBytes && this.runBytes + data.length <= COALESCE_BYTES_MAX) {
+      this.run.set(data, this.runBytes);
+      this.runBytes += data.length;
+      return;
+    }
+    this.flush();
+    if (isAllZero(data) && this.image.dataRanges(this.offsetBytes + pos, data.length).length === 0) return;
+    if (data.length >= COALESCE_BYTES_MAX) {
+      this.image.write(this.offsetBytes + pos, data);
+      return;
+    }
+    this.run.set(data, 0);
+    this.runStart = pos;
+    this.runBytes = data.length;
+  }
+
+  flush(): void {
+    if (this.runBytes === 0) return;
+    const bytes = this.run.subarray(0, this.runBytes);
+    this.runBytes = 0;
+    this.image.write(this.offsetBytes + this.runStart, bytes);
+  }
+
+  private overlapsRun(pos: number, length: number): boolean {
+    return this.runBytes > 0 && pos < this.runStart + this.runBytes && this.runStart < pos + length;
+  }
+}
+
+function clampTime(seconds: number | undefined, epoch: number): number {
+  return seconds === undefined ? epoch : Math.min(Math.max(0, Math.floor(seconds)), epoch);
+}
+
+/** The input tree as WASI directories (children looked up by name, built on first use). */
+function treeDirectory(dir: InputDir, epoch: number): VfsDirectory {
+  let children: Map<string, VfsNode> | undefined;
+  const mtimeSeconds = clampTime(dir.mtimeSeconds, epoch);
+  const table = () => {
+    if (!children) {
+      children = new Map();
+      for (const c of dir.children) {
+        if (c.name === '' || c.name === '.' || c.name === '..' || c.name.includes('/')) {
+          throw new PartwrightError(ErrorCode.InvalidSpec, `"${c.name}" is not a valid file name in an ext4 file system.`);
+        }
+        if (children.has(c.name)) throw new PartwrightError(ErrorCode.InvalidSpec, `Two entries named "${c.name}" in one directory.`);
+        children.set(c.name, treeNode(c, epoch));
+      }
+    }
+    return children;
+  };
+  return { kind: 'directory', mtimeSeconds, names: () => [...table().keys()], lookup: (name) => table().get(name) };
+}
+
+function treeNode(entry: InputEntry, epoch: number): VfsNode {
+  const mtimeSeconds = clampTime(entry.mtimeSeconds, epoch);
+  if (entry.kind === 'dir') return treeDirectory(entry, epoch);
+  if (entry.kind === 'symlink') return { kind: 'symlink', target: entry.target, mtimeSeconds };
+  return { kind: 'file', sizeBytes: entry.sizeBytes, mtimeSeconds, read: (pos, target) => entry.read(pos, target) };
+}
+
+/**
+ * The metadata manifest patch 0002 reads: "<octal mode> <uid> <gid> <mtime> <path>\0" for every
+ * entry below the root, times clamped to SOURCE_DATE_EPOCH.
+ */
+export function encodeMetadataManifest(root: InputDir, sourceDateEpoch: number): Uint8Array {
+  const parts: string[] = [];
+  const visit = (dir: InputDir, prefix: string) => {
+    for (const e of dir.children) {
+      const path = `${prefix}/${e.name}`;
+      const mode = (e.mode ?? DEFAULT_MODE[e.kind]) & 0o7777;
+      parts.push(`${mode.toString(8)} ${e.uid ?? 0} ${e.gid ?? 0} ${clampTime(e.mtimeSeconds, sourceDateEpoch)} ${path}\0`);
+      if (e.kind === 'dir') visit(e, path);
+    }
+  };
+  visit(root, '');
+  return new TextEncoder().encode(parts.join(''));
+}
+
+/** The mke2fs command line: systemd-repart's (mkfs-util.c, v252) plus what makes it reproducible. */
+export function mke2fsArgs(options: Omit<FormatExt4Options, 'module'>, devicePath: string, sourcePath?: string): string[] {
+  const blockSizeBytes = options.blockSizeBytes ?? 4096;
+  const owner = options.rootOwner ?? { uid: 0, gid: 0 };
+  const extended = ['nodiscard', 'lazy_itable_init=1', `hash_seed=${normalizeUuid(options.hashSeed)}`, `root_owner=${owner.uid}:${owner.gid}`];
+  return [
+    '-t', 'ext4', '-q', '-F',
+    '-L', options.label ?? '',
+    '-U', normalizeUuid(options.uuid),
+    '-I', '256', '-O', 'has_journal', '-m', '0',
+    '-E', extended.join(','),
+    '-T', 'default', '-b', String(blockSizeBytes),
+    ...(sourcePath ? ['-d', sourcePath] : []),
+    devicePath, String(options.sizeBytes / blockSizeBytes),
+  ];
+}
+
+function validate(image: SparseImage, o: FormatExt4Options): void {
+  const blockSizeBytes = o.blockSizeBytes ?? 4096;
+  if (!Number.isSafeInteger(o.offsetBytes) || o.offsetBytes < 0 || !Number.isSafeInteger(o.sizeBytes) || o.offsetBytes + o.sizeBytes > image.sizeBytes) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `ext4 partition at ${o.offsetBytes} of ${o.sizeBytes} bytes does not lie inside the ${image.sizeBytes}-byte image.`);
+  }
+  if (o.sizeBytes % blockSizeBytes !== 0) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `ext4 partition size ${o.sizeBytes} is not a multiple of the ${blockSizeBytes}-byte block size.`);
+  }
+  if (o.sizeBytes < EXT4_SIZE_MIN_BYTES) {
+    throw new PartwrightError(ErrorCode.DoesNotFit, `An ext4 file system needs at least ${EXT4_SIZE_MIN_BYTES} bytes; the partition has ${o.sizeBytes}.`);
+  }
+  if (new TextEncoder().encode(o.label ?? '').length > 16) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `ext4 label "${o.label}" is longer than 16 bytes.`);
+  }
+  if (!Number.isSafeInteger(o.sourceDateEpoch) || o.sourceDateEpoch < 0 || o.sourceDateEpoch > 0xffffffff) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `SOURCE_DATE_EPOCH ${o.sourceDateEpoch} is not a time mke2fs can record.`);
+  }
+}
+
+/** Make an ext4 filesystem in `image` at `offsetBytes` and copy `tree` into it. Throws with mke2fs's output on failure. */
+export function formatExt4(image: SparseImage, options: FormatExt4Options): FormatExt4Result {
+  validate(image, options);
+  const blockSizeBytes = options.blockSizeBytes ?? 4096;
+  // Start from a hole: the result must not depend on what the window held before (mke2fs with
+  // nodiscard would leave old bytes in unused blocks and uninitialised inode tables). Only ranges
+  // holding data are discarded: a file store zeroes what it is told to discard.
+  for (const r of image.dataRanges(options.offsetBytes, options.sizeBytes)) image.discard(r.offsetBytes, r.sizeBytes);
+  const partition = new PartitionFile(image, options.offsetBytes, options.sizeBytes);
+  const control = memoryDirectory({
+    'mke2fs.conf': memoryFile(MKE2FS_CONF),
+    ...(options.tree ? { metadata: memoryFile(encodeMetadataManifest(options.tree, options.sourceDateEpoch)) } : {}),
+    partition,
+  });
+  const preopens: Record<string, VfsDirectory> = { '/pw': control };
+  if (options.tree) preopens['/in'] = treeDirectory(options.tree, options.sourceDateEpoch);
+  const env: Record<string, string> = {
+    MKE2FS_CONFIG: '/pw/mke2fs.conf',
+    E2FSPROGS_FAKE_TIME: String(options.sourceDateEpoch),
+    LC_ALL: 'C',
+    TZ: 'UTC',
+  };
+  if (options.tree) env['E2FS_METADATA'] = '/pw/metadata';
+  const args = ['mke2fs', ...mke2fsArgs(options, '/pw/partition', options.tree ? '/in' : undefined)];
+
+  let result;
+  try {
+    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch });
+  } catch (e) {
+    // The image store or an input failed (already a PartwrightError), or the tool trapped (abort()).
+    if (isPartwrightError(e)) throw e;
+    const stderr = String((e as { wasiStderr?: string }).wasiStderr ?? '').trim();
+    throw new PartwrightError(ErrorCode.Io, `mke2fs stopped with an internal error (${e instanceof Error ? e.message : String(e)})${stderr ? `: ${stderr}` : ''}`, { tool: 'mke2fs', stderr, args });
+  } finally {
+    partition.flush();
+  }
+  if (result.exitCode !== 0) {
+    const output = [result.stderr.trim(), result.stdout.trim()].filter(Boolean).join('\n');
+    throw new PartwrightError(
+      ErrorCode.Io,
+      `mke2fs failed (exit status ${result.exitCode}) making ext4 "${options.label ?? ''}": ${output || 'no output'}`,
+      { tool: 'mke2fs', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, args },
+    );
+  }
+  return {
+    uuid: normalizeUuid(options.uuid),
+    blockSizeBytes,
+    blockCount: options.sizeBytes / blockSizeBytes,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+}
