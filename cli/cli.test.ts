@@ -257,12 +257,14 @@ describe('--output-format: every format restores to the raw image with its real 
   });
 });
 
+/** Copy one partition out of an image into its own file (fsck.fat, mtools and e2fsck want a volume). */
+function extractPart(image: string, offsetBytes: number, sizeBytes: number, out: string): string {
+  execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=1M', `skip=${offsetBytes}`, `count=${sizeBytes}`, 'iflag=skip_bytes,count_bytes', 'status=none']);
+  return out;
+}
+
 describe('Format=vfat partitions', () => {
-  /** Copy one partition out of an image into its own file (fsck.fat and mtools want a volume). */
-  function extract(image: string, offsetBytes: number, sizeBytes: number, out: string): string {
-    execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=1M', `skip=${offsetBytes}`, `count=${sizeBytes}`, 'iflag=skip_bytes,count_bytes', 'status=none']);
-    return out;
-  }
+  const extract = extractPart;
   const mtoolsEnv = { ...process.env, MTOOLS_SKIP_CHECK: '1', LANG: 'C.UTF-8' };
   function listFiles(dir: string, prefix = ''): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
@@ -354,6 +356,35 @@ describe('Format=vfat partitions', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/\d+ bytes/);
     expect(fs.existsSync(path.join(work, 'toobig.img'))).toBe(false);
+  });
+});
+
+describe('Format=ext4: examples/ext4-root', () => {
+  it('makes ext4 roots that e2fsck and debugfs accept, with modes, owners, symlinks and repart identities; twice the same bytes', async () => {
+    requireTools('e2fsck', 'debugfs');
+    const { out, plan } = build('ext4-root');
+    const first = sha256File(out);
+    const { ext4UuidFromPartitionUuid } = await import('../workers/tools/mke2fs.ts');
+    const part = (i: number) => extractPart(out, plan.partitions[i]!.offsetBytes, plan.partitions[i]!.sizeBytes, path.join(work, `ext4-${i}.img`));
+    const root = part(1);
+    const sd = part(2);
+    for (const fsImage of [root, sd]) {
+      const fsck = spawnSync('e2fsck', ['-fn', fsImage], { encoding: 'utf8' });
+      expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+    }
+    const debugfs = (img: string, cmd: string) => execFileSync('debugfs', ['-R', cmd, img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(debugfs(root, 'stat /etc/passwd')).toMatch(/Mode:\s+0600/);
+    expect(debugfs(root, 'stat /usr/bin/hello')).toMatch(/Mode:\s+0755/);
+    expect(debugfs(root, 'stat /bin')).toMatch(/Fast link dest: "usr\/bin"/);
+    expect(debugfs(root, 'cat /etc/hostname')).toBe('partwright-example\n');
+    expect(debugfs(root, 'ls -l /')).toMatch(/home/);
+    expect(debugfs(root, 'stat /etc/hostname')).toMatch(/User:\s+0\s+Group:\s+0/);
+    const uuidOf = (img: string) => /Filesystem UUID:\s+(\S+)/.exec(execFileSync('dumpe2fs', ['-h', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))![1];
+    const labelOf = (img: string) => /Filesystem volume name:\s+(\S+)/.exec(execFileSync('dumpe2fs', ['-h', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))![1];
+    expect(uuidOf(root)).toBe(ext4UuidFromPartitionUuid(plan.partitions[1]!.uuid));
+    expect(uuidOf(sd)).toBe('44444444-4444-4444-8888-888888888888');
+    expect(labelOf(sd)).toBe('NIXOS_SD');
+    expect(sha256File(build('ext4-root').out)).toBe(first);
   });
 });
 

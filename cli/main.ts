@@ -20,6 +20,7 @@ import { loadLayout, resolveLayoutPath } from './layout-files.ts';
 import { FileSink, FileSource, FileStore } from './node-file.ts';
 import { readTree } from './node-tree.ts';
 import { removeScratch, stageClosures } from './nix-closure.ts';
+import { loadNodeTool } from './node-tools.ts';
 import { formatInspection, formatIsoReport, formatPlan, toJson } from './output.ts';
 import { OUTPUT_FORMATS, writeOutput, type OutputFormat } from './write-output.ts';
 
@@ -286,6 +287,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
             ...sourceDateEpoch,
             store,
             extraTrees,
+            loadTool: loadNodeTool,
             base: base && {
               existing: base.existing,
               layer: { source: base.source, dataRanges: scanDataRanges(base.source) },

@@ -7,15 +7,17 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-const vitest = path.join(dir, 'vitest.json');
-if (fs.existsSync(vitest)) {
-  const r = JSON.parse(fs.readFileSync(vitest, 'utf8'));
-  passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
-  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-} else {
-  failed += 1;
-  console.error('test-summary: no Vitest report');
+for (const name of ['vitest.json', 'vitest-boot.json']) {
+  const file = path.join(dir, name);
+  if (fs.existsSync(file)) {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    passed += r.numPassedTests ?? 0;
+    failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  } else {
+    failed += 1;
+    console.error(`test-summary: no report ${name}`);
+  }
 }
 
 const pw = path.join(dir, 'playwright.json');

@@ -17,6 +17,10 @@ bash scripts/typecheck.sh || status=1
 echo "== unit tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" || status=1
 
+echo "== boot tests (QEMU, TCG)"
+bash scripts/boot-assets.sh
+npx vitest run --config test/boot/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/vitest-boot.json" || status=1
+
 if [ -f playwright.config.ts ]; then
   echo "== e2e tests (playwright, Debian chromium)"
   PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" npx playwright test --reporter=list,json || status=1

@@ -11,6 +11,7 @@ import type { Preset } from '../../workers/model/presets/index.ts';
 import { FileSource } from '../../cli/node-file.ts';
 import { readTree } from '../../cli/node-tree.ts';
 import { writeOutput } from '../../cli/write-output.ts';
+import { loadNodeTool } from '../../cli/node-tools.ts';
 import type { ImagePlan } from '../../workers/plan/types.ts';
 
 /** Put `files` (copy-source path → host file or text) into `dir`. */
@@ -44,11 +45,11 @@ export async function buildPreset(preset: Preset, copySource: string, out: strin
   const inputs = nodeInputs(copySource);
   try {
     if (preset.boot) {
-      const result = buildBootableImage(preset.spec, preset.boot, inputs);
+      const result = buildBootableImage(preset.spec, preset.boot, inputs, { loadTool: loadNodeTool });
       await writeOutput(result.image, result.plan, 'raw', out);
       return { plan: result.plan, boot: result };
     }
-    const result = buildImage(preset.spec, inputs);
+    const result = buildImage(preset.spec, inputs, { loadTool: loadNodeTool });
     await writeOutput(result.image, result.plan, 'raw', out);
     return { plan: result.plan, boot: undefined };
   } finally {

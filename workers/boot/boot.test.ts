@@ -16,6 +16,8 @@ import { BOOT_IMG, BLOCKLIST, buildBootableImage, encodeGrubCore, encodeGrubMbr,
 import { FileSource } from '../../cli/node-file.ts';
 import { readTree } from '../../cli/node-tree.ts';
 import { writeOutput } from '../../cli/write-output.ts';
+import { ext4UuidFromPartitionUuid } from '../tools/mke2fs.ts';
+import { loadNodeTool } from '../../cli/node-tools.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'partwright-boot-unit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -87,15 +89,15 @@ describe('GRUB BIOS embedding', () => {
 });
 
 describe('systemd-boot entries and command lines', () => {
-  it('names planned identities: GPT PARTUUID, MBR DISKID-NN, vfat volume ID, label', () => {
+  it('names planned identities: GPT PARTUUID, MBR DISKID-NN, ext4 UUID, label', () => {
     const gpt = planImage(repartDisk.spec);
     const root = gpt.partitions.find((p) => p.label === 'root')!;
     const id = partitionIdentity(gpt, root);
     expect(id.partUuid).toBe(root.uuid);
-    expect(id.fsUuid).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}$/);
-    expect(id.fsLabel).toBe('ROOT');
+    expect(id.fsUuid).toBe(ext4UuidFromPartitionUuid(root.uuid));
+    expect(id.fsLabel).toBe('root'); // ext4 keeps the label's case (vfat would upper-case it)
     expect(expandCmdline('root={root.device} x={root.partuuid} y=UUID={root.fsuuid} z=LABEL={root.label}', id))
-      .toBe(`root=PARTUUID=${root.uuid} x=${root.uuid} y=UUID=${id.fsUuid} z=LABEL=ROOT`);
+      .toBe(`root=PARTUUID=${root.uuid} x=${root.uuid} y=UUID=${id.fsUuid} z=LABEL=root`);
     expect(() => expandCmdline('{root.nope}', id)).toThrow(/not one of/);
 
     const mbr = planImage(vmDiskLegacy.spec);
@@ -130,7 +132,7 @@ describe('systemd-boot entries and command lines', () => {
     const result = buildBootableImage(repartDisk.spec, repartDisk.boot!, {
       open: (p) => { const s = new FileSource(join(src, p)); opened.push(s); return s; },
       openTree: (p) => readTree(join(src, p)),
-    });
+    }, { loadTool: loadNodeTool });
     const img = join(work, 'repart.img');
     await writeOutput(result.image, result.plan, 'raw', img);
     for (const s of opened) s.close();

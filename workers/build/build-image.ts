@@ -11,7 +11,7 @@ import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
-import { fileSystemKind } from './filesystems.ts';
+import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -39,6 +39,8 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   sourceDateEpoch?: number;
   /** More content per definition (by index), laid after its CopyFiles=: staged Nix closures. */
   extraTrees?: Record<number, TreeCopy[]>;
+  /** The host's compiled WASM tools (Node: read from wasm/; browser: fetched), loaded on first use. */
+  loadTool?: FileSystemContext['loadTool'];
 }
 
 export interface BuildResult {
@@ -64,7 +66,11 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
 
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
   const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const fsCtx = { sectorSizeBytes, sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0 };
+  const fsCtx: FileSystemContext = {
+    sectorSizeBytes,
+    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
+    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
+  };
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {

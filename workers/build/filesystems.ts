@@ -9,12 +9,16 @@ import type { PartitionSpec } from '../model/spec.ts';
 import { mangleFatLabel, minimumFatSizeBytes, vfatVolumeIdFromPartitionUuid, writeFat, type FatEntryInput } from '../formats/fat/index.ts';
 import { uuidToBytes } from '../model/uuid.ts';
 import type { SparseImage } from '../disk/sparse-image.ts';
+import { ext4UuidFromPartitionUuid, formatExt4 } from '../tools/mke2fs.ts';
+import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
   sourceDateEpoch: number;
+  /** The host's compiled WASM tools, asked for only when a layout needs them (Format=ext4 → mke2fs). */
+  loadTool?: (name: 'mke2fs') => WebAssembly.Module;
 }
 
 export interface FileSystemKind {
@@ -74,7 +78,46 @@ const vfat: FileSystemKind = {
   },
 };
 
-const KINDS: Record<string, FileSystemKind> = { vfat };
+function mke2fs(ctx: FileSystemContext): WebAssembly.Module {
+  if (!ctx.loadTool) throw new PartwrightError(ErrorCode.Unsupported, 'Format=ext4 needs mke2fs.wasm, which this host did not load.');
+  return ctx.loadTool('mke2fs');
+}
+
+/** repart: the file system UUID derives from the partition UUID unless given; Partwright seeds the directory hash with it. */
+function ext4Uuid(p: PlannedPartition): string {
+  return p.spec.fileSystemUuid ?? ext4UuidFromPartitionUuid(p.uuid);
+}
+
+const ext4: FileSystemKind = {
+  minimumSizeBytes(spec, label, tree, ctx) {
+    // The size does not depend on the UUIDs: any fixed ones will do for the trial runs.
+    const probe = spec.fileSystemUuid ?? '00000000-0000-4000-8000-000000000000';
+    const { sizeBytes } = minimalExt4SizeBytes({
+      module: mke2fs(ctx), uuid: probe, hashSeed: probe, sourceDateEpoch: ctx.sourceDateEpoch, tree,
+      ...(label !== undefined ? { label: label.slice(0, 16) } : {}),
+    });
+    if (spec.sizeMaxBytes !== undefined && sizeBytes > spec.sizeMaxBytes) {
+      throw new PartwrightError(ErrorCode.DoesNotFit, `The ext4 contents need ${sizeBytes} bytes, more than SizeMaxBytes=${spec.sizeMaxBytes}; raise SizeMaxBytes= to at least ${sizeBytes}.`);
+    }
+    return sizeBytes;
+  },
+  make(image, p, tree, ctx) {
+    const uuid = ext4Uuid(p);
+    formatExt4(image, {
+      module: mke2fs(ctx),
+      offsetBytes: p.offsetBytes,
+      sizeBytes: p.sizeBytes,
+      label: p.label.slice(0, 16),
+      uuid,
+      hashSeed: uuid,
+      rootOwner: { uid: 0, gid: 0 },
+      sourceDateEpoch: ctx.sourceDateEpoch,
+      tree,
+    });
+  },
+};
+
+const KINDS: Record<string, FileSystemKind> = { vfat, ext4 };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = KINDS[format];

@@ -22,11 +22,10 @@ export interface Preset {
 }
 
 /**
- * The root file system's format in the x86 presets. Switch to 'ext4' when ext4 lands: the kernel
- * command lines name the root by PARTUUID, so nothing else changes (the initramfs needs the ext4
- * module, which the test initramfs already carries).
+ * The root file system's format in the x86 presets: ext4 (made by mke2fs compiled to WASM). The
+ * kernel command lines name the root by PARTUUID, so the format is this one line.
  */
-export const ROOT_FORMAT = 'vfat';
+export const ROOT_FORMAT = 'ext4';
 
 /** The kernel command line the x86 presets use; `{root.partuuid}` is the planned root partition's PARTUUID. */
 export const DEFAULT_CMDLINE = 'root=PARTUUID={root.partuuid} rw console=ttyS0,115200 panic=-1';

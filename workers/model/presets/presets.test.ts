@@ -15,6 +15,7 @@ import { FileSource } from '../../../cli/node-file.ts';
 import { readTree } from '../../../cli/node-tree.ts';
 import { writeOutput } from '../../../cli/write-output.ts';
 import type { Preset } from './preset.ts';
+import { loadNodeTool } from '../../../cli/node-tools.ts';
 
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'partwright-presets-'));
@@ -49,7 +50,7 @@ async function build(preset: Preset, src: string): Promise<string> {
     open: (p) => { const s = new FileSource(join(src, p)); opened.push(s); return s; },
     openTree: (p) => readTree(join(src, p)),
   };
-  const { image, plan } = buildImage(preset.spec, inputs);
+  const { image, plan } = buildImage(preset.spec, inputs, { loadTool: loadNodeTool });
   const out = join(work, `${preset.name}.img`);
   await writeOutput(image, plan, 'raw', out);
   for (const s of opened) s.close();

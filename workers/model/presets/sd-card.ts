@@ -23,7 +23,7 @@ export const SD_EPOCH = 946684800;
  * The root's format. Undefined until Partwright makes ext4 (the partition is written empty); then
  * 'ext4' — label NIXOS_SD and the UUID above are already set.
  */
-export const SD_ROOT_FORMAT: string | undefined = undefined;
+export const SD_ROOT_FORMAT: string | undefined = 'ext4';
 
 /** Where boot ROMs look for U-Boot: Allwinner's at 8 KiB; Rockchip's idbloader at sector 64 and U-Boot at sector 16384. */
 export type UbootSlot = 'none' | 'allwinner' | 'rockchip';

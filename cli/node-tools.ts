@@ -1,0 +1,14 @@
+/** The engine's WASM tools for Node hosts: compiled once per process from the committed .wasm files. */
+import * as fs from 'node:fs';
+import { compileMke2fsModule, MKE2FS_WASM_URL } from '../workers/tools/mke2fs-module.ts';
+
+const compiled = new Map<string, WebAssembly.Module>();
+
+export function loadNodeTool(name: 'mke2fs'): WebAssembly.Module {
+  let m = compiled.get(name);
+  if (!m) {
+    m = compileMke2fsModule(fs.readFileSync(MKE2FS_WASM_URL));
+    compiled.set(name, m);
+  }
+  return m;
+}
