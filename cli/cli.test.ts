@@ -477,6 +477,37 @@ describe('StorePaths=: Nix closures from a binary cache', () => {
   });
 });
 
+describe('presets', () => {
+  it('lists the presets and builds one from --copy-source: loader entry names the planned root PARTUUID', () => {
+    const list = cli('presets');
+    expect(list.status).toBe(0);
+    for (const name of ['repart-disk', 'vm-disk', 'vm-disk-legacy', 'sd-card']) expect(list.stdout).toContain(name);
+    const src = path.join(work, 'preset-src');
+    fs.rmSync(src, { recursive: true, force: true });
+    for (const [f, text] of [['boot/vmlinuz', 'kernel'], ['boot/initrd', 'initrd'], ['boot/systemd-bootx64.efi', 'MZ efi'], ['rootfs/partwright-marker', 'hi\n']]) {
+      fs.mkdirSync(path.dirname(path.join(src, f!)), { recursive: true });
+      fs.writeFileSync(path.join(src, f!), text!);
+    }
+    const out = path.join(work, 'preset.img');
+    expect(cli('build', '--preset', 'repart-disk', '-o', out).stderr).toContain('--copy-source');
+    const r = cli('build', '--preset', 'repart-disk', '-o', out, '--copy-source', src, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const plan: PlanJson = JSON.parse(r.stdout).plan;
+    const root = plan.partitions.find((p) => p.label === 'root')!;
+    const esp = plan.partitions[0]!;
+    const vol = extractPart(out, esp.offsetBytes, esp.sizeBytes, path.join(work, 'preset-esp.vfat'));
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const entries = execFileSync('mdir', ['-b', '-i', vol, '::/loader/entries'], { encoding: 'utf8', env }).trim().split('\n');
+    const entry = execFileSync('mtype', ['-i', vol, entries[0]!], { encoding: 'utf8', env });
+    expect(entry).toContain(`root=PARTUUID=${root.uuid}`);
+    expect(execFileSync('mtype', ['-i', vol, '::/EFI/BOOT/BOOTX64.EFI'], { encoding: 'utf8', env })).toBe('MZ efi');
+    const rootFs = extractPart(out, root.offsetBytes, root.sizeBytes, path.join(work, 'preset-root.ext4'));
+    expect(spawnSync('e2fsck', ['-fn', rootFs]).status).toBe(0);
+    expect(execFileSync('debugfs', ['-R', 'cat /partwright-marker', rootFs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('hi\n');
+  });
+});
+
 describe('layout JSON and 4096-byte sectors', () => {
   it('builds a 4096-byte-sector GPT that fdisk -b 4096 reads as planned', () => {
     const layout = path.join(work, 'l4k.json');

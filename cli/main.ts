@@ -9,7 +9,10 @@ import { isPartwrightError } from '../workers/model/errors.ts';
 import { parseSize } from '../workers/model/units.ts';
 import { normalizeGuid } from '../workers/model/partition-types.ts';
 import { planImage } from '../workers/plan/plan-image.ts';
-import { buildImage } from '../workers/build/build-image.ts';
+import { buildImage, type BuildInputs, type BuildOptions } from '../workers/build/build-image.ts';
+import { buildBootableImage } from '../workers/boot/index.ts';
+import { PRESETS, presetByName, type Preset } from '../workers/model/presets/index.ts';
+import type { ImageSpec } from '../workers/model/spec.ts';
 import { buildIsoImage } from '../workers/build/build-iso.ts';
 import { inspectImage } from '../workers/build/inspect-image.ts';
 import { readExistingDisk } from '../workers/build/existing-disk.ts';
@@ -29,6 +32,7 @@ const COMMON: FlagSpec[] = [
   { name: 'json', takesValue: false, help: 'print machine-readable JSON instead of a table' },
 ];
 const LAYOUT_FLAGS: FlagSpec[] = [
+  { name: 'preset', takesValue: true, valueName: 'NAME', help: 'use a preset instead of LAYOUT (see partwright presets); its files come from --copy-source' },
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
@@ -56,6 +60,12 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
     summary: 'show the partition table the layout gives, without writing anything',
     flags: [...LAYOUT_FLAGS, ...COMMON],
     run: runPlan,
+  },
+  presets: {
+    usage: 'partwright presets [--json]',
+    summary: 'list the presets (NixOS image kinds) and the files each needs',
+    flags: COMMON,
+    run: runPresets,
   },
   inspect: {
     usage: 'partwright inspect IMG [--json]',
@@ -159,17 +169,35 @@ interface Prepared {
   layoutDir: string;
   copySource: string | undefined;
   basePath: string | undefined;
+  preset: Preset | undefined;
 }
 
 function prepare(args: ParsedArgs): Prepared {
-  const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file)');
-  const { spec, warnings, layoutDir } = loadLayout(layoutPath);
-  for (const w of warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
+  const presetName = flag(args, 'preset');
+  let spec: Prepared['spec'];
+  let layoutDir: string;
+  let preset: Preset | undefined;
+  if (presetName !== undefined) {
+    if (args.positionals.length) throw new UsageError('give either LAYOUT or --preset NAME, not both');
+    preset = presetByName(presetName);
+    if (!preset) throw new UsageError(`no preset '${presetName}'; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
+    if (flag(args, 'copy-source') === undefined && preset.inputs.length) {
+      throw new UsageError(`preset '${preset.name}' needs --copy-source DIR holding ${preset.inputs.map((i) => i.path).join(', ')} (see partwright presets)`);
+    }
+    spec = structuredClone(preset.spec);
+    layoutDir = process.cwd();
+  } else {
+    const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file), or --preset NAME');
+    const loaded = loadLayout(layoutPath);
+    spec = loaded.spec;
+    layoutDir = loaded.layoutDir;
+    for (const w of loaded.warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
+  }
   const copySourceFlag = flag(args, 'copy-source');
   const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;
   const baseFlag = flag(args, 'base');
   const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
-  return { spec, layoutDir, copySource, basePath };
+  return { spec, layoutDir, copySource, basePath, preset };
 }
 
 function openBase(basePath: string) {
@@ -220,7 +248,7 @@ function runPlan(args: ParsedArgs): void {
 
 async function runBuild(args: ParsedArgs): Promise<void> {
   const prepared = prepare(args);
-  const { spec, layoutDir, copySource, basePath } = prepared;
+  const { spec, layoutDir, copySource, basePath, preset } = prepared;
   const inPlace = args.flags.has('in-place');
   const out = flag(args, 'output');
   const format = (flag(args, 'output-format') ?? 'raw') as OutputFormat;
@@ -281,7 +309,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
       ? buildIsoImage(spec, inputs, { ...(seed ? { seed } : {}), ...sourceDateEpoch, store, extraTrees })
       : {
           report: undefined,
-          ...buildImage(spec, inputs, {
+          ...(preset?.boot ? (s: ImageSpec, i: BuildInputs, o: BuildOptions) => buildBootableImage(s, preset.boot!, i, o) : buildImage)(spec, inputs, {
             sizeBytes: sizeOption(args),
             seed,
             ...sourceDateEpoch,
@@ -329,6 +357,22 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     removeScratch(scratch);
     for (const s of opened) s.close();
   }
+}
+
+function runPresets(args: ParsedArgs): void {
+  if (args.positionals.length) throw new UsageError('presets takes no arguments');
+  if (args.flags.has('json')) {
+    process.stdout.write(toJson(PRESETS.map((p) => ({ name: p.name, title: p.title, description: p.description, like: p.like, bootsWith: p.bootsWith, inputs: p.inputs, spec: p.spec }))) + '\n');
+    return;
+  }
+  const out: string[] = [];
+  for (const p of PRESETS) {
+    out.push(`${p.name} — ${p.title} (like ${p.like})${p.bootsWith.length ? ` · boots under ${p.bootsWith.join(', ')}` : ''}`, `  ${p.description}`);
+    for (const i of p.inputs) out.push(`  needs ${i.path}: ${i.description}`);
+    out.push('');
+  }
+  out.push('Build one with: partwright build --preset NAME -o OUT.img --copy-source DIR (DIR holds the files above)');
+  process.stdout.write(out.join('\n') + '\n');
 }
 
 function runInspect(args: ParsedArgs): void {
