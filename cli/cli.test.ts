@@ -458,18 +458,38 @@ describe('StorePaths=: Nix closures from a binary cache', () => {
       r = await cliAsync('build', layout, '-o', out, '--substituter', cache.url, '--trusted-public-key', env.publicKey);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
+      const nixStore = (args: string[], input?: string) => spawnSync('nix-store', args, { env: env.env, encoding: 'utf8', input });
+      const check = (x: string) => {
+        const registration = fs.readFileSync(path.join(x, 'nix-path-registration'), 'utf8');
+        expect(registration.split('\n')[0]).toMatch(/^\/nix\/store\/[a-z0-9]{32}-pw-lib$/);
+        const load = nixStore(['--store', x, '--load-db'], registration);
+        expect(load.status, load.stderr).toBe(0);
+        const verify = nixStore(['--store', x, '--verify', '--check-contents']);
+        expect(verify.status, verify.stderr).toBe(0);
+        expect(verify.stderr).not.toMatch(/modified|error|warning/i);
+        expect(fs.readlinkSync(path.join(x, app.slice(1), 'bin/run'))).toMatch(/-pw-lib\/run$/);
+      };
+      // An ISO: extracted with osirrox.
       const x = path.join(work, 'nix-extract');
       fs.rmSync(x, { recursive: true, force: true });
       execFileSync('osirrox', ['-indev', out, '-extract', '/', x], { stdio: 'pipe' });
-      const registration = fs.readFileSync(path.join(x, 'nix-path-registration'), 'utf8');
-      expect(registration.split('\n')[0]).toMatch(/^\/nix\/store\/[a-z0-9]{32}-pw-lib$/);
-      const nixStore = (args: string[], input?: string) => spawnSync('nix-store', args, { env: env.env, encoding: 'utf8', input });
-      const load = nixStore(['--store', x, '--load-db'], registration);
-      expect(load.status, load.stderr).toBe(0);
-      const verify = nixStore(['--store', x, '--verify', '--check-contents']);
-      expect(verify.status, verify.stderr).toBe(0);
-      expect(verify.stderr).not.toMatch(/modified|error|warning/i);
-      expect(fs.readlinkSync(path.join(x, app.slice(1), 'bin/run'))).toMatch(/-pw-lib\/run$/);
+      check(x);
+      // An ext4 root on a GPT disk: extracted with debugfs rdump.
+      const extLayout = path.join(work, 'nix-ext4.d');
+      fs.rmSync(extLayout, { recursive: true, force: true });
+      fs.mkdirSync(extLayout);
+      fs.writeFileSync(path.join(extLayout, '10-root.conf'), `[Partition]\nType=root\nFormat=ext4\nMinimize=best\n\n[X-Partwright]\nStorePaths=${app}\n`);
+      const disk = path.join(work, 'nix-ext4.img');
+      r = await cliAsync('build', extLayout, '-o', disk, '--json', '--substituter', cache.url, '--trusted-public-key', env.publicKey);
+      expect(r.stderr).toBe('');
+      const rootPart = (JSON.parse(r.stdout).plan as PlanJson).partitions[0]!;
+      const rootFs = extractPart(disk, rootPart.offsetBytes, rootPart.sizeBytes, path.join(work, 'nix-root.ext4'));
+      expect(spawnSync('e2fsck', ['-fn', rootFs]).status).toBe(0);
+      const y = path.join(work, 'nix-ext4-extract');
+      fs.rmSync(y, { recursive: true, force: true });
+      fs.mkdirSync(y);
+      execFileSync('debugfs', ['-R', `rdump / ${y}`, rootFs], { stdio: 'pipe' });
+      check(y);
     } finally {
       for (const s of served) await s.close();
       env.cleanup();
