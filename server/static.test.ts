@@ -145,6 +145,26 @@ describe('static server', () => {
   });
 });
 
+describe('mounted handlers', () => {
+  it('lets a handler (the Nix job API) answer first and falls back to the app', async () => {
+    const mounted = await startStaticServer({
+      rootDir: root,
+      port: 0,
+      before: async (req, res) => {
+        if (!req.url?.startsWith('/nix/')) return false;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"mounted":true}');
+        return true;
+      },
+    });
+    try {
+      expect(await (await fetch(`${mounted.url}nix/installables`)).json()).toEqual({ mounted: true });
+      expect((await fetch(`${mounted.url}some/app/route`)).headers.get('content-type')).toContain('text/html');
+    } finally {
+      await mounted.close();
+    }
+  });
+});
+
 describe('decodePath', () => {
   it('decodes ordinary paths and rejects escapes', () => {
     expect(decodePath('/a%20b/c.js')).toBe('/a b/c.js');

@@ -51,6 +51,8 @@ export interface StaticServerOptions {
   port: number;
   /** Default 127.0.0.1: the app is for this machine unless someone chooses otherwise. */
   host?: string;
+  /** Tried first for every request (e.g. the Nix job API under /nix/); true when it answered. */
+  before?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface RunningServer {
@@ -64,7 +66,11 @@ export async function startStaticServer(options: StaticServerOptions): Promise<R
   const rootDir = await realpath(resolve(options.rootDir));
   const host = options.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    handle(rootDir, req, res).catch((error: unknown) => {
+    const answer = async () => {
+      if (options.before && (await options.before(req, res))) return;
+      await handle(rootDir, req, res);
+    };
+    answer().catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal server error\n');
       else res.destroy();
       console.error(error);
