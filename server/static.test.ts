@@ -148,7 +148,7 @@ describe('static server', () => {
 describe('mounted handlers', () => {
   it('lets a handler (the Nix job API) answer first and falls back to the app', async () => {
     const mounted = await startStaticServer({
-      rootDir: root,
+      rootDir: join(tempDir, 'dist'),
       port: 0,
       before: async (req, res) => {
         if (!req.url?.startsWith('/nix/')) return false;
