@@ -250,6 +250,19 @@ describe('--output-format: every format restores to the raw image with its real 
     });
   });
 
+  it('convert writes an existing raw image in another format, reading only its data', () => {
+    requireTools('simg2img', 'qemu-img');
+    const simg = path.join(dir, 'conv.simg');
+    const r = cli('convert', raw, '-o', simg, '--output-format', 'android-sparse', '--json');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).mappedBytes).toBeLessThan(2 << 20);
+    execFileSync('simg2img', [simg, path.join(dir, 'conv.img')]);
+    same(raw, path.join(dir, 'conv.img'));
+    expect(cli('convert', raw, '-o', path.join(dir, 'conv.vhd'), '--output-format', 'vhd-dynamic').status).toBe(0);
+    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, path.join(dir, 'conv.vhd')], { encoding: 'utf8' })).toContain('identical');
+    expect(cli('convert', raw, '-o', raw, '--output-format', 'qcow2').stderr).toContain('is the input image');
+  });
+
   it('zst says what to use instead', () => {
     const r = cli('build', layout, '-o', path.join(dir, 'x.zst'), '--output-format', 'zst');
     expect(r.status).toBe(1);

@@ -16,7 +16,9 @@ import type { ImageSpec } from '../workers/model/spec.ts';
 import { buildIsoImage } from '../workers/build/build-iso.ts';
 import { inspectImage } from '../workers/build/inspect-image.ts';
 import { readExistingDisk } from '../workers/build/existing-disk.ts';
-import { scanDataRanges } from '../workers/disk/sparse-image.ts';
+import { scanDataRanges, SparseImage } from '../workers/disk/sparse-image.ts';
+import { MemoryStore } from '../workers/disk/byte-store.ts';
+import { DEFAULT_SEED } from '../workers/model/spec.ts';
 import { writeChangesInPlace } from '../workers/disk/raw-output.ts';
 import { flag, formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { loadLayout, resolveLayoutPath } from './layout-files.ts';
@@ -60,6 +62,18 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
     summary: 'show the partition table the layout gives, without writing anything',
     flags: [...LAYOUT_FLAGS, ...COMMON],
     run: runPlan,
+  },
+  convert: {
+    usage: 'partwright convert IMG -o OUT --output-format FORMAT [--max-piece-bytes BYTES] [--seed UUID] [--json]',
+    summary: 'write an existing raw image in another format (Android sparse, bmap, qcow2, VHD, gz), reading only its data',
+    flags: [
+      { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'file to write' },
+      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.filter((f) => f !== 'split').join('|')}` },
+      { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size' },
+      { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for the VHD unique ID' },
+      ...COMMON,
+    ],
+    run: runConvert,
   },
   presets: {
     usage: 'partwright presets [--json]',
@@ -356,6 +370,31 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     fs.rmSync(storePath, { force: true });
     removeScratch(scratch);
     for (const s of opened) s.close();
+  }
+}
+
+async function runConvert(args: ParsedArgs): Promise<void> {
+  const file = exactlyOne(args, 'IMG (a raw image file)');
+  const out = flag(args, 'output');
+  if (!out) throw new UsageError('missing -o OUT');
+  const format = flag(args, 'output-format') as OutputFormat | undefined;
+  if (!format || !OUTPUT_FORMATS.includes(format) || format === 'split') {
+    throw new UsageError(`--output-format must be one of ${OUTPUT_FORMATS.filter((f) => f !== 'split').join(', ')}`);
+  }
+  if (path.resolve(out) === path.resolve(file)) throw new UsageError('-o OUT is the input image; write somewhere else');
+  const source = new FileSource(file);
+  try {
+    const image = new SparseImage(source.sizeBytes, new MemoryStore(), { source, dataRanges: scanDataRanges(source) });
+    const maxPiece = flag(args, 'max-piece-bytes');
+    const sde = process.env.SOURCE_DATE_EPOCH;
+    const files = await writeOutput(image, { seed: seedOption(args) ?? DEFAULT_SEED, partitions: [] }, format, out, {
+      ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}),
+      ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
+    });
+    const result = { files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes };
+    process.stdout.write(args.flags.has('json') ? toJson(result) + '\n' : `Wrote ${result.files.join(', ')} (${format}) from ${file}: ${image.mappedBytes} of ${image.sizeBytes} bytes hold data.\n`);
+  } finally {
+    source.close();
   }
 }
 

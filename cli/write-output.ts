@@ -68,7 +68,7 @@ function writeRawFile(image: SparseImage, file: string): void {
   }
 }
 
-function vhdIdentity(plan: ImagePlan, options: OutputOptions): VhdIdentity {
+function vhdIdentity(plan: OutputPlan, options: OutputOptions): VhdIdentity {
   return {
     // QEMU before 10.0 takes the disk size from the footer only for a few creators ("win " among them).
     creatorApplication: 'win ',
@@ -99,7 +99,10 @@ function resolveSplitName(format: string, p: ImagePlan['partitions'][number]): s
   });
 }
 
-export async function writeOutput(image: SparseImage, plan: ImagePlan, format: OutputFormat, out: string, options: OutputOptions = {}): Promise<WrittenFiles> {
+/** What the writers need of a plan: the seed (VHD's unique ID) and the partitions (split output). */
+export type OutputPlan = Pick<ImagePlan, 'seed' | 'partitions'>;
+
+export async function writeOutput(image: SparseImage, plan: OutputPlan, format: OutputFormat, out: string, options: OutputOptions = {}): Promise<WrittenFiles> {
   switch (format) {
     case 'raw':
       await atomically(out, (tmp) => writeRawFile(image, tmp));
