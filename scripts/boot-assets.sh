@@ -12,6 +12,9 @@
 #   systemd-bootx64.efi         systemd-boot-efi
 #   grub/i386-pc/boot.img       GRUB's MBR boot sector (grub-pc-bin)
 #   grub/i386-pc/core.img       grub-mkimage -O i386-pc with the modules below and early.cfg embedded
+#   isolinux/isolinux.bin       El Torito BIOS boot file (isolinux)
+#   isolinux/isohdpfx.bin       isohybrid MBR boot code (isolinux)
+#   isolinux/ldlinux.c32        isolinux's core module (syslinux-common)
 #   manifest.txt                package versions and sha256 of every output
 #
 # Usage: scripts/boot-assets.sh [CACHE_DIR]      (idempotent: does nothing when manifest.txt exists
@@ -19,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RECIPE=4
+RECIPE=5
 cache=$(realpath -m "${1:-.cache/boot-assets}")
 if [ -f "$cache/manifest.txt" ] && grep -qx "recipe $RECIPE" "$cache/manifest.txt"; then
   exit 0
@@ -38,11 +41,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
-rm -rf "$cache/modules" "$cache/grub" "$cache/manifest.txt"
+rm -rf "$cache/modules" "$cache/grub" "$cache/isolinux" "$cache/manifest.txt"
 
 # linux-image-amd64 is a metapackage: resolve the versioned kernel package it depends on.
 kernel_pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-packages=("$kernel_pkg" busybox-static systemd-boot-efi grub-pc-bin grub-common)
+packages=("$kernel_pkg" busybox-static systemd-boot-efi grub-pc-bin grub-common isolinux syslinux-common)
 
 debs="$cache/debs"
 mkdir -p "$debs"
@@ -117,6 +120,11 @@ grub_modules=(biosdisk part_gpt part_msdos fat ext2 iso9660 normal configfile se
 # grub-mkimage comes from the unpacked grub-common; it needs only libc and liblzma here.
 "$root/usr/bin/grub-mkimage" -d "$root/usr/lib/grub/i386-pc" -O i386-pc -C xz \
   -c "$cache/grub/early.cfg" -p /grub -o "$cache/grub/i386-pc/core.img" "${grub_modules[@]}"
+
+# isolinux for the installer ISO: the BIOS El Torito boot file, its isohybrid MBR code, ldlinux.c32.
+mkdir -p "$cache/isolinux"
+cp "$root/usr/lib/ISOLINUX/isolinux.bin" "$root/usr/lib/ISOLINUX/isohdpfx.bin" "$cache/isolinux/"
+cp "$root/usr/lib/syslinux/modules/bios/ldlinux.c32" "$cache/isolinux/"
 
 {
   echo "recipe $RECIPE"

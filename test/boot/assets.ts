@@ -1,6 +1,6 @@
 /**
  * Boot-test assets: Debian's QEMU and firmware (installed by apt-get when running as root), and the
- * kernel, modules, busybox, systemd-boot and GRUB images that scripts/boot-assets.sh fetches into
+ * kernel, modules, busybox, systemd-boot, GRUB images and isolinux that scripts/boot-assets.sh fetches into
  * .cache/boot-assets/ (unpacked from Debian packages, nothing installed).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,6 +34,9 @@ export interface BootAssets {
   systemdBootEfi: string;
   grubBootImg: string;
   grubCoreImg: string;
+  isolinuxBin: string;
+  isohdpfxBin: string;
+  ldlinuxC32: string;
 }
 
 let ready: BootAssets | undefined;
@@ -54,6 +57,9 @@ export function ensureBootAssets(): BootAssets {
     systemdBootEfi: join(CACHE, 'systemd-bootx64.efi'),
     grubBootImg: join(CACHE, 'grub/i386-pc/boot.img'),
     grubCoreImg: join(CACHE, 'grub/i386-pc/core.img'),
+    isolinuxBin: join(CACHE, 'isolinux/isolinux.bin'),
+    isohdpfxBin: join(CACHE, 'isolinux/isohdpfx.bin'),
+    ldlinuxC32: join(CACHE, 'isolinux/ldlinux.c32'),
   };
   return ready;
 }

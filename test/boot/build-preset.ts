@@ -1,11 +1,13 @@
 /**
  * Builds a preset into a raw image file the way the CLI does: a copy source folder holding the
- * files the preset names (PRESET_INPUTS), the engine over Node files.
+ * files the preset names (PRESET_INPUTS) and the files it brings (`preset.files`), the engine over
+ * Node files; a Table=iso preset through the ISO builder.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildBootableImage, type BootBuildResult } from '../../workers/boot/index.ts';
 import { buildImage } from '../../workers/build/build-image.ts';
+import { buildIsoImage, type IsoReport } from '../../workers/build/build-iso.ts';
 import type { BuildInputs } from '../../workers/build/build-image.ts';
 import type { Preset } from '../../workers/model/presets/index.ts';
 import { FileSource } from '../../cli/node-file.ts';
@@ -41,9 +43,15 @@ export function nodeInputs(copySource: string): BuildInputs & { close(): void } 
   };
 }
 
-export async function buildPreset(preset: Preset, copySource: string, out: string): Promise<{ plan: ImagePlan; boot: BootBuildResult | undefined }> {
+export async function buildPreset(preset: Preset, copySource: string, out: string): Promise<{ plan: ImagePlan; boot: BootBuildResult | undefined; iso?: IsoReport }> {
+  stageCopySource(copySource, Object.fromEntries(Object.entries(preset.files ?? {}).map(([p, text]) => [p, { text }])));
   const inputs = nodeInputs(copySource);
   try {
+    if (preset.spec.table === 'iso') {
+      const result = buildIsoImage(preset.spec, inputs);
+      await writeOutput(result.image, result.plan, 'raw', out);
+      return { plan: result.plan, boot: undefined, iso: result.report };
+    }
     if (preset.boot) {
       const result = buildBootableImage(preset.spec, preset.boot, inputs, { loadTool: loadNodeTool });
       await writeOutput(result.image, result.plan, 'raw', out);

@@ -8,6 +8,9 @@ export const PRESET_INPUTS = {
   systemdBootEfi: '/boot/systemd-bootx64.efi',
   grubBootImg: '/boot/grub/i386-pc/boot.img',
   grubCoreImg: '/boot/grub/i386-pc/core.img',
+  isolinuxBin: '/boot/isolinux/isolinux.bin',
+  ldlinuxC32: '/boot/isolinux/ldlinux.c32',
+  isohdpfxBin: '/boot/isolinux/isohdpfx.bin',
   /** The root file system's contents. */
   rootfs: '/rootfs',
   /** The SD card's FIRMWARE partition contents (Raspberry Pi firmware, config.txt, U-Boot …). */
@@ -35,6 +38,9 @@ export const INPUT_HELP: Record<keyof typeof PRESET_INPUTS, Omit<PresetInput, 'p
   systemdBootEfi: { kind: 'file', description: 'systemd-boot for x86-64 UEFI', debian: 'systemd-boot-efi: /usr/lib/systemd/boot/efi/systemd-bootx64.efi', nix: 'pkgs.systemd + "/lib/systemd/boot/efi/systemd-bootx64.efi"' },
   grubBootImg: { kind: 'file', description: "GRUB's MBR boot sector", debian: 'grub-pc-bin: /usr/lib/grub/i386-pc/boot.img', nix: 'pkgs.grub2 + "/lib/grub/i386-pc/boot.img"' },
   grubCoreImg: { kind: 'file', description: 'GRUB core.img (grub-mkimage -O i386-pc) whose embedded config reads grub/grub.cfg; see scripts/boot-assets.sh' },
+  isolinuxBin: { kind: 'file', description: 'isolinux, the El Torito BIOS boot file of an ISO', debian: 'isolinux: /usr/lib/ISOLINUX/isolinux.bin', nix: 'pkgs.syslinux + "/share/syslinux/isolinux.bin"' },
+  ldlinuxC32: { kind: 'file', description: "isolinux's core module, beside isolinux.bin", debian: 'syslinux-common: /usr/lib/syslinux/modules/bios/ldlinux.c32', nix: 'pkgs.syslinux + "/share/syslinux/ldlinux.c32"' },
+  isohdpfxBin: { kind: 'file', description: 'isohybrid MBR boot code: the ISO also boots from a USB stick with BIOS', debian: 'isolinux: /usr/lib/ISOLINUX/isohdpfx.bin', nix: 'pkgs.syslinux + "/share/syslinux/isohdpfx.bin"' },
   rootfs: { kind: 'dir', description: 'contents of the root file system' },
   firmware: { kind: 'dir', description: 'contents of the FIRMWARE partition', nix: 'sdImage.populateFirmwareCommands' },
   ubootSunxi: { kind: 'file', description: 'U-Boot with SPL for Allwinner boards, written at 8 KiB', nix: 'pkgs.ubootXxx + "/u-boot-sunxi-with-spl.bin"' },

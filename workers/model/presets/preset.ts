@@ -17,6 +17,12 @@ export interface Preset {
   boot: BootSpec | undefined;
   /** The files the layout names (copy source paths). */
   inputs: PresetInput[];
+  /**
+   * Text files the preset itself provides (copy-source path → contents), which a host writes into
+   * the copy source before building: loader configs of layouts the boot installer cannot write
+   * (an ISO's isolinux.cfg and systemd-boot entry).
+   */
+  files?: Readonly<Record<string, string>>;
   /** The firmware it boots under (what the boot tests prove); empty for data-only presets. */
   bootsWith: Firmware[];
 }
