@@ -16,7 +16,8 @@ import type { ImageSpec } from '../workers/model/spec.ts';
 import { buildIsoImage } from '../workers/build/build-iso.ts';
 import { inspectImage } from '../workers/build/inspect-image.ts';
 import { readExistingDisk } from '../workers/build/existing-disk.ts';
-import { scanDataRanges, SparseImage } from '../workers/disk/sparse-image.ts';
+import { SparseImage } from '../workers/disk/sparse-image.ts';
+import { fileDataRanges } from './file-extents.ts';
 import { MemoryStore } from '../workers/disk/byte-store.ts';
 import { DEFAULT_SEED } from '../workers/model/spec.ts';
 import { writeChangesInPlace } from '../workers/disk/raw-output.ts';
@@ -332,7 +333,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
             loadTool: loadNodeTool,
             base: base && {
               existing: base.existing,
-              layer: { source: base.source, dataRanges: scanDataRanges(base.source) },
+              layer: { source: base.source, dataRanges: fileDataRanges(basePath!, base.source) },
             },
           }),
         };
@@ -384,7 +385,7 @@ async function runConvert(args: ParsedArgs): Promise<void> {
   if (path.resolve(out) === path.resolve(file)) throw new UsageError('-o OUT is the input image; write somewhere else');
   const source = new FileSource(file);
   try {
-    const image = new SparseImage(source.sizeBytes, new MemoryStore(), { source, dataRanges: scanDataRanges(source) });
+    const image = new SparseImage(source.sizeBytes, new MemoryStore(), { source, dataRanges: fileDataRanges(file, source) });
     const maxPiece = flag(args, 'max-piece-bytes');
     const sde = process.env.SOURCE_DATE_EPOCH;
     const files = await writeOutput(image, { seed: seedOption(args) ?? DEFAULT_SEED, partitions: [] }, format, out, {
