@@ -279,9 +279,15 @@ async function runBuild(args: ParsedArgs): Promise<void> {
   }
 
   const opened: FileSource[] = [];
+  // Files a preset brings itself (loader configs) are laid over the copy source.
+  const overlay = preset?.files ? writePresetFiles(preset.files) : undefined;
+  const resolveInput = (p: string): string => {
+    const inOverlay = overlay && path.isAbsolute(p) ? path.join(overlay, p) : undefined;
+    return inOverlay && fs.existsSync(inOverlay) ? inOverlay : resolveLayoutPath(p, layoutDir, copySource);
+  };
   const inputs = {
     open(p: string, what: string) {
-      const full = resolveLayoutPath(p, layoutDir, copySource);
+      const full = resolveInput(p);
       try {
         const s = new FileSource(full);
         opened.push(s);
@@ -291,7 +297,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
       }
     },
     openTree(p: string, _what: string) {
-      return readTree(resolveLayoutPath(p, layoutDir, copySource));
+      return readTree(resolveInput(p));
     },
   };
 
@@ -311,6 +317,7 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     }, scratch);
   } catch (e) {
     removeScratch(scratch);
+    if (overlay) fs.rmSync(overlay, { recursive: true, force: true });
     for (const s of opened) s.close();
     throw e;
   }
@@ -370,8 +377,20 @@ async function runBuild(args: ParsedArgs): Promise<void> {
     if (storeOpen) store.close();
     fs.rmSync(storePath, { force: true });
     removeScratch(scratch);
+    if (overlay) fs.rmSync(overlay, { recursive: true, force: true });
     for (const s of opened) s.close();
   }
+}
+
+/** A preset's own text files in a scratch folder, by their copy-source paths. */
+function writePresetFiles(files: Readonly<Record<string, string>>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-preset-'));
+  for (const [p, text] of Object.entries(files)) {
+    const full = path.join(dir, p);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, text);
+  }
+  return dir;
 }
 
 async function runConvert(args: ParsedArgs): Promise<void> {
