@@ -12,6 +12,7 @@ import type { TreeCopy } from '../workers/build/input-tree.ts';
 import { NixCacheClient, encodeNixPathRegistration } from '../workers/nix/index.ts';
 import { FsTreeSink } from './node-nar-sink.ts';
 import { readTree } from './node-tree.ts';
+import { nodeSha256 } from './node-hash.ts';
 
 export interface NixOptions {
   substituters: string[];
@@ -26,7 +27,7 @@ export async function stageClosures(spec: ImageSpec, options: NixOptions, scratc
   if (options.substituters.length === 0 || options.trustedPublicKeys.length === 0) {
     throw new PartwrightError(ErrorCode.InvalidSpec, 'StorePaths= needs a binary cache: pass --substituter URL and --trusted-public-key NAME:BASE64 (as in nix.conf).');
   }
-  const client = await NixCacheClient.create({ substituters: options.substituters, trustedPublicKeys: options.trustedPublicKeys });
+  const client = await NixCacheClient.create({ substituters: options.substituters, trustedPublicKeys: options.trustedPublicKeys, createSha256: nodeSha256 });
   const out: Record<number, TreeCopy[]> = {};
   for (const { i, paths } of wanted) {
     const root = path.join(scratchDir, `closure-${i}`);

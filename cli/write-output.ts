@@ -4,7 +4,6 @@
  * VHD fixed and dynamic, and one raw file per partition (systemd-repart's --split naming).
  * Every writer streams from the sparse image; partial files are removed on failure.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -21,6 +20,7 @@ import {
   vhdDynamicChunks, writeVhdFixed, type VhdIdentity,
 } from '../workers/formats/outputs/index.ts';
 import { FileSink } from './node-file.ts';
+import { nodeSha256 } from './node-hash.ts';
 
 export const OUTPUT_FORMATS = ['raw', 'gz', 'zst', 'android-sparse', 'bmap', 'qcow2', 'vhd', 'vhd-dynamic', 'split'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -121,10 +121,7 @@ export async function writeOutput(image: SparseImage, plan: OutputPlan, format: 
     case 'bmap': {
       const bmapFile = `${out}.bmap`;
       await atomically(out, (tmp) => writeRawFile(image, tmp));
-      const xml = makeBmap(image, { createSha256: () => {
-        const h = createHash('sha256');
-        return { update: (d: Uint8Array) => void h.update(d), digest: () => new Uint8Array(h.digest()) };
-      } });
+      const xml = makeBmap(image, { createSha256: nodeSha256 });
       await atomically(bmapFile, (tmp) => fs.writeFileSync(tmp, xml));
       return [out, bmapFile];
     }

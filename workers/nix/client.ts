@@ -6,7 +6,7 @@
  */
 import { decompressNarStream } from './decompress.ts';
 import { NixError, NixProblem } from './errors.ts';
-import { unpackNar, type NarSink } from './nar.ts';
+import { unpackNar, type IncrementalHash, type NarSink } from './nar.ts';
 import { formatSha256, parseNarInfo, parseNixCacheInfo, type NarInfo, type NixCacheInfo } from './narinfo.ts';
 import { importTrustedKeys, verifyNarInfoSignature, type TrustedKey } from './signature.ts';
 import { NIX_STORE_DIR, parseStorePath } from './store-path.ts';
@@ -21,6 +21,8 @@ export interface NixCacheClientOptions {
   fetch?: FetchLike;
   /** Narinfo requests in flight at once while walking a closure (default 8). */
   narInfoConcurrency?: number;
+  /** A faster incremental SHA-256 the host has for NarHash (Node's crypto); the built-in one otherwise. */
+  createSha256?: () => IncrementalHash;
 }
 
 /** A narinfo that passed every check, and where it came from. */
@@ -227,6 +229,7 @@ export class NixCacheClient {
         what: info.storePath,
         expectedSizeBytes: info.narSizeBytes,
         ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+        ...(this.options.createSha256 ? { createSha256: this.options.createSha256 } : {}),
       });
     } catch (e) {
       checkAborted(signal);

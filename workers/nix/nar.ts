@@ -38,6 +38,13 @@ export interface UnpackNarOptions {
   expectedSizeBytes?: number;
   /** Called with the running count of NAR bytes read. */
   onBytes?: (bytesRead: number) => void;
+  /** A faster incremental SHA-256 the host has (Node's crypto); the built-in one otherwise. */
+  createSha256?: () => IncrementalHash;
+}
+
+export interface IncrementalHash {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
 }
 
 export interface UnpackNarResult {
@@ -61,14 +68,17 @@ class NarReader {
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private done = false;
-  readonly hash = new Sha256();
+  readonly hash: IncrementalHash;
   bytesRead = 0;
   constructor(
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
     private readonly what: string,
     private readonly expectedSizeBytes: number | undefined,
     private readonly onBytes: ((n: number) => void) | undefined,
-  ) {}
+    createSha256: (() => IncrementalHash) | undefined,
+  ) {
+    this.hash = createSha256 ? createSha256() : new Sha256();
+  }
 
   /** Pull the next chunk; false at end of stream. */
   private async pull(): Promise<boolean> {
@@ -251,7 +261,7 @@ async function parseNode(r: NarReader, sink: NarSink, path: string, depth: numbe
 export async function unpackNar(stream: ReadableStream<Uint8Array>, sink: NarSink, options: UnpackNarOptions): Promise<UnpackNarResult> {
   const what = options.what ?? options.rootPath;
   const reader = stream.getReader();
-  const r = new NarReader(reader, what, options.expectedSizeBytes, options.onBytes);
+  const r = new NarReader(reader, what, options.expectedSizeBytes, options.onBytes, options.createSha256);
   try {
     await r.expect(MAGIC).catch((e: unknown) => {
       if (e instanceof NixError && e.problem === NixProblem.BadNar) {

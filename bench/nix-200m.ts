@@ -1,0 +1,45 @@
+/**
+ * Fetch, verify and unpack a 200 MiB zstd closure from a binary cache on 127.0.0.1 with Partwright's
+ * client (Node), beside `nix copy --from` into a fresh store, in the same run: MiB/s and peak memory.
+ * Needs Debian's nix-bin (installed when run as root). The Chromium figure is still to come.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeNixEnv, serveDirectory } from '../workers/nix/test-support/nix-env.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const env = makeNixEnv('partwright-bench-1');
+const expr = path.join(env.dir, 'big.nix');
+fs.writeFileSync(expr, `derivation { name = "pw-big"; system = "x86_64-linux"; builder = "/bin/busybox";
+  args = [ "sh" "-c" "/bin/busybox mkdir -p $out && i=0; while [ $i -lt 200 ]; do /bin/busybox dd if=/dev/urandom of=$out/f$i bs=1M count=1 2>/dev/null; i=$((i+1)); done" ]; }`);
+const big = env.build(expr, '');
+const cacheDir = path.join(env.dir, 'cache');
+env.copyToCache([big], cacheDir, 'zstd');
+const served = await serveDirectory(cacheDir);
+
+function timed(cmd: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ wallS: number; peakRssKiB: number }> {
+  return new Promise((resolve, reject) => {
+    const timeFile = path.join(env.dir, `t-${Date.now()}`);
+    const p = spawn('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...cmd], { env: { ...env.env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${cmd[0]} failed: ${err}`));
+      const [w, m] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
+      resolve({ wallS: Number(w), peakRssKiB: Number(m) });
+    });
+  });
+}
+
+const narBytes = 200 * 2 ** 20;
+const ours = await timed(['node', '--import', 'tsx', path.join(root, 'bench/nix-fetch.ts'), served.url, env.publicKey, big, path.join(env.dir, 'ours')]);
+const theirs = await timed(['nix', 'copy', '--from', served.url, '--to', path.join(env.dir, 'fresh'), big, '--option', 'trusted-public-keys', env.publicKey]);
+const row = (name: string, r: { wallS: number; peakRssKiB: number }) =>
+  `${name.padEnd(18)} ${r.wallS.toFixed(2).padStart(7)} s ${(narBytes / 2 ** 20 / r.wallS).toFixed(0).padStart(5)} MiB/s ${(r.peakRssKiB / 1024).toFixed(1).padStart(8)} MiB peak RSS`;
+console.log('Nix closure, 200 MiB NAR, zstd cache on 127.0.0.1');
+console.log(row('partwright (Node)', ours));
+console.log(row('nix copy --from', theirs));
+console.log(`ratio partwright/nix: time ${(ours.wallS / theirs.wallS).toFixed(2)}× (goal: ≥ 100 MiB/s in Node)`);
+await served.close();
+env.cleanup();
