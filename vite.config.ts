@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * Cross-origin isolation: harmless today, needed for SharedArrayBuffer later. server/static.ts sends
@@ -14,7 +15,26 @@ const crossOriginIsolation = {
 export default defineConfig({
   root: fileURLToPath(new URL('./web', import.meta.url)),
   publicDir: fileURLToPath(new URL('./public', import.meta.url)),
-  plugins: [svelte({ configFile: false })],
+  plugins: [
+    svelte({ configFile: false }),
+    // Offline: a Workbox service worker precaches the whole build (app, engine worker, preset files
+    // and, as they land, the WASM tools). It waits for the user (registerType 'prompt'): the app
+    // shows "new version available" and reloads only when asked. The manifest is public/'s own.
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: false,
+      filename: 'sw.js',
+      workbox: {
+        globPatterns: ['**/*'],
+        globIgnores: ['**/*.map'],
+        // The WASM tools are megabytes; everything the app needs offline is precached.
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   worker: { format: 'es' },
   build: {
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),

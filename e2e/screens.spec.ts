@@ -27,5 +27,17 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await editor.setField('Maximum size', '1M');
     await expect(editor.buildButton).toBeDisabled();
     await page.screenshot({ path: testInfo.outputPath(`invalid-${colorScheme}.png`), fullPage: true });
+
+    // Contents: the ESP preset's files staged, the tree open.
+    await editor.loadPreset('esp-vfat');
+    await editor.selectRow(0);
+    await expect(editor.contentsEntries.first()).toContainText('4 files');
+    await editor.contentsEntries.first().locator('summary').click();
+    await page.screenshot({ path: testInfo.outputPath(`contents-${colorScheme}.png`), fullPage: true });
+
+    // Table=iso: the map shows the ISO and its El Torito EFI image.
+    await editor.loadPreset('iso-hybrid');
+    await expect(editor.mapRegion('EFIBOOT')).toBeVisible();
+    await page.screenshot({ path: testInfo.outputPath(`iso-${colorScheme}.png`), fullPage: true });
   });
 }

@@ -5,18 +5,27 @@
  * structured-clone-safe data; expected outcomes come back as results, not as thrown errors.
  */
 import pkg from '../package.json' with { type: 'json' };
-import { buildImage, type BuildProgress, type BuildStage } from './build/build-image.ts';
-import { BUILD_FILE_PREFIX, createOpfsSink, removeOldBuilds } from './build/opfs-output.ts';
+import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
+import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
+import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
+import {
+  convertImage, opfsImageSource, OUTPUT_SUFFIXES, writeRawToHandle, type BuiltImageRef, type EngineOutputFormat, type OutputFile, type WritableFileHandle,
+} from './build/opfs-convert.ts';
+import { OPFS_CHUNK_BYTES, OpfsStore } from './build/opfs-store.ts';
+import { readBlobSync, readStagedTrees } from './build/opfs-tree.ts';
 import { Sha256 } from './crypto/sha256.ts';
-import { rawImageChunks, writeRawImage } from './disk/raw-output.ts';
+import { loadMke2fsModule } from './tools/mke2fs-module.ts';
+import { rawImageChunks } from './disk/raw-output.ts';
 import type { ReadSource } from './disk/sparse-image.ts';
+import { resolvePartitionType } from './model/partition-types.ts';
+import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from './model/spec.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
 import { exportRepartDirectory, parseRepartDirectory, type ConfFile } from './model/repart-conf.ts';
 import type { ImageSpec } from './model/spec.ts';
 import { planImage } from './plan/plan-image.ts';
-import type { ImagePlan } from './plan/types.ts';
+import type { ByteRange, ImagePlan } from './plan/types.ts';
 import { validateSpec, type SpecProblem } from './plan/validate.ts';
 
 export interface EngineVersion {
@@ -36,7 +45,22 @@ export interface EngineFailure {
   minimumSizeBytes?: number;
 }
 
-export type PlanResult = { ok: true; plan: ImagePlan } | { ok: false; error: EngineFailure };
+/**
+ * Table=iso is laid out by the ISO builder from its contents, so planning says what the ISO will be
+ * made of (from the layout alone); the exact layout comes with the build (BuiltImage.iso).
+ */
+export interface IsoSummary {
+  volumeId: string;
+  /** Index of the Format=iso9660 definition. */
+  isoIndex: number;
+  /** El Torito BIOS boot file inside the ISO, if any. */
+  biosBoot: string | undefined;
+  /** The EFI El Torito image: its path in the ISO and the ESP definition it is made from. */
+  efi: { path: string; espIndex: number; label: string } | undefined;
+  isohybrid: boolean;
+}
+
+export type PlanResult = { ok: true; plan: ImagePlan; iso?: IsoSummary } | { ok: false; error: EngineFailure };
 
 export interface EnginePlanOptions {
   /** Sizes of blobs whose files the app has staged, by blob name. */
@@ -63,17 +87,32 @@ export interface EngineBuildProgress {
 export interface EngineBuildOptions {
   /** Hash the whole image (holes included) after writing it; off for very large images. */
   sha256?: boolean;
+  /**
+   * OPFS directory (`contents/<layout>`) holding the layout's staged `CopyFiles=` sources, one
+   * directory per source path named `encodeURIComponent(source)` (workers/build/opfs-tree.ts).
+   */
+  contentsDir?: string;
 }
 
 export interface BuiltImage {
-  /** The OPFS file holding the raw image (`navigator.storage.getDirectory()` → this name). */
+  /**
+   * The OPFS file holding the image's data compactly (workers/build/opfs-store.ts): not the raw
+   * image; `convert` writes raw and the other formats from it.
+   */
   fileName: string;
+  /** Chunk size and `[chunk, slot, …]` map of the compact file. */
+  chunkBytes: number;
+  slots: number[];
   sizeBytes: number;
   /** Bytes that hold data: what was really written. */
   mappedBytes: number;
   /** Lower-case hex, when asked for. */
   sha256: string | undefined;
   plan: ImagePlan;
+  /** What holds data (sorted): lets outputs and the File System Access API skip holes. */
+  dataRanges: ByteRange[];
+  /** Table=iso: the ISO as built (volume, El Torito entries, EFI image). */
+  iso?: IsoReport;
   elapsedMs: number;
 }
 
@@ -94,11 +133,37 @@ function asFailure(e: unknown): EngineFailure {
   throw e;
 }
 
-function bytesSource(bytes: Uint8Array): ReadSource {
+/** A staged file read lazily in slices (FileReaderSync), never whole. */
+function blobSource(blob: Blob): ReadSource {
+  return { sizeBytes: blob.size, read: (offsetBytes, target) => readBlobSync(blob, offsetBytes, target) };
+}
+
+/** What an ISO layout is made of, from the layout alone (the ISO builder checks the rest). */
+function planIsoSummary(spec: ImageSpec): PlanResult {
+  const fail = (message: string, where = 'partitions'): PlanResult => ({ ok: false, error: { code: ErrorCode.InvalidSpec, message, where } });
+  const isoIndexes = spec.partitions.flatMap((p, i) => (p.format === 'iso9660' ? [i] : []));
+  if (isoIndexes.length !== 1) return fail(`Table=iso needs exactly one definition with Format=iso9660 (its CopyFiles= are the ISO's contents); found ${isoIndexes.length}.`);
+  const isoIndex = isoIndexes[0]!;
+  const isoDef = spec.partitions[isoIndex]!;
+  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+  const espIndexes = spec.partitions.flatMap((p, i) => (i !== isoIndex && resolvePartitionType(p.type, arch)?.known?.role === 'esp' ? [i] : []));
+  if (espIndexes.length > 1 || spec.partitions.length - 1 - espIndexes.length > 0) {
+    return fail('Table=iso takes one Format=iso9660 definition and at most one ESP (the EFI boot image); remove the other definitions.');
+  }
+  const espIndex = espIndexes[0];
+  const seed = spec.seed ?? DEFAULT_SEED;
   return {
-    sizeBytes: bytes.length,
-    read(offsetBytes, target) {
-      target.set(bytes.subarray(offsetBytes, offsetBytes + target.length));
+    ok: true,
+    plan: {
+      table: 'iso', sectorSizeBytes: 512, grainBytes: 2048, diskSizeBytes: 0, seed, architecture: arch, diskGuid: undefined, mbrDiskId: undefined,
+      gpt: undefined, partitions: [], dropped: [], blobs: [], reserved: [], minimumSizeBytes: 0, foreignPartitions: [], mbrExtended: undefined, mbrProtectiveFirst: false,
+    },
+    iso: {
+      volumeId: isoDef.label ?? 'PARTWRIGHT',
+      isoIndex,
+      biosBoot: isoDef.isoBiosBoot,
+      efi: espIndex === undefined ? undefined : { path: isoDef.isoEfiImage ?? '/boot/efi.img', espIndex, label: spec.partitions[espIndex]!.label ?? 'EFIBOOT' },
+      isohybrid: isoDef.isoHybridMbr !== undefined,
     },
   };
 }
@@ -134,11 +199,15 @@ export const engine = {
 
   /** Every problem found without laying the disk out, each with the field it is about. */
   validate(spec: ImageSpec, options: EnginePlanOptions = {}): SpecProblem[] {
-    return validateSpec(spec, { blobSizes: options.blobSizes });
+    const problems = validateSpec(spec, { blobSizes: options.blobSizes });
+    // Table=iso is checked by the ISO builder (planIsoSummary); the partition planner's checks of the
+    // table type do not apply to it.
+    return spec.table === 'iso' ? problems.filter((p) => p.where !== 'table') : problems;
   },
 
   /** The resolved layout, or why it cannot be laid out ("does not fit; the minimum disk size is …"). */
   plan(spec: ImageSpec, options: EnginePlanOptions = {}): PlanResult {
+    if (spec.table === 'iso') return planIsoSummary(spec);
     try {
       return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }) };
     } catch (e) {
@@ -175,32 +244,42 @@ export const engine = {
   ): Promise<BuildOutcome> {
     const started = Date.now();
     const progress = throttled(onProgress);
+    let store: OpfsStore | undefined;
     try {
-      const entries = Object.entries(blobFiles);
-      const totalRead = entries.reduce((n, [, b]) => n + b.size, 0);
-      let doneRead = 0;
       const sources = new Map<string, ReadSource>();
-      for (const [path, blob] of entries) {
-        progress({ stage: 'read', doneBytes: doneRead, totalBytes: totalRead, detail: path });
-        sources.set(path, bytesSource(new Uint8Array(await blob.arrayBuffer())));
-        doneRead += blob.size;
-      }
-      const inputs = {
-        open(path: string, what: string): ReadSource {
+      for (const [path, blob] of Object.entries(blobFiles)) sources.set(path, blobSource(blob));
+      const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
+      progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
+      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      const inputs: BuildInputs = {
+        open(path, what) {
           const source = sources.get(path);
           if (!source) throw new PartwrightError(ErrorCode.Io, `The file ${path} for ${what} is missing: choose it in the layout before building.`, { where: path });
           return source;
         },
+        openTree(path, what) {
+          const tree = trees.get(path);
+          if (!tree) throw new PartwrightError(ErrorCode.Io, `The contents ${path} for ${what} are missing: add them to the partition before building.`, { where: path });
+          return tree;
+        },
       };
-      const { plan, image } = buildImage(spec, inputs, { onProgress: (p: BuildProgress) => progress(p) });
+
+      // WASM tools are fetched and compiled only when the layout needs them (the service worker
+      // precaches them, so this works offline too).
+      const mke2fs = spec.partitions.some((p) => p.format === 'ext4') ? await loadMke2fsModule() : undefined;
+      const loadTool = (name: 'mke2fs') => {
+        if (!mke2fs) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
+        return mke2fs;
+      };
 
       await removeOldBuilds();
-      const sink = await createOpfsSink(`${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}.img`);
-      try {
-        writeRawImage(image, sink, (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes }));
-      } finally {
-        sink.close();
-      }
+      store = await OpfsStore.create(`${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}.store`);
+      const onBuild = (p: BuildProgress) => progress(p);
+      const built = spec.table === 'iso'
+        ? buildIsoImage(spec, inputs, { store, onProgress: onBuild })
+        : { ...buildImage(spec, inputs, { store, onProgress: onBuild, loadTool }), report: undefined };
+      const { plan, image } = built;
+      store.flush();
 
       let digest: string | undefined;
       if (options.sha256) {
@@ -213,24 +292,73 @@ export const engine = {
         }
         digest = toHex(hash.digest());
       }
+      const dataRanges = image.dataRanges();
+      const slots = store.slotPairs();
+      store.close();
       progress({ stage: 'done', doneBytes: image.sizeBytes, totalBytes: image.sizeBytes });
       return {
         ok: true,
         image: {
-          fileName: sink.fileName,
+          fileName: store.fileName,
+          chunkBytes: OPFS_CHUNK_BYTES,
+          slots,
           sizeBytes: image.sizeBytes,
           mappedBytes: image.mappedBytes,
           sha256: digest,
           plan,
+          dataRanges,
+          ...(built.report ? { iso: built.report } : {}),
           elapsedMs: Date.now() - started,
         },
       };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
+    } finally {
+      store?.close();
     }
+  },
+
+  /**
+   * Writes a built raw image (an OPFS file from `build`) in another format into new OPFS files:
+   * `.gz` (CompressionStream), Android sparse, bmap (the raw file + a `.bmap`), qcow2, VHD. Reads
+   * the raw file in slices; holes are never read. Returns the files to download, in order.
+   */
+  async convert(
+    image: BuiltImageRef,
+    format: EngineOutputFormat,
+    onProgress?: (p: EngineBuildProgress) => void,
+  ): Promise<{ ok: true; files: OutputFile[] } | { ok: false; error: EngineFailure }> {
+    try {
+      const source = await opfsImageSource(image);
+      const progress = throttled(onProgress);
+      const files = await convertImage(source, image.fileName, format, { seed: image.seed ?? '', onBytes: (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes, detail: format }) });
+      return { ok: true, files };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /**
+   * Writes the raw image into a file the user picked (File System Access API: the handle crosses
+   * by structured clone): the file is sized first, then only data ranges are written, holes are
+   * seeks. No OPFS copy is made, so this works for images larger than the site's storage quota.
+   */
+  async saveRaw(image: BuiltImageRef, handle: WritableFileHandle, onProgress?: (p: EngineBuildProgress) => void): Promise<{ ok: true } | { ok: false; error: EngineFailure }> {
+    try {
+      const source = await opfsImageSource(image);
+      await writeRawToHandle(source, handle, throttled(onProgress));
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /** The download suffixes of each output format (`.img.gz`, …), for the app's menu. */
+  outputFormats(): Record<EngineOutputFormat, string> {
+    return OUTPUT_SUFFIXES;
   },
 };
 
 export type Engine = typeof engine;
-export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic };
+export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, EngineOutputFormat, OutputFile, BuiltImageRef, WritableFileHandle };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';

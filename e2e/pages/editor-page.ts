@@ -114,6 +114,27 @@ export class EditorPage {
     await this.buildButton.click();
   }
 
+  /** The selected partition's contents (CopyFiles=) box. */
+  get contents(): Locator {
+    return this.page.getByTestId('contents');
+  }
+
+  get contentsEntries(): Locator {
+    return this.page.getByTestId('contents-entry');
+  }
+
+  /** Picks a folder for the selected partition, as "+ folder" does (a webkitdirectory input). */
+  async addFolder(dir: string): Promise<void> {
+    await this.page.getByTestId('contents-folder-input').setInputFiles(dir);
+  }
+
+  /** Downloads the last build in `format` (the output menu's value). */
+  async download(format = 'raw'): Promise<import('@playwright/test').Download> {
+    await this.page.getByTestId('output-format').selectOption(format);
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.buildResult.getByRole('button', { name: 'Download' }).click()]);
+    return download;
+  }
+
   async copyShareLink(): Promise<string> {
     await this.page.getByRole('button', { name: 'Copy link' }).click();
     const field = this.page.getByTestId('share-url');

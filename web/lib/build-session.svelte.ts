@@ -4,11 +4,22 @@
  * stays in OPFS until the next build.
  */
 import { proxy } from 'comlink';
-import type { BuiltImage, EngineBuildProgress, EngineFailure } from '../../workers/engine.ts';
+import type { BuiltImage, BuiltImageRef, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { buildClient, type EngineClient } from './engine-client.ts';
 
-export type BuildStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+export type BuildStatus = 'idle' | 'running' | 'converting' | 'done' | 'failed' | 'cancelled';
+
+/** The download choices, in menu order, with what the user's next tool is. */
+export const OUTPUT_CHOICES: readonly { format: EngineOutputFormat; label: string }[] = [
+  { format: 'raw', label: 'raw .img' },
+  { format: 'gz', label: '.img.gz (gzip)' },
+  { format: 'android-sparse', label: 'Android sparse (.simg, fastboot)' },
+  { format: 'bmap', label: 'raw + .bmap (bmaptool)' },
+  { format: 'qcow2', label: 'qcow2 (QEMU)' },
+  { format: 'vhd', label: 'VHD fixed (Hyper-V, Azure)' },
+  { format: 'vhd-dynamic', label: 'VHD dynamic' },
+];
 
 const STAGE_TEXT: Partial<Record<string, string>> = {
   read: 'reading input files',
@@ -44,10 +55,66 @@ export class BuildSession {
   }
 
   get running(): boolean {
-    return this.status === 'running';
+    return this.status === 'running' || this.status === 'converting';
   }
 
-  async start(spec: ImageSpec, files: Record<string, File>, options: { sha256: boolean }): Promise<void> {
+  #ref(image: BuiltImage): BuiltImageRef {
+    return { fileName: image.fileName, sizeBytes: image.sizeBytes, chunkBytes: image.chunkBytes, slots: image.slots, dataRanges: image.dataRanges, seed: image.plan.seed };
+  }
+
+  /** Writes the last build's raw image into a file the user picked (holes as seeks). */
+  async saveRaw(handle: WritableFileHandle): Promise<boolean> {
+    const image = this.result;
+    if (!image || this.running) return false;
+    return this.#background(async (signal, onProgress) => {
+      const r = await this.#client.call('saveRaw', [this.#ref(image), handle, proxy(onProgress)], signal);
+      if (!r.ok) this.error = r.error;
+      return r.ok;
+    }, false);
+  }
+
+  /** Runs a worker call on the last build with progress and cancel; `fallback` when cancelled or failed. */
+  async #background<T>(run: (signal: AbortSignal, onProgress: (p: EngineBuildProgress) => void) => Promise<T>, fallback: T): Promise<T> {
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.status = 'converting';
+    this.progress = undefined;
+    this.error = undefined;
+    const onProgress = (p: EngineBuildProgress): void => {
+      if (this.#controller === controller) this.progress = p;
+    };
+    try {
+      const value = await run(controller.signal, onProgress);
+      if (this.#controller !== controller) return fallback;
+      this.status = 'done';
+      return value;
+    } catch (e) {
+      if (this.#controller !== controller) return fallback;
+      this.status = 'done';
+      if (!controller.signal.aborted) this.error = { code: 'io', message: e instanceof Error ? e.message : String(e) };
+      return fallback;
+    } finally {
+      if (this.#controller === controller) this.#controller = undefined;
+      this.progress = undefined;
+    }
+  }
+
+  /**
+   * Writes the last build in another format (in the worker, into OPFS). Resolves with the files to
+   * download, or undefined when it failed or was cancelled (`error` / `status` say which).
+   */
+  async convert(format: EngineOutputFormat): Promise<OutputFile[] | undefined> {
+    const image = this.result;
+    if (!image || this.running) return undefined;
+    return this.#background(async (signal, onProgress) => {
+      const r = await this.#client.call('convert', [this.#ref(image), format, proxy(onProgress)], signal);
+      if (r.ok) return r.files;
+      this.error = r.error;
+      return undefined;
+    }, undefined);
+  }
+
+  async start(spec: ImageSpec, files: Record<string, File>, options: { sha256: boolean; contentsDir?: string }): Promise<void> {
     this.cancel();
     const controller = new AbortController();
     this.#controller = controller;
@@ -92,7 +159,7 @@ export class BuildSession {
     if (!c) return;
     c.abort();
     this.#controller = undefined;
-    this.status = 'cancelled';
+    this.status = this.status === 'converting' ? 'done' : 'cancelled';
     this.progress = undefined;
     this.etaMs = undefined;
   }

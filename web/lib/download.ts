@@ -17,3 +17,19 @@ export async function opfsFile(fileName: string): Promise<File> {
   const root = await navigator.storage.getDirectory();
   return (await root.getFileHandle(fileName)).getFile();
 }
+
+interface SaveFilePickerWindow {
+  showSaveFilePicker?: (options: { suggestedName?: string }) => Promise<FileSystemFileHandle>;
+}
+
+/** Whether the File System Access API can save into a file the user picks (Chromium). */
+export function canSaveWithPicker(): boolean {
+  return typeof (window as SaveFilePickerWindow).showSaveFilePicker === 'function';
+}
+
+/** Asks where to save (must run in the click's user activation); the worker then writes the file. */
+export async function pickSaveFile(suggestedName: string): Promise<FileSystemFileHandle> {
+  const pick = (window as SaveFilePickerWindow).showSaveFilePicker;
+  if (!pick) throw new Error('this browser cannot save into a chosen file; use Download');
+  return pick({ suggestedName });
+}

@@ -7,6 +7,7 @@ import { getContext, setContext } from 'svelte';
 import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts';
 import type { FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
+import type { StagedContent } from './contents-store.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 
 export type Selection = { kind: 'partition'; index: number } | { kind: 'blob'; index: number } | undefined;
@@ -37,6 +38,8 @@ export class LayoutDocument {
   selection = $state<Selection>(undefined);
   /** Files the layout names (blob sources, CopyBlocks=), by the path written in the spec. */
   files = $state.raw<Record<string, File>>({});
+  /** `CopyFiles=` sources staged in OPFS for this layout, by source path. */
+  contents = $state.raw<Record<string, StagedContent>>({});
   undoEntry = $state.raw<UndoEntry | undefined>(undefined);
 
   /** From the engine, for the spec as it was `refreshedFor`. */
@@ -74,6 +77,13 @@ export class LayoutDocument {
     return [...paths].filter((p) => !this.files[p]);
   });
 
+  /** `CopyFiles=` sources the layout names whose contents are not staged (e.g. after a share link). */
+  readonly missingContents: string[] = $derived.by(() => {
+    const sources = new Set<string>();
+    for (const p of this.spec.partitions) for (const c of p.copyFiles ?? []) sources.add(c.source);
+    return [...sources].filter((s) => !this.contents[s]);
+  });
+
   /** Every message, keyed by normalized `where`. */
   readonly messages: Map<string, FieldMessage[]> = $derived.by(() => {
     const map = new Map<string, FieldMessage[]>();
@@ -99,6 +109,8 @@ export class LayoutDocument {
     if (!r.ok) return r.error.message;
     const missing = this.missingFiles[0];
     if (missing) return `Choose the file ${missing} first (it is named by the layout).`;
+    const contents = this.missingContents[0];
+    if (contents) return `Add the contents of CopyFiles=${contents} first (drop files onto its partition), or remove that entry.`;
     return undefined;
   });
 
@@ -224,7 +236,8 @@ export class LayoutDocument {
   // ---- blobs
 
   addBlob(): void {
-    const blobs = (this.spec.blobs ??= []);
+    if (!this.spec.blobs) this.spec.blobs = [];
+    const blobs = this.spec.blobs;
     const taken = new Set(blobs.map((b) => b.name));
     let name = 'blob';
     for (let n = 2; taken.has(name); n++) name = `blob-${n}`;
@@ -244,6 +257,46 @@ export class LayoutDocument {
   setBlobField<V>(index: number, field: FieldDef<BlobSpec, V>, value: V | undefined): void {
     const b = this.spec.blobs?.[index];
     if (b) field.set(b, value);
+  }
+
+  // ---- contents (CopyFiles=)
+
+  /** A source path not used by any CopyFiles= yet: `/name`, `/name-2`, … */
+  freeSourcePath(name: string): string {
+    const clean = name.replace(/[/\x00-\x1f]+/g, '-').replace(/^\.+$/, '') || 'files';
+    const taken = new Set([...Object.keys(this.contents), ...this.spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source))]);
+    let path = `/${clean}`;
+    for (let n = 2; taken.has(path); n++) path = `/${clean}-${n}`;
+    return path;
+  }
+
+  addCopyFiles(index: number, source: string, target = '/'): void {
+    const p = this.spec.partitions[index];
+    if (!p) return;
+    // Assign, then read back: `(p.copyFiles ??= [])` would be the raw array, not the state proxy.
+    if (!p.copyFiles) p.copyFiles = [];
+    p.copyFiles.push({ source, target });
+  }
+
+  setCopyTarget(index: number, entry: number, target: string): void {
+    const c = this.spec.partitions[index]?.copyFiles?.[entry];
+    if (c) c.target = target;
+  }
+
+  /** Removes a CopyFiles= entry; returns its source when no other entry uses it. */
+  removeCopyFiles(index: number, entry: number): string | undefined {
+    const p = this.spec.partitions[index];
+    const c = p?.copyFiles?.[entry];
+    if (!p?.copyFiles || !c) return undefined;
+    p.copyFiles.splice(entry, 1);
+    if (p.copyFiles.length === 0) delete p.copyFiles;
+    const stillUsed = this.spec.partitions.some((q) => q.copyFiles?.some((x) => x.source === c.source));
+    return stillUsed ? undefined : c.source;
+  }
+
+  setContents(source: string, content: StagedContent | undefined): void {
+    const { [source]: _, ...rest } = this.contents;
+    this.contents = content ? { ...rest, [source]: content } : rest;
   }
 
   /** Stages a file for a path the layout names (or will name). */

@@ -7,6 +7,7 @@ import { parseLayoutJson, stringifyLayoutJson } from '../../workers/model/layout
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import type { LayoutDocument } from './layout-document.svelte.ts';
 import { cleanLayoutName, describeSaveError, LayoutStore } from './layout-store.ts';
+import { ContentsStore, type FileToStage } from './contents-store.ts';
 
 export type SaveStatus = 'loading' | 'saved' | 'saving' | 'error';
 
@@ -19,11 +20,13 @@ export class Workspace {
 
   readonly store: LayoutStore;
   readonly doc: LayoutDocument;
+  readonly contents: ContentsStore | undefined;
   #lastSaved = new Map<string, string>();
 
-  constructor(store: LayoutStore, doc: LayoutDocument) {
+  constructor(store: LayoutStore, doc: LayoutDocument, contents?: ContentsStore) {
     this.store = store;
     this.doc = doc;
+    this.contents = contents;
   }
 
   /** Opens the layout that was open last time, or `fallback` as a new one. */
@@ -57,12 +60,17 @@ export class Workspace {
       this.error = `The saved layout "${name}" cannot be read (${e instanceof Error ? e.message : String(e)}); it is left as it is.`;
       return false;
     }
+    // The layout is open (and what a reload opens) at once; its files follow ("loading" until then).
+    this.#lastSaved.set(name, saved.json);
+    this.status = 'loading';
     this.doc.name = name;
     this.doc.replace(spec);
-    this.doc.files = await this.store.files(name);
-    this.doc.dismissUndo();
-    this.#lastSaved.set(name, saved.json);
+    this.doc.files = {};
+    this.doc.contents = {};
     await this.store.setCurrent(name);
+    this.doc.files = await this.store.files(name);
+    this.doc.contents = await this.#loadContents(name);
+    this.doc.dismissUndo();
     this.status = 'saved';
     this.error = undefined;
     return true;
@@ -110,6 +118,8 @@ export class Workspace {
     this.doc.name = name;
     this.doc.replace(spec);
     this.doc.files = {};
+    this.doc.contents = {};
+    await this.contents?.removeLayout(name).catch(() => undefined);
     this.doc.dismissUndo();
     for (const [path, file] of Object.entries(files)) await this.stageFile(path, file);
     await this.store.setCurrent(name);
@@ -122,19 +132,32 @@ export class Workspace {
     if (!cleaned || cleaned === old) return;
     const name = await this.store.freeName(cleaned);
     const files = this.doc.files;
+    // Staged contents are copied first, under the old name still open ("saving…" until done): a
+    // reload in between finds the old layout whole.
+    if (this.contents) {
+      this.status = 'saving';
+      await this.contents.removeLayout(name);
+      await this.contents.copyLayout(old, name);
+    }
     this.doc.name = name;
     await this.save();
+    if (this.status !== 'saved') return;
+    // "saved" again only once the new name is the one a reload opens.
+    this.status = 'saving';
     for (const [path, file] of Object.entries(files)) await this.store.saveFile(name, path, file);
+    await this.store.setCurrent(name);
     await this.store.remove(old);
     this.#lastSaved.delete(old);
     this.names = this.names.filter((n) => n !== old);
-    await this.store.setCurrent(name);
+    if (this.status === 'saving') this.status = 'saved';
+    await this.contents?.removeLayout(old);
   }
 
   /** Deletes the open layout and opens another (or a blank one). */
   async deleteCurrent(blank: () => ImageSpec): Promise<void> {
     const old = this.doc.name;
     await this.store.remove(old);
+    await this.contents?.removeLayout(old).catch(() => undefined);
     this.#lastSaved.delete(old);
     this.names = this.names.filter((n) => n !== old);
     const next = this.names[0];
@@ -149,5 +172,57 @@ export class Workspace {
       this.status = 'error';
       this.error = `${describeSaveError(e)} (file ${path} is kept for this session only)`;
     }
+  }
+
+  async #loadContents(name: string): Promise<LayoutDocument['contents']> {
+    try {
+      return (await this.contents?.load(name)) ?? {};
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * Stages files into OPFS for a partition's new `CopyFiles=` entry (one per dropped folder; loose
+   * files together) with target `/`, or adds them to an existing source.
+   */
+  async stageContents(index: number, name: string, files: readonly FileToStage[], existingSource?: string): Promise<void> {
+    if (!this.contents) throw new Error('This browser has no Origin Private File System to keep contents in.');
+    const layout = this.doc.name;
+    const source = existingSource ?? this.doc.freeSourcePath(name);
+    try {
+      const staged = await this.contents.stage(layout, source, files);
+      if (this.doc.name !== layout) return;
+      this.doc.setContents(source, staged);
+      if (!existingSource) this.doc.addCopyFiles(index, source, '/');
+    } catch (e) {
+      this.status = 'error';
+      this.error = `${describeSaveError(e)} (contents for ${source} were not kept)`;
+      if (this.doc.name === layout) this.doc.setContents(source, await this.contents.load(layout).then((c) => c[source]).catch(() => undefined));
+    }
+  }
+
+  /** Stages a source's files afresh (what a preset brings), replacing anything staged under it. */
+  async replaceContents(source: string, files: readonly FileToStage[]): Promise<void> {
+    if (!this.contents) return;
+    await this.contents.remove(this.doc.name, source);
+    this.doc.setContents(source, undefined);
+    await this.stageContents(-1, source, files, source);
+  }
+
+  /** Removes one staged file (and directories it leaves empty) from a source. */
+  async removeContentFile(source: string, path: string): Promise<void> {
+    if (!this.contents) return;
+    const layout = this.doc.name;
+    const staged = await this.contents.removeFile(layout, source, path);
+    if (this.doc.name === layout) this.doc.setContents(source, staged);
+  }
+
+  /** Removes a CopyFiles= entry and, when nothing else uses it, its staged files. */
+  async removeContents(index: number, entry: number): Promise<void> {
+    const source = this.doc.removeCopyFiles(index, entry);
+    if (source === undefined) return;
+    this.doc.setContents(source, undefined);
+    await this.contents?.remove(this.doc.name, source);
   }
 }
