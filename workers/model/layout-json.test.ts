@@ -21,7 +21,7 @@ describe('layout JSON', () => {
       'error layout.json: partitions[0].sizeMinBytes: must be a whole number of bytes (0…2^53−1)',
     ]);
     expect(problems('{"table":"zfs","partitions":[{"type":"nope","weight":-1,"copyFiles":[{"source":"/a","target":"b"}]}]}')).toEqual([
-      'error layout.json: table: must be one of gpt, mbr, hybrid',
+      'error layout.json: table: must be one of gpt, mbr, hybrid, iso',
       'error layout.json: partitions[0].type: unknown partition type "nope" (use a repart identifier or a GUID)',
       'error layout.json: partitions[0].weight: must be an integer 0…1000000',
       'error layout.json: partitions[0].copyFiles: [0]: target: must be an absolute path without "..", "//" or a trailing "/"',
