@@ -338,6 +338,14 @@ describe('Format=vfat partitions', () => {
     for (const f of listFiles(dirs[1]!).filter((f) => !f.endsWith('/'))) {
       expect(fs.readFileSync(path.join(dirs[0]!, f)).equals(fs.readFileSync(path.join(dirs[1]!, f))), f).toBe(true);
     }
+    // The root: ext4 NIXOS_SD at 38 MiB with the fixed UUID.
+    const rootPart = plan.partitions[1]!;
+    expect(rootPart.offsetBytes).toBe(38 << 20);
+    const rootFs = extract(out, rootPart.offsetBytes, rootPart.sizeBytes, path.join(work, 'sd-root.ext4'));
+    expect(spawnSync('e2fsck', ['-fn', rootFs]).status).toBe(0);
+    const blkid = execFileSync('blkid', ['-p', '-o', 'export', rootFs], { encoding: 'utf8' });
+    expect(blkid).toContain('LABEL=NIXOS_SD');
+    expect(blkid).toContain('UUID=44444444-4444-4444-8888-888888888888');
     // Short (8.3) names as mtools made them.
     const names = (v: string) => execFileSync('mdir', ['-/', '-i', v, '::/'], { encoding: 'utf8', env: mtoolsEnv })
       .split('\n').filter((l) => /^\S/.test(l) && !/^(Directory|Volume| )/.test(l)).map((l) => l.slice(0, 12)).sort();
