@@ -8,24 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReadBytes, TableRegion } from '../table-region.ts';
 
-/** Debian packages that hold the tools the tests call. */
-const TOOL_PACKAGES: Record<string, string> = { sfdisk: 'fdisk', fdisk: 'fdisk', sgdisk: 'gdisk', gdisk: 'gdisk' };
-
-function hasTool(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
-/** Make sure the tools exist; install their Debian packages when running as root with apt-get. */
-export function requireTools(...tools: string[]): void {
-  const missing = tools.filter((t) => !hasTool(t));
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => TOOL_PACKAGES[t] ?? t))];
-  if (process.getuid?.() === 0 && hasTool('apt-get')) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore' });
-  }
-  const still = tools.filter((t) => !hasTool(t));
-  if (still.length > 0) throw new Error(`tests need ${still.join(', ')}: apt-get install ${packages.join(' ')}`);
-}
+export { requireTools } from '../../test-support/debian.ts';
 
 export function run(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -8,21 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FatSink } from '../writer.ts';
 
-const PACKAGES: Record<string, string> = { 'mkfs.fat': 'dosfstools', 'fsck.fat': 'dosfstools', mdir: 'mtools', mcopy: 'mtools', mmd: 'mtools' };
-
-function hasTool(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
-}
-
-/** Make sure the tools exist; install their Debian packages when running as root. */
-export function requireFatTools(...tools: string[]): void {
-  const missing = tools.filter((t) => !hasTool(t));
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => PACKAGES[t] ?? t))];
-  if (process.getuid?.() === 0) execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore' });
-  const still = tools.filter((t) => !hasTool(t));
-  if (still.length) throw new Error(`tests need ${still.join(', ')}: apt-get install ${packages.join(' ')}`);
-}
+export { requireTools as requireFatTools } from '../../../test-support/debian.ts';
 
 /** mtools reads names as UTF-8 only in a UTF-8 locale; MTOOLS_SKIP_CHECK lets it open any image. */
 export const MTOOLS_ENV = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1', PATH: `${process.env.PATH}:/usr/sbin:/sbin` };

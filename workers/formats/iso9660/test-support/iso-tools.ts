@@ -11,33 +11,7 @@ import type { IsoEntryInput } from '../tree.ts';
 import type { ReadBytes } from '../../table-region.ts';
 
 /** Debian packages holding each tool or file the ISO tests use. */
-const PACKAGES: Record<string, string> = {
-  xorriso: 'xorriso', osirrox: 'xorriso', isoinfo: 'genisoimage', mcopy: 'mtools', mmd: 'mtools', 'mkfs.fat': 'dosfstools',
-  sgdisk: 'gdisk', fdisk: 'fdisk', sfdisk: 'fdisk', 'qemu-system-x86_64': 'qemu-system-x86',
-  '/usr/lib/ISOLINUX/isolinux.bin': 'isolinux', '/usr/lib/ISOLINUX/isohdpfx.bin': 'isolinux',
-  '/usr/lib/syslinux/modules/bios/ldlinux.c32': 'syslinux-common', '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
-  '/bin/busybox': 'busybox-static', cpio: 'cpio', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi': 'systemd-boot-efi',
-};
-
-function present(tool: string): boolean {
-  return tool.startsWith('/') ? existsSync(tool) : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
-/** Make sure tools (names on PATH) or files (absolute paths) exist; install their packages as root. */
-export function requireIsoTools(...tools: string[]): void {
-  const missing = tools.filter((t) => !present(t));
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => PACKAGES[t] ?? t))];
-  if (process.getuid?.() === 0 && present('apt-get')) {
-    const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (install().status !== 0) {
-      spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-      install();
-    }
-  }
-  const still = tools.filter((t) => !present(t));
-  if (still.length > 0) throw new Error(`ISO tests need ${still.join(', ')}: apt-get install ${packages.join(' ')}`);
-}
+export { requireTools as requireIsoTools } from '../../../test-support/debian.ts';
 
 export function run(cmd: string, args: string[], options: { timeoutMs?: number } = {}): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: options.timeoutMs });

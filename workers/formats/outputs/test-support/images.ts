@@ -11,30 +11,7 @@ import { FileSink } from '../../../../cli/node-file.ts';
 import { writeRawImage } from '../../../disk/raw-output.ts';
 import { SparseImage } from '../../../disk/sparse-image.ts';
 
-/** Debian packages that hold the tools these tests call. */
-const TOOL_PACKAGES: Record<string, string> = {
-  simg2img: 'android-sdk-libsparse-utils',
-  img2simg: 'android-sdk-libsparse-utils',
-  bmaptool: 'bmap-tools',
-  'qemu-img': 'qemu-utils',
-  python3: 'python3',
-};
-
-function hasTool(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
-
-/** Make sure the tools exist; install their Debian packages when running as root with apt-get. */
-export function requireTools(...tools: string[]): void {
-  const missing = tools.filter((t) => !hasTool(t));
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => TOOL_PACKAGES[t] ?? t))];
-  if (process.getuid?.() === 0 && hasTool('apt-get')) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'ignore' });
-  }
-  const still = tools.filter((t) => !hasTool(t));
-  if (still.length > 0) throw new Error(`tests need ${still.join(', ')}: apt-get install ${packages.join(' ')}`);
-}
+export { requireTools } from '../../../test-support/debian.ts';
 
 /** Run a tool; throws with its output when it fails. */
 export function run(cmd: string, args: string[]): string {
