@@ -2,7 +2,7 @@
  * Presets as data: each plans; the SD card equals NixOS's sdImage layout (FACTS.md) as sfdisk,
  * blkid and fsck.fat read it; U-Boot blobs land at their offsets byte for byte; overlaps are refused.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,7 +83,7 @@ describe('presets', () => {
     }
   });
 
-  it('sd-card: MBR like NixOS sdImage (sfdisk, blkid, fsck.fat)', async () => {
+  it('sd-card: MBR like NixOS sdImage (sfdisk, blkid, fsck.fat, e2fsck)', async () => {
     const preset = sdCardPreset();
     const img = await build(preset, sdSource('sd'));
     const t = sfdisk(img);
@@ -101,6 +101,18 @@ describe('presets', () => {
     const fat = join(work, 'firmware.fat');
     writeFileSync(fat, readBytes(img, 8 * MiB, 30 * MiB));
     expect(run('fsck.fat', ['-n', fat])).toMatch(/\d+ files, \d+\/\d+ clusters/);
+
+    // The root: ext4 NIXOS_SD with make-ext4-fs.nix's UUID, from 38 MiB to the end.
+    const rootStart = 38 * MiB;
+    const rootSize = t.partitions[1]!.size as number * 512;
+    const root = join(work, 'sd-root.ext4');
+    writeFileSync(root, readBytes(img, rootStart, rootSize));
+    const fsck = spawnSync('e2fsck', ['-fn', root], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout).toBe(0);
+    const rootProbe = run('blkid', ['-p', '-o', 'export', root]);
+    expect(rootProbe).toContain('LABEL=NIXOS_SD');
+    expect(rootProbe).toContain('UUID=44444444-4444-4444-8888-888888888888');
+    expect(rootProbe).toContain('TYPE=ext4');
   });
 
   it('sd-card-hybrid: GPT with a hybrid MBR whose first entry is FIRMWARE', async () => {
