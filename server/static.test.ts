@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePath, startStaticServer, type RunningServer } from './static.ts';
+import { contentSecurityPolicy, decodePath, startStaticServer, type RunningServer } from './static.ts';
 
 const SECRET = 'outside-the-root';
 const INDEX = '<!doctype html><title>Partwright</title>';
@@ -42,6 +42,7 @@ beforeAll(async () => {
   await writeFile(join(root, 'assets', 'mke2fs-0a1b2c3d.wasm'), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   await writeFile(join(root, 'assets', 'index-DZHDJ18U.css'), 'body{}');
   await writeFile(join(root, 'manifest.webmanifest'), '{}');
+  await writeFile(join(root, 'sw.js'), 'self.addEventListener("fetch", () => {});');
   await writeFile(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   await writeFile(join(root, 'blob.bin'), 'x');
   await symlink(join(tempDir, 'package.json'), join(root, 'escape.txt'));
@@ -88,6 +89,40 @@ describe('static server', () => {
     expect((await get('/')).headers['cache-control']).toBe('no-cache');
     expect((await get('/manifest.webmanifest')).headers['cache-control']).toBe('no-cache');
     expect((await get('/some/route')).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('never lets the service worker script be cached as immutable', async () => {
+    const res = await get('/sw.js');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('sends a Content-Security-Policy for the production build on every response', async () => {
+    for (const path of ['/', '/assets/index-DdzVKHNq.js', '/assets/engine.worker-CkNUgZtl.mjs', '/sw.js', '/missing.js', '/../package.json']) {
+      expect((await get(path)).headers['content-security-policy'], path).toBe(contentSecurityPolicy());
+    }
+    const directives = new Map(
+      contentSecurityPolicy().split('; ').map((d) => {
+        const [name, ...values] = d.split(' ');
+        return [name!, values] as const;
+      }),
+    );
+    // Scripts and workers from this origin only; WASM compiles, eval does not.
+    expect(directives.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(directives.get('worker-src')).toEqual(["'self'"]);
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('img-src')).toContain('blob:');
+    expect(directives.get('connect-src')).toEqual(["'self'", 'data:', 'blob:', 'https://cache.nixos.org']);
+    expect(contentSecurityPolicy().includes("'unsafe-eval'")).toBe(false);
+  });
+
+  it('allows the configured binary caches in connect-src, by origin', () => {
+    const csp = contentSecurityPolicy(['https://cache.example.org/nix/', 'http://127.0.0.1:8080/nix/cache', 'https://cache.example.org']);
+    expect(csp).toContain("connect-src 'self' data: blob: https://cache.example.org http://127.0.0.1:8080;");
+    expect(contentSecurityPolicy([])).toContain("connect-src 'self' data: blob:;");
   });
 
   it('answers app routes with index.html', async () => {
@@ -158,7 +193,10 @@ describe('mounted handlers', () => {
     });
     try {
       expect(await (await fetch(`${mounted.url}nix/installables`)).json()).toEqual({ mounted: true });
-      expect((await fetch(`${mounted.url}some/app/route`)).headers.get('content-type')).toContain('text/html');
+      const app = await fetch(`${mounted.url}some/app/route`);
+      expect(app.headers.get('content-type')).toContain('text/html');
+      // Read the body: closing the server mid-stream would log a premature close.
+      expect(await app.text()).toBe(INDEX);
     } finally {
       await mounted.close();
     }

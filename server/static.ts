@@ -1,6 +1,6 @@
 /**
- * Serves the built web app (dist/web) with the headers it needs: cross-origin isolation on every
- * response (for SharedArrayBuffer later), long caching for Vite's content-hashed assets, no caching
+ * Serves the built web app (dist/web) with the headers it needs: a Content-Security-Policy and
+ * cross-origin isolation on every response (for SharedArrayBuffer later), long caching for Vite's content-hashed assets, no caching
  * for the rest, `index.html` for app routes, and nothing outside the root directory.
  */
 import { createReadStream } from 'node:fs';
@@ -30,6 +30,39 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.conf': 'text/plain; charset=utf-8',
 };
 
+/** Nix binary caches the app may fetch from when no other list is given (workers/nix/client.ts). */
+export const DEFAULT_BINARY_CACHES: readonly string[] = ['https://cache.nixos.org'];
+
+/**
+ * The Content-Security-Policy for the production build: scripts and workers only from this origin
+ * (Vite emits no inline script), `wasm-unsafe-eval` so the worker can compile the WASM tools,
+ * `unsafe-inline` styles only (Svelte writes `style` attributes), `blob:` for images and downloads
+ * made from blobs, and `connect-src` for this origin, its own data:/blob: URLs and the configured
+ * binary caches.
+ */
+export function contentSecurityPolicy(binaryCaches: readonly string[] = DEFAULT_BINARY_CACHES): string {
+  const caches = binaryCaches.map((url) => new URL(url).origin);
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "manifest-src 'self'",
+    // data: for the example contents Vite inlines into the bundle (presets fetch them), blob: for
+    // files the page reads back through object URLs.
+    `connect-src ${["'self'", 'data:', 'blob:', ...new Set(caches)].join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The service worker's script: browsers must see a new deploy at once. */
+const SERVICE_WORKER_PATH = '/sw.js';
+
 /** Sent with every response. */
 const COMMON_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -53,6 +86,8 @@ export interface StaticServerOptions {
   host?: string;
   /** Tried first for every request (e.g. the Nix job API under /nix/); true when it answered. */
   before?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Nix binary caches the app fetches from (allowed in CSP connect-src); default DEFAULT_BINARY_CACHES. */
+  binaryCaches?: readonly string[];
 }
 
 export interface RunningServer {
@@ -65,12 +100,16 @@ export interface RunningServer {
 export async function startStaticServer(options: StaticServerOptions): Promise<RunningServer> {
   const rootDir = await realpath(resolve(options.rootDir));
   const host = options.host ?? '127.0.0.1';
+  const csp = contentSecurityPolicy(options.binaryCaches);
   const server = createServer((req, res) => {
     const answer = async () => {
       if (options.before && (await options.before(req, res))) return;
+      res.setHeader('Content-Security-Policy', csp);
       await handle(rootDir, req, res);
     };
     answer().catch((error: unknown) => {
+      // The client went away mid-file (a closed tab, a cancelled download): nothing to report.
+      if ((error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal server error\n');
       else res.destroy();
       console.error(error);
@@ -117,7 +156,8 @@ async function handle(rootDir: string, req: IncomingMessage, res: ServerResponse
 
   const file = await findFile(rootDir, urlPath);
   if (file !== undefined) {
-    const cache = urlPath.startsWith(HASHED_PREFIX) ? CACHE_IMMUTABLE : CACHE_REVALIDATE;
+    // sw.js is never cached as immutable, wherever a build puts it: a deploy must reach the browser.
+    const cache = urlPath === SERVICE_WORKER_PATH || !urlPath.startsWith(HASHED_PREFIX) ? CACHE_REVALIDATE : CACHE_IMMUTABLE;
     await sendFile(req, res, file.path, file.sizeBytes, cache);
     return;
   }

@@ -16,6 +16,9 @@ import { readBlobSync, readStagedTrees } from './build/opfs-tree.ts';
 import { Sha256 } from './crypto/sha256.ts';
 import { loadMke2fsModule } from './tools/mke2fs-module.ts';
 import { rawImageChunks } from './disk/raw-output.ts';
+import { flashFailure, type FlashFailure } from './flash/errors.ts';
+import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
+import type { FastbootTransport } from './flash/transport.ts';
 import type { ReadSource } from './disk/sparse-image.ts';
 import { resolvePartitionType } from './model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from './model/spec.ts';
@@ -180,6 +183,40 @@ function throttled(report: ((p: EngineBuildProgress) => void) | undefined, inter
     lastStage = p.stage;
     void report(p);
   };
+}
+
+export interface EngineFlashOptions {
+  /** The device's name for the whole disk (default `mmc0`, U-Boot's eMMC user area). */
+  partition?: string;
+  /** Send `reboot` after a complete flash. */
+  reboot?: boolean;
+  /** For messages ("Pixel 7 (serial …)"): a comlink proxy cannot hand over the transport's `description`. */
+  deviceName?: string;
+}
+
+export type FlashOutcome = { ok: true; result: FlashResult } | { ok: false; error: FlashFailure };
+export type DeviceInfoOutcome = { ok: true; info: FastbootDeviceInfo } | { ok: false; error: FlashFailure };
+
+/**
+ * A transport that lives on the main thread (the page owns the USBDevice) and reaches the worker as a
+ * comlink proxy: its methods work as they are, its `description` does not, and every packet sent is
+ * structured-cloned, so a view into a larger buffer is copied down to its own bytes first.
+ */
+function remoteTransport(transport: FastbootTransport, deviceName: string | undefined): FastbootTransport {
+  return {
+    description: deviceName ?? 'the fastboot device',
+    send: (data) => transport.send(data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice()),
+    receive: () => transport.receive(),
+    close: () => transport.close(),
+  };
+}
+
+/** A flash failure as data; a storage failure (the built image gone) becomes one too. */
+function asFlashFailure(e: unknown): FlashFailure {
+  const failure = flashFailure(e);
+  if (failure) return failure;
+  const engineFailure = asFailure(e);
+  return { problem: 'no-device', message: engineFailure.message, partial: false };
 }
 
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -353,6 +390,55 @@ export const engine = {
     }
   },
 
+  /**
+   * What a fastboot device says about itself (product, max-download-size, the size of `partition`).
+   * The transport is the page's (a comlink proxy); it is closed when this returns.
+   */
+  async flashDeviceInfo(transport: FastbootTransport, options: { partition?: string; deviceName?: string } = {}): Promise<DeviceInfoOutcome> {
+    try {
+      const info = await readDeviceInfo(remoteTransport(transport, options.deviceName), [options.partition || DEFAULT_WHOLE_DISK_PARTITION]);
+      return { ok: true, info };
+    } catch (e) {
+      return { ok: false, error: asFlashFailure(e) };
+    }
+  },
+
+  /**
+   * Flashes the last build (its compact OPFS store, read in slices) to a fastboot device over the
+   * page's transport (a comlink proxy), as sparse pieces within max-download-size, partition-table
+   * areas last. Resolves `ok: true` only when the device accepted every piece; the transport is
+   * closed either way. Cancelling terminates this worker: the page then closes the transport.
+   */
+  async flash(
+    image: BuiltImageRef,
+    transport: FastbootTransport,
+    options: EngineFlashOptions = {},
+    onProgress?: (p: FlashProgress) => void,
+  ): Promise<FlashOutcome> {
+    const local = remoteTransport(transport, options.deviceName);
+    try {
+      const source = await opfsImageSource(image);
+      let last = 0;
+      let lastStage = '';
+      const result = await flashDisk(local, source, {
+        partition: options.partition || DEFAULT_WHOLE_DISK_PARTITION,
+        reboot: options.reboot ?? false,
+        onProgress: (p) => {
+          if (!onProgress) return;
+          const now = Date.now();
+          if (p.stage === lastStage && now - last < 100 && p.deviceMessage === undefined && p.sentBytes < p.totalBytes) return;
+          last = now;
+          lastStage = p.stage;
+          void onProgress(p);
+        },
+      });
+      return { ok: true, result };
+    } catch (e) {
+      await local.close().catch(() => {});
+      return { ok: false, error: asFlashFailure(e) };
+    }
+  },
+
   /** The download suffixes of each output format (`.img.gz`, …), for the app's menu. */
   outputFormats(): Record<EngineOutputFormat, string> {
     return OUTPUT_SUFFIXES;
@@ -360,5 +446,6 @@ export const engine = {
 };
 
 export type Engine = typeof engine;
+export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, FastbootTransport };
 export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, EngineOutputFormat, OutputFile, BuiltImageRef, WritableFileHandle };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';

@@ -62,6 +62,11 @@ export class BuildSession {
     return { fileName: image.fileName, sizeBytes: image.sizeBytes, chunkBytes: image.chunkBytes, slots: image.slots, dataRanges: image.dataRanges, seed: image.plan.seed };
   }
 
+  /** What the worker needs to read the last build back from OPFS (flash, convert, save). */
+  imageRef(): BuiltImageRef | undefined {
+    return this.result ? this.#ref(this.result) : undefined;
+  }
+
   /** Writes the last build's raw image into a file the user picked (holes as seeks). */
   async saveRaw(handle: WritableFileHandle): Promise<boolean> {
     const image = this.result;
