@@ -263,10 +263,17 @@ describe('--output-format: every format restores to the raw image with its real 
     expect(cli('convert', raw, '-o', raw, '--output-format', 'qcow2').stderr).toContain('is the input image');
   });
 
-  it('zst says what to use instead', () => {
-    const r = cli('build', layout, '-o', path.join(dir, 'x.zst'), '--output-format', 'zst');
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('--output-format gz');
+  it('zst: zstd -t passes and decompresses to the raw image', () => {
+    requireTools('zstd');
+    const zst = path.join(dir, 'x.zst');
+    const rawForZst = path.join(dir, 'x-for-zst.img');
+    expect(make('zst', zst).files).toEqual([zst]);
+    make('raw', rawForZst);
+    execFileSync('zstd', ['-q', '-t', zst]);
+    execFileSync('zstd', ['-q', '-d', '-f', zst, '-o', path.join(dir, 'x-from-zst.img')]);
+    same(rawForZst, path.join(dir, 'x-from-zst.img'));
+    expect(fs.statSync(zst).size).toBeLessThan(2 << 20);
+    expect(fs.existsSync(`${zst}.partial`)).toBe(false);
   });
 });
 
