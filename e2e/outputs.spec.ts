@@ -19,6 +19,11 @@ test('download .gz, qcow2, Android sparse and bmap: each restores to the raw ima
   const raw = await (await editor.download('raw')).path();
   const rawBytes = readFileSync(raw);
 
+  const zst = await editor.download('zst');
+  expect(zst.suggestedFilename()).toMatch(/\.img\.zst$/);
+  const zstPath = await zst.path();
+  execFileSync('zstd', ['-t', '-q', zstPath]);
+  expect(execFileSync('zstd', ['-dc', zstPath], { maxBuffer: 1 << 30 }).equals(rawBytes)).toBe(true);
   const gz = await editor.download('gz');
   expect(gz.suggestedFilename()).toMatch(/\.img\.gz$/);
   const gzPath = await gz.path();

@@ -4,7 +4,7 @@
  * stays in OPFS until the next build.
  */
 import { proxy } from 'comlink';
-import type { BuiltImage, BuiltImageRef, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
+import type { BuiltImage, BuiltImageRef, EngineBuildOptions, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { buildClient, type EngineClient } from './engine-client.ts';
 
@@ -14,6 +14,7 @@ export type BuildStatus = 'idle' | 'running' | 'converting' | 'done' | 'failed' 
 export const OUTPUT_CHOICES: readonly { format: EngineOutputFormat; label: string }[] = [
   { format: 'raw', label: 'raw .img' },
   { format: 'gz', label: '.img.gz (gzip)' },
+  { format: 'zst', label: '.img.zst (zstd)' },
   { format: 'android-sparse', label: 'Android sparse (.simg, fastboot)' },
   { format: 'bmap', label: 'raw + .bmap (bmaptool)' },
   { format: 'qcow2', label: 'qcow2 (QEMU)' },
@@ -23,6 +24,7 @@ export const OUTPUT_CHOICES: readonly { format: EngineOutputFormat; label: strin
 
 const STAGE_TEXT: Partial<Record<string, string>> = {
   read: 'reading input files',
+  nix: 'Nix closure',
   plan: 'planning',
   contents: 'partition contents',
   filesystems: 'file systems',
@@ -119,7 +121,7 @@ export class BuildSession {
     }, undefined);
   }
 
-  async start(spec: ImageSpec, files: Record<string, File>, options: { sha256: boolean; contentsDir?: string }): Promise<void> {
+  async start(spec: ImageSpec, files: Record<string, File>, options: EngineBuildOptions & { sha256: boolean }): Promise<void> {
     this.cancel();
     const controller = new AbortController();
     this.#controller = controller;

@@ -15,13 +15,15 @@ import {
 import { createOpfsSink, opfsRoot, type OpfsBlob, type OpfsSink } from './opfs-output.ts';
 import { readCompact } from './opfs-store.ts';
 import { readBlobSync } from './opfs-tree.ts';
+import { loadZstdModule, zstdCompressChunks } from '../tools/zstd.ts';
 
-export type EngineOutputFormat = 'raw' | 'gz' | 'android-sparse' | 'bmap' | 'qcow2' | 'vhd' | 'vhd-dynamic';
+export type EngineOutputFormat = 'raw' | 'gz' | 'zst' | 'android-sparse' | 'bmap' | 'qcow2' | 'vhd' | 'vhd-dynamic';
 
 /** What each format's files are called after the image's base name. */
 export const OUTPUT_SUFFIXES: Record<EngineOutputFormat, string> = {
   raw: '.img',
   gz: '.img.gz',
+  zst: '.img.zst',
   'android-sparse': '.simg',
   bmap: '.img',
   qcow2: '.qcow2',
@@ -194,6 +196,22 @@ export async function convertImage(image: ImageSource, rawFileName: string, form
         }
       });
       return [{ fileName: name, suffix: OUTPUT_SUFFIXES.gz }];
+    }
+    case 'zst': {
+      const name = out('.img.zst');
+      const module = await loadZstdModule();
+      await intoFile(name, (sink) => {
+        let fed = 0;
+        const counted = (function* () {
+          for (const c of rawBytes(image)) {
+            fed += c.length;
+            onBytes(fed, image.sizeBytes);
+            yield c;
+          }
+        })();
+        for (const piece of zstdCompressChunks(counted, module, { pledgedSizeBytes: image.sizeBytes })) sink.append(piece);
+      });
+      return [{ fileName: name, suffix: OUTPUT_SUFFIXES.zst }];
     }
     case 'android-sparse': {
       const plan = planAndroidSparse(image);
