@@ -1,9 +1,10 @@
 /**
  * Fetch, verify and unpack a 200 MiB zstd closure from a binary cache on 127.0.0.1 with Partwright's
  * client (Node), beside `nix copy --from` into a fresh store, in the same run: MiB/s and peak memory.
- * Needs Debian's nix-bin (installed when run as root). The Chromium figure is still to come.
+ * Needs Debian's nix-bin (installed when run as root). Then the same in a Web Worker in Debian's
+ * Chromium (the cache served from the page's origin), unpacking into memory.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeNixEnv, serveDirectory } from '../workers/nix/test-support/nix-env.ts';
@@ -41,5 +42,39 @@ console.log('Nix closure, 200 MiB NAR, zstd cache on 127.0.0.1');
 console.log(row('partwright (Node)', ours));
 console.log(row('nix copy --from', theirs));
 console.log(`ratio partwright/nix: time ${(ours.wallS / theirs.wallS).toFixed(2)}× (goal: ≥ 100 MiB/s in Node)`);
+
+// Chromium: the worker bundle and the cache on one origin (the app's CSP would list the cache).
+const { build } = await import('esbuild');
+const { chromium } = await import('playwright-core');
+const { createServer } = await import('node:http');
+const bundle = await build({ entryPoints: [path.join(import.meta.dirname, 'browser/nix-worker.ts')], bundle: true, format: 'esm', write: false, target: 'es2022' });
+const pageServer = createServer((req, res) => {
+  const url = req.url ?? '/';
+  if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
+  if (url === '/worker.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.outputFiles[0]!.contents);
+  const file = path.join(cacheDir, decodeURIComponent(url.replace(/^\/cache\//, '')));
+  if (!url.startsWith('/cache/') || !file.startsWith(cacheDir) || !fs.existsSync(file)) return void res.writeHead(404).end();
+  res.writeHead(200).end(fs.readFileSync(file));
+});
+await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+let peakKiB = 0;
+const sampler = setInterval(() => {
+  const r = spawnSync('ps', ['-C', 'chromium', '-o', 'rss='], { encoding: 'utf8' });
+  for (const l of (r.stdout ?? '').split('\n')) peakKiB = Math.max(peakKiB, Number(l.trim()) || 0);
+}, 100);
+const page = await browser.newPage();
+await page.goto(`${origin}/`);
+const result = await page.evaluate(({ cache, key, storePath }) => new Promise<{ ms?: number; error?: string }>((resolve) => {
+  const w = new Worker('/worker.js', { type: 'module' });
+  w.onmessage = (e) => resolve(e.data);
+  w.postMessage({ cache, key, storePath });
+}), { cache: `${origin}/cache`, key: env.publicKey, storePath: big });
+clearInterval(sampler);
+await browser.close();
+pageServer.close();
+if (result.error) throw new Error(result.error);
+console.log(`partwright (Chromium) ${(result.ms! / 1000).toFixed(2)} s ${(narBytes / 2 ** 20 / (result.ms! / 1000)).toFixed(0).padStart(5)} MiB/s, largest Chromium process ${(peakKiB / 1024).toFixed(0)} MiB (goal: ≥ 50 MiB/s)`);
 await served.close();
 env.cleanup();
