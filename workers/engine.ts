@@ -7,6 +7,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
 import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
+import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
 import {
   convertImage, opfsImageSource, OUTPUT_SUFFIXES, writeRawToHandle, type BuiltImageRef, type EngineOutputFormat, type OutputFile, type WritableFileHandle,
@@ -78,7 +79,9 @@ export interface ImportResult {
   diagnostics: Diagnostic[];
 }
 
-export type EngineBuildStage = 'read' | BuildStage | 'write' | 'sha256';
+export type { NixCacheSettings, StorePathStatus };
+
+export type EngineBuildStage = 'read' | 'nix' | BuildStage | 'write' | 'sha256';
 
 export interface EngineBuildProgress {
   stage: EngineBuildStage;
@@ -95,6 +98,8 @@ export interface EngineBuildOptions {
    * directory per source path named `encodeURIComponent(source)` (workers/build/opfs-tree.ts).
    */
   contentsDir?: string;
+  /** Binary caches and keys for `StorePaths=` (needed when a partition has store paths). */
+  nix?: NixCacheSettings;
 }
 
 export interface BuiltImage {
@@ -288,6 +293,11 @@ export const engine = {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      // StorePaths=: each closure fetched and verified into memory (workers/build/nix-closure.ts).
+      const extraTrees = await stageNixClosures(spec, options.nix, {
+        onProgress: (p) =>
+          progress({ stage: 'nix', doneBytes: p.bytesDone, totalBytes: p.bytesTotal, detail: `${p.pathsDone}/${p.pathsTotal} paths${p.phase === 'nar' ? ` · ${p.storePath.slice(44) || p.storePath}` : ''}` }),
+      });
       const inputs: BuildInputs = {
         open(path, what) {
           const source = sources.get(path);
@@ -313,8 +323,8 @@ export const engine = {
       store = await OpfsStore.create(`${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}.store`);
       const onBuild = (p: BuildProgress) => progress(p);
       const built = spec.table === 'iso'
-        ? buildIsoImage(spec, inputs, { store, onProgress: onBuild })
-        : { ...buildImage(spec, inputs, { store, onProgress: onBuild, loadTool }), report: undefined };
+        ? buildIsoImage(spec, inputs, { store, onProgress: onBuild, extraTrees })
+        : { ...buildImage(spec, inputs, { store, onProgress: onBuild, loadTool, extraTrees }), report: undefined };
       const { plan, image } = built;
       store.flush();
 
@@ -352,6 +362,18 @@ export const engine = {
       return { ok: false, error: asFailure(e) };
     } finally {
       store?.close();
+    }
+  },
+
+  /**
+   * Where each store path is: the first cache (in order) whose signed narinfo has it, `missing`
+   * when no cache has it (the app then offers a server build), or why a cache could not answer.
+   */
+  async lookUpStorePaths(paths: string[], nix: NixCacheSettings): Promise<{ ok: true; paths: StorePathStatus[] } | { ok: false; error: EngineFailure }> {
+    try {
+      return { ok: true, paths: await lookUpStorePaths(paths, nix) };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
     }
   },
 

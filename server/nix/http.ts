@@ -1,7 +1,7 @@
 /**
  * The job server's HTTP API on 127.0.0.1, and the binary cache it fills, with CORS for the app:
  *
- *   GET  /nix/installables            → { installables: string[] }
+ *   GET  /nix/installables            → { installables: string[], publicKey?: 'NAME:BASE64' }
  *   POST /nix/jobs  {installable}     → 202 { job } (200 when the same job is already queued/running)
  *                                       401 without the token, 400 not allowlisted, 429 queue full
  *   GET  /nix/jobs/:id                → { job }
@@ -12,7 +12,7 @@
  *   GET  /nix/cache/…                 → the signed zstd file cache (nix-cache-info, *.narinfo, nar/*)
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -81,11 +81,28 @@ export type NixJobHandler = (req: IncomingMessage, res: ServerResponse) => Promi
  * The API and cache as a request handler for another server (the app's, so `npm start` serves both
  * on one port): answers paths under `/nix/` and resolves true, leaves the rest alone (false).
  */
+/**
+ * The cache's `NAME:BASE64` public key from its secret key file (`NAME:BASE64` of the 64-byte
+ * Ed25519 secret key, whose second half is the public key), so the app served beside it can offer it.
+ */
+export function cachePublicKey(secretKeyFile: string): string | undefined {
+  try {
+    const text = readFileSync(secretKeyFile, 'utf8').trim();
+    const colon = text.indexOf(':');
+    const secret = Buffer.from(text.slice(colon + 1), 'base64');
+    if (colon <= 0 || secret.length !== 64) return undefined;
+    return `${text.slice(0, colon)}:${secret.subarray(32).toString('base64')}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createNixJobHandler(options: Omit<NixJobServerOptions, 'port'>): NixJobHandler {
   const { service } = options;
   const origin = options.corsOrigin ?? '*';
   const cacheRoot = resolve(service.config.cacheDir);
   const common = cors(origin);
+  const publicKey = cachePublicKey(service.config.secretKeyFile);
 
   const streamLog = (req: IncomingMessage, res: ServerResponse, job: Job) => {
     const sse = (req.headers.accept ?? '').includes('text/event-stream');
@@ -152,7 +169,7 @@ export function createNixJobHandler(options: Omit<NixJobServerOptions, 'port'>):
       return res.end();
     }
     if (path.startsWith(CACHE_PREFIX) && (method === 'GET' || method === 'HEAD')) return serveCache(req, res, path);
-    if (path === '/nix/installables' && method === 'GET') return sendJson(res, 200, { installables: service.installables() }, common);
+    if (path === '/nix/installables' && method === 'GET') return sendJson(res, 200, { installables: service.installables(), ...(publicKey ? { publicKey } : {}) }, common);
     if (path === '/nix/jobs' && method === 'GET') return sendJson(res, 200, { jobs: service.list() }, common);
     if (path === '/nix/jobs' && method === 'POST') {
       if (!tokenMatches(req, service.config.submitToken)) return sendJson(res, 401, { error: 'a valid Bearer token is needed to submit jobs' }, { ...common, 'WWW-Authenticate': 'Bearer' });
