@@ -1,6 +1,6 @@
 /**
  * Web Worker entry for bench/ext4-chromium.ts: build a tree of `count` files holding `totalBytes`
- * (content generated on demand, as lazily read inputs would arrive), format a 2 GiB ext4 with
+ * (content copied on demand from a pattern, as lazily read inputs would arrive), format a 2 GiB ext4 with
  * mke2fs.wasm into a sparse image in memory, and post back the time taken.
  */
 import { SparseImage } from '../../workers/disk/sparse-image.ts';
@@ -13,6 +13,9 @@ const scope = globalThis as unknown as {
   postMessage(message: unknown): void;
 };
 
+/** 64 KiB + 256 of the byte pattern (offset + i) & 0xff, so any read is a copy from it. */
+const PATTERN = Uint8Array.from({ length: (64 << 10) + 256 }, (_, j) => j & 0xff);
+
 function tree(totalBytes: number, count: number): InputDir {
   const dirs: InputDir[] = Array.from({ length: 50 }, (_, i) => ({ kind: 'dir', name: `d${String(i).padStart(2, '0')}`, children: [] }));
   let written = 0;
@@ -22,7 +25,13 @@ function tree(totalBytes: number, count: number): InputDir {
     const file: InputFile = {
       kind: 'file', name: `f${i}.bin`, sizeBytes, mode: 0o644,
       read(offsetBytes, target) {
-        for (let j = 0; j < target.length; j++) target[j] = (offsetBytes + j + i) & 0xff;
+        // Bytes (offset + j + i) & 0xff, copied from the pattern in slices.
+        for (let done = 0; done < target.length; ) {
+          const start = (offsetBytes + done + i) & 0xff;
+          const n = Math.min(target.length - done, PATTERN.length - 256);
+          target.set(PATTERN.subarray(start, start + n), done);
+          done += n;
+        }
       },
     };
     dirs[i % 50]!.children.push(file);
