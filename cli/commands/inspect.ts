@@ -1,0 +1,17 @@
+/** `partwright inspect`: an image's tables, partitions and data outside partitions. */
+import { inspectImage } from '../../workers/build/inspect-image.ts';
+import type { ParsedArgs } from '../args.ts';
+import { FileSource } from '../node-file.ts';
+import { formatInspection, toJson } from '../output.ts';
+import { exactlyOne } from './options.ts';
+
+export function runInspect(args: ParsedArgs): void {
+  const file = exactlyOne(args, 'IMG (an image file)');
+  const source = new FileSource(file);
+  try {
+    const report = inspectImage(source);
+    process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatInspection(report) + '\n');
+  } finally {
+    source.close();
+  }
+}

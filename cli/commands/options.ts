@@ -1,0 +1,79 @@
+/**
+ * What several commands share: LAYOUT or --preset, sizes, seeds, copy sources and base images.
+ */
+import * as path from 'node:path';
+import { parseSize } from '../../workers/model/units.ts';
+import { normalizeGuid } from '../../workers/model/partition-types.ts';
+import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
+import { readExistingDisk } from '../../workers/build/existing-disk.ts';
+import { flag, UsageError, type ParsedArgs } from '../args.ts';
+import { loadLayout, resolveLayoutPath } from '../layout-files.ts';
+import { FileSource } from '../node-file.ts';
+
+export function exactlyOne(args: ParsedArgs, what: string): string {
+  if (args.positionals.length !== 1) {
+    throw new UsageError(args.positionals.length ? `expected one ${what}, got ${args.positionals.length}: ${args.positionals.join(' ')}` : `missing ${what}`);
+  }
+  return args.positionals[0]!;
+}
+
+export function sizeOption(args: ParsedArgs): number | 'auto' | undefined {
+  const v = flag(args, 'size');
+  if (v === undefined) return undefined;
+  if (v === 'auto') return 'auto';
+  return parseSize(v);
+}
+
+export function seedOption(args: ParsedArgs): string | undefined {
+  const v = flag(args, 'seed');
+  if (v === undefined) return undefined;
+  const g = normalizeGuid(v);
+  if (!g) throw new UsageError(`--seed ${v} is not a UUID (e.g. 0867da16-f251-457d-a9e8-c31f9a3c220b)`);
+  return g;
+}
+
+export interface Prepared {
+  spec: ReturnType<typeof loadLayout>['spec'];
+  layoutDir: string;
+  copySource: string | undefined;
+  basePath: string | undefined;
+  preset: Preset | undefined;
+}
+
+export function prepare(args: ParsedArgs): Prepared {
+  const presetName = flag(args, 'preset');
+  let spec: Prepared['spec'];
+  let layoutDir: string;
+  let preset: Preset | undefined;
+  if (presetName !== undefined) {
+    if (args.positionals.length) throw new UsageError('give either LAYOUT or --preset NAME, not both');
+    preset = presetByName(presetName);
+    if (!preset) throw new UsageError(`no preset '${presetName}'; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
+    if (flag(args, 'copy-source') === undefined && preset.inputs.length) {
+      throw new UsageError(`preset '${preset.name}' needs --copy-source DIR holding ${preset.inputs.map((i) => i.path).join(', ')} (see partwright presets)`);
+    }
+    spec = structuredClone(preset.spec);
+    layoutDir = process.cwd();
+  } else {
+    const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file), or --preset NAME');
+    const loaded = loadLayout(layoutPath);
+    spec = loaded.spec;
+    layoutDir = loaded.layoutDir;
+    for (const w of loaded.warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
+  }
+  const copySourceFlag = flag(args, 'copy-source');
+  const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;
+  const baseFlag = flag(args, 'base');
+  const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
+  return { spec, layoutDir, copySource, basePath, preset };
+}
+
+export function openBase(basePath: string) {
+  const source = new FileSource(basePath);
+  const existing = readExistingDisk((o, n) => {
+    const buf = new Uint8Array(Math.max(0, Math.min(n, source.sizeBytes - o)));
+    source.read(o, buf);
+    return buf;
+  }, source.sizeBytes);
+  return { source, existing };
+}
