@@ -130,14 +130,14 @@ test('a store path in no cache is built on the job server, then fetched from its
   let service: NixJobService | undefined;
   try {
     const nonce = `${Date.now()}`;
-    const file = writeTestExpression(env.dir, `served = mk "pw-served" "/bin/busybox mkdir -p $out/bin; echo served-${nonce} > $out/bin/served; /bin/busybox ln -s \${lib} $out/lib";`);
+    const file = writeTestExpression(env.dir, `served = mk "pw-served" "/bin/busybox mkdir -p $out/bin; echo served-${nonce} > $out/bin/served; /bin/busybox ln -s \${lib} $out/lib"; slow = mk "pw-slow-${nonce}" "/bin/busybox sleep 60; echo > $out";`);
     // The out path without building it (evaluation only).
     const storePath = env.nix(['eval', '--raw', '--store', env.storeRoot, '-f', file, 'served.outPath']).trim();
     expect(storePath).toMatch(/^\/nix\/store\/[a-z0-9]{32}-pw-served$/);
     const serverDir = join(env.dir, 'server');
     mkdirSync(serverDir);
     service = new NixJobService({
-      installables: { served: { file, attr: 'served' }, single: { file, attr: 'single' } },
+      installables: { served: { file, attr: 'served' }, single: { file, attr: 'single' }, slow: { file, attr: 'slow' } },
       databaseFile: join(serverDir, 'jobs.sqlite'),
       cacheDir: join(serverDir, 'cache'),
       secretKeyFile: env.secretKeyFile,
@@ -167,8 +167,17 @@ test('a store path in no cache is built on the job server, then fetched from its
     await expect(editor.buildResult).toHaveCount(0);
     await missing.getByRole('button', { name: 'Build on server' }).click();
     const form = page.getByTestId('nix-server-build');
-    await form.getByTestId('nix-installable').selectOption('served');
     await form.getByTestId('nix-token').fill(TOKEN);
+    // A job cancelled while it runs: the panel shows it cancelled and nothing is built.
+    await form.getByTestId('nix-installable').selectOption('slow');
+    await form.getByRole('button', { name: 'Build on server' }).click();
+    await expect(page.getByTestId('nix-job-state')).toContainText(/slow (queued|running)/);
+    await page.getByTestId('nix-cancel-job').click();
+    await expect(page.getByTestId('nix-job-state')).toContainText('slow cancelled', { timeout: 30_000 });
+    await expect(page.getByTestId('nix-cancel-job')).toHaveCount(0);
+    await expect(page.getByTestId('nix-panel').getByRole('alert')).toContainText('cancelled');
+    await expect(editor.buildResult).toHaveCount(0);
+    await form.getByTestId('nix-installable').selectOption('served');
     await form.getByRole('button', { name: 'Build on server' }).click();
     await expect(page.getByTestId('nix-job-state')).toContainText('succeeded', { timeout: 120_000 });
     // The build then starts by itself with the server's result.

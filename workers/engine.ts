@@ -7,7 +7,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
 import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
-import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
+import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StagedClosures, type StorePathStatus } from './build/nix-closure.ts';
 import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
 import {
   convertImage, opfsImageSource, OUTPUT_SUFFIXES, writeRawToHandle, type BuiltImageRef, type EngineOutputFormat, type OutputFile, type WritableFileHandle,
@@ -287,17 +287,19 @@ export const engine = {
     const started = Date.now();
     const progress = throttled(onProgress);
     let store: OpfsStore | undefined;
+    let closures: StagedClosures | undefined;
     try {
       const sources = new Map<string, ReadSource>();
       for (const [path, blob] of Object.entries(blobFiles)) sources.set(path, blobSource(blob));
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
-      // StorePaths=: each closure fetched and verified into memory (workers/build/nix-closure.ts).
-      const extraTrees = await stageNixClosures(spec, options.nix, {
+      // StorePaths=: each closure fetched and verified into OPFS scratch (workers/build/nix-closure.ts).
+      closures = await stageNixClosures(spec, options.nix, {
         onProgress: (p) =>
           progress({ stage: 'nix', doneBytes: p.bytesDone, totalBytes: p.bytesTotal, detail: `${p.pathsDone}/${p.pathsTotal} paths${p.phase === 'nar' ? ` · ${p.storePath.slice(44) || p.storePath}` : ''}` }),
       });
+      const extraTrees = closures.trees;
       const inputs: BuildInputs = {
         open(path, what) {
           const source = sources.get(path);
@@ -362,6 +364,7 @@ export const engine = {
       return { ok: false, error: asFailure(e) };
     } finally {
       store?.close();
+      await closures?.close().catch(() => {});
     }
   },
 

@@ -7,6 +7,7 @@
 import type { NixCacheSettings, StorePathStatus } from '../../workers/engine.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 import {
+  cancelNixJob,
   defaultNixSettings,
   getNixJob,
   loadNixServer,
@@ -33,6 +34,7 @@ export class NixSession {
   job = $state.raw<NixJob | undefined>(undefined);
   jobError = $state<string | undefined>(undefined);
   log = $state('');
+  cancelling = $state(false);
   /** The submit token: this tab's sessionStorage, never the layout or a share link. */
   token = $state(loadToken());
   #loaded: Promise<void> | undefined;
@@ -106,7 +108,7 @@ export class NixSession {
         this.job = job;
       }
       if (job.state !== 'succeeded') {
-        this.jobError = `The server build ${job.state}${job.error ? `: ${job.error}` : ''}.`;
+        this.jobError = job.state === 'cancelled' ? 'The server build was cancelled.' : `The server build ${job.state}${job.error ? `: ${job.error}` : ''}.`;
         return false;
       }
       const notBuilt = wanted.filter((p) => !job.outPaths.includes(p));
@@ -121,8 +123,31 @@ export class NixSession {
       this.jobError = e instanceof Error ? e.message : String(e);
       return false;
     } finally {
+      this.cancelling = false;
       // Let the log's last lines arrive before it closes with the job.
       setTimeout(() => logs.abort(), 2000);
+    }
+  }
+
+  /** Whether the current server job can still be cancelled. */
+  get jobActive(): boolean {
+    return !!this.job && !TERMINAL_JOB_STATES.includes(this.job.state);
+  }
+
+  /**
+   * Cancels the current server job (POST /nix/jobs/ID/cancel with the token); `buildOnServer` then
+   * sees the cancelled state and resolves false, so nothing is built.
+   */
+  async cancelJob(): Promise<void> {
+    const job = this.job;
+    if (!job || !this.jobActive || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      const cancelled = await cancelNixJob(job.id, this.token);
+      if (this.job?.id === cancelled.id) this.job = cancelled;
+    } catch (e) {
+      this.jobError = e instanceof Error ? e.message : String(e);
+      this.cancelling = false;
     }
   }
 }

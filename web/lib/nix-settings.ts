@@ -124,6 +124,12 @@ export async function submitNixJob(installable: string, token: string, origin = 
   return jobAnswer(res);
 }
 
+/** POST /nix/jobs/ID/cancel: stop a queued or running build (the token is needed). */
+export async function cancelNixJob(id: string, token: string, origin = location.origin): Promise<NixJob> {
+  const res = await fetch(`${origin}/nix/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  return jobAnswer(res);
+}
+
 export async function getNixJob(id: string, origin = location.origin): Promise<NixJob> {
   return jobAnswer(await fetch(`${origin}/nix/jobs/${encodeURIComponent(id)}`));
 }

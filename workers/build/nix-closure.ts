@@ -4,14 +4,15 @@
  * `nix-store --load-db` reads on first boot, as extra content trees laid at `/` (the CLI's
  * cli/nix-closure.ts stages the same on disk).
  *
- * Memory bound: the closure is held in memory (MemoryTreeSink) until the file system is written,
- * so a closure must fit in the worker's heap beside the build (hundreds of MiB are fine; a full
- * NixOS system of several GiB is not: that needs an OPFS-backed sink).
+ * Memory bound: file bytes go to an OPFS pack file as they arrive (OpfsNarSink) and are read back
+ * lazily while the file system is written, so the worker holds only the tree's nodes; the caller
+ * closes the staged closures (deleting the pack) after the build.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
-import { MemoryTreeSink, NixCacheClient, STORE_MTIME_SECONDS, encodeNixPathRegistration, type ClosureProgress, type StoreTreeFile } from '../nix/index.ts';
+import { NixCacheClient, STORE_MTIME_SECONDS, encodeNixPathRegistration, type ClosureProgress, type StoreTreeFile } from '../nix/index.ts';
 import type { TreeCopy } from './input-tree.ts';
+import { OpfsNarSink, removeNixScratch } from './opfs-nar-sink.ts';
 
 export interface NixCacheSettings {
   /** Cache base URLs (`substituters`), tried in order. */
@@ -50,22 +51,40 @@ function textFile(name: string, text: string): StoreTreeFile {
   };
 }
 
-/** Fetch every definition's closure; the trees by definition index (BuildOptions.extraTrees). */
-export async function stageNixClosures(spec: ImageSpec, settings: NixCacheSettings | undefined, options: StageClosureOptions = {}): Promise<Record<number, TreeCopy[]>> {
+export interface StagedClosures {
+  /** By definition index (BuildOptions.extraTrees). */
+  trees: Record<number, TreeCopy[]>;
+  /** Delete the OPFS scratch behind the trees (after the build has read them). */
+  close(): Promise<void>;
+}
+
+/** Fetch every definition's closure into OPFS scratch (earlier builds' scratch removed first). */
+export async function stageNixClosures(spec: ImageSpec, settings: NixCacheSettings | undefined, options: StageClosureOptions = {}): Promise<StagedClosures> {
   const wanted = spec.partitions.map((p, i) => ({ i, paths: p.storePaths ?? [] })).filter((x) => x.paths.length > 0);
-  if (wanted.length === 0) return {};
+  if (wanted.length === 0) return { trees: {}, close: async () => {} };
   const client = await NixCacheClient.create(needsCaches(settings));
-  const out: Record<number, TreeCopy[]> = {};
-  for (const { i, paths } of wanted) {
-    const sink = new MemoryTreeSink();
-    const result = await client.fetchClosure(paths, sink, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (p) => options.onProgress?.({ ...p, partitionIndex: i }),
-    });
-    sink.root.children.push(textFile('nix-path-registration', encodeNixPathRegistration(result.paths)));
-    out[i] = [{ target: '/', entry: sink.root }];
+  await removeNixScratch();
+  const sinks: OpfsNarSink[] = [];
+  const close = async () => {
+    for (const sink of sinks) await sink.close();
+  };
+  const trees: Record<number, TreeCopy[]> = {};
+  try {
+    for (const { i, paths } of wanted) {
+      const sink = await OpfsNarSink.create();
+      sinks.push(sink);
+      const result = await client.fetchClosure(paths, sink, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) => options.onProgress?.({ ...p, partitionIndex: i }),
+      });
+      sink.root.children.push(textFile('nix-path-registration', encodeNixPathRegistration(result.paths)));
+      trees[i] = [{ target: '/', entry: sink.root }];
+    }
+  } catch (e) {
+    await close();
+    throw e;
   }
-  return out;
+  return { trees, close };
 }
 
 export type StorePathStatus =

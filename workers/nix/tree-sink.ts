@@ -58,7 +58,8 @@ export class MemoryTreeSink implements NarSink {
     this.dirs.set('/nix', nix).set('/nix/store', store);
   }
 
-  private add(path: string, entry: StoreTreeEntry): void {
+  /** Put `entry` at `path` (its parent must be a directory this sink created; each path once). */
+  protected add(path: string, entry: StoreTreeEntry): void {
     const slash = path.lastIndexOf('/');
     const parentPath = path.slice(0, slash);
     const name = path.slice(slash + 1);
