@@ -4,35 +4,8 @@ import { unpackNar } from '../nix/nar.ts';
 import { encodeTestNar, streamOf } from '../nix/test-support/nar-encode.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type InputFile } from './input-tree.ts';
 import { NIX_PACK_WRITE_BUFFER_BYTES, OpfsNarSink } from './opfs-nar-sink.ts';
-import type { SyncAccessHandle } from './opfs-output.ts';
+import { FakeSyncHandle as FakeHandle } from './test-support/fake-sync-handle.ts';
 
-/** A FileSystemSyncAccessHandle over a growable byte array. */
-class FakeHandle implements SyncAccessHandle {
-  bytes = new Uint8Array(0);
-  closed = false;
-  read(target: Uint8Array, { at }: { at: number }): number {
-    const n = Math.max(0, Math.min(target.length, this.bytes.length - at));
-    target.set(this.bytes.subarray(at, at + n));
-    return n;
-  }
-  write(data: Uint8Array, { at }: { at: number }): number {
-    if (at + data.length > this.bytes.length) this.truncate(at + data.length);
-    this.bytes.set(data, at);
-    return data.length;
-  }
-  truncate(size: number): void {
-    const next = new Uint8Array(size);
-    next.set(this.bytes.subarray(0, Math.min(size, this.bytes.length)));
-    this.bytes = next;
-  }
-  getSize(): number {
-    return this.bytes.length;
-  }
-  flush(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
 
 const nodeSha256 = () => {
   const h = createHash('sha256');

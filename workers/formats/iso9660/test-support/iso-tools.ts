@@ -77,19 +77,8 @@ export function saveSparse(image: SparseImage, path: string): void {
   }
 }
 
-/** A read callback over a file. */
-export function fileRead(path: string): ReadBytes {
-  return (offsetBytes, sizeBytes) => {
-    const fd = openSync(path, 'r');
-    try {
-      const buf = new Uint8Array(sizeBytes);
-      const n = readSync(fd, buf, 0, sizeBytes, offsetBytes);
-      return buf.subarray(0, n);
-    } finally {
-      closeSync(fd);
-    }
-  };
-}
+/** A read callback over a file (short reads past its end). */
+export { readFile as fileRead } from '../../test-support/tools.ts';
 
 /** A small FAT image holding EFI/BOOT/BOOTX64.EFI (or given files), made with mkfs.fat + mtools. */
 export function makeFatImage(path: string, files: Record<string, string | Uint8Array>, sizeKiB = 2048): void {
