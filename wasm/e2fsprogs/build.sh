@@ -11,6 +11,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/../recipe-lib.sh"
 OUT_DIR="${OUT_DIR:-$HERE}"
 
 UPSTREAM_VERSION=1.47.0
@@ -22,31 +23,15 @@ WASM_OPT=wasm-opt
 # clang-16 generic wasm32 uses sign-ext and mutable-globals; --strip-all removed the target_features
 # section wasm-opt would otherwise read them from.
 WASM_OPT_FLAGS="-Oz --enable-sign-ext --enable-mutable-globals --strip-debug --strip-producers"
-WASI_INCLUDE=/usr/include/wasm32-wasi
-WASI_LIB=/usr/lib/wasm32-wasi
 
-for tool in "$CLANG" wasm-ld-16 llvm-ar-16 llvm-ranlib-16 "$WASM_OPT" make patch sha256sum; do
-  command -v "$tool" >/dev/null || {
-    echo "build.sh: $tool missing; apt-get install clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen make patch" >&2
-    exit 1
-  }
-done
-[ -d "$WASI_INCLUDE" ] || { echo "build.sh: $WASI_INCLUDE missing; apt-get install wasi-libc" >&2; exit 1; }
+require_tools "clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen make patch" \
+  "$CLANG" wasm-ld-16 llvm-ar-16 llvm-ranlib-16 "$WASM_OPT" make patch sha256sum
 
 WORK="$(mktemp -d /tmp/partwright-e2fsprogs.XXXXXX)"
 [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 
 # --- source: Debian's pinned .orig tarball -------------------------------------------------------
-tarball=""
-for dir in "${E2FS_SRC_DIR:-}" /work/src "$HERE/.cache"; do
-  if [ -n "$dir" ] && [ -f "$dir/$ORIG_TARBALL" ]; then tarball="$dir/$ORIG_TARBALL"; break; fi
-done
-if [ -z "$tarball" ]; then
-  mkdir -p "$HERE/.cache"
-  (cd "$HERE/.cache" && apt-get source --download-only "e2fsprogs=$DEBIAN_VERSION" >&2)
-  tarball="$HERE/.cache/$ORIG_TARBALL"
-fi
-echo "$ORIG_SHA256  $tarball" | sha256sum -c --quiet - || { echo "build.sh: $tarball has the wrong SHA-256" >&2; exit 1; }
+tarball="$(pinned_source e2fsprogs "$DEBIAN_VERSION" "$ORIG_TARBALL" "$ORIG_SHA256" "$HERE/.cache" "${E2FS_SRC_DIR:-}" /work/src)"
 
 SRC="$WORK/e2fsprogs-$UPSTREAM_VERSION"
 tar -xzf "$tarball" -C "$WORK"
@@ -56,9 +41,7 @@ done
 
 # --- private sysroot: only wasi-libc (Debian's clang would otherwise fall back to /usr/include) -----
 SYSROOT="$WORK/sysroot"
-mkdir -p "$SYSROOT/include" "$SYSROOT/lib"
-cp -r "$WASI_INCLUDE/." "$SYSROOT/include/"
-cp -r "$WASI_LIB" "$SYSROOT/lib/wasm32-wasi"
+make_sysroot "$SYSROOT"
 cp -r "$HERE/compat/include/." "$SYSROOT/include/"
 
 COMPAT="$WORK/compat"

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/../recipe-lib.sh"
 OUT_DIR="${OUT_DIR:-$HERE}"
 
 UPSTREAM_VERSION=1.5.4
@@ -21,31 +22,14 @@ ORIG_SHA256=8cf4bbb65e77ec348d052c8d6230eba66d435bddf64c8b5be2fcb16880c19953
 CLANG=clang-16
 WASM_OPT=wasm-opt
 WASM_OPT_FLAGS="-Oz --enable-sign-ext --enable-mutable-globals --enable-bulk-memory --strip-debug --strip-producers"
-WASI_INCLUDE=/usr/include/wasm32-wasi
-WASI_LIB=/usr/lib/wasm32-wasi
 
-for tool in "$CLANG" wasm-ld-16 "$WASM_OPT" sha256sum xz; do
-  command -v "$tool" >/dev/null || {
-    echo "build.sh: $tool missing; apt-get install clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen xz-utils" >&2
-    exit 1
-  }
-done
-[ -d "$WASI_INCLUDE" ] || { echo "build.sh: $WASI_INCLUDE missing; apt-get install wasi-libc" >&2; exit 1; }
+require_tools "clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen xz-utils" "$CLANG" wasm-ld-16 "$WASM_OPT" sha256sum xz
 
 WORK="$(mktemp -d /tmp/partwright-zstd.XXXXXX)"
 [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 
 # --- source: Debian's pinned .orig tarball (source package "libzstd") ------------------------------
-tarball=""
-for dir in "${ZSTD_SRC_DIR:-}" /work/src "$HERE/.cache"; do
-  if [ -n "$dir" ] && [ -f "$dir/$ORIG_TARBALL" ]; then tarball="$dir/$ORIG_TARBALL"; break; fi
-done
-if [ -z "$tarball" ]; then
-  mkdir -p "$HERE/.cache"
-  (cd "$HERE/.cache" && apt-get source --download-only "libzstd=$DEBIAN_VERSION" >&2)
-  tarball="$HERE/.cache/$ORIG_TARBALL"
-fi
-echo "$ORIG_SHA256  $tarball" | sha256sum -c --quiet - || { echo "build.sh: $tarball has the wrong SHA-256" >&2; exit 1; }
+tarball="$(pinned_source libzstd "$DEBIAN_VERSION" "$ORIG_TARBALL" "$ORIG_SHA256" "$HERE/.cache" "${ZSTD_SRC_DIR:-}" /work/src)"
 
 SRC="$WORK/zstd-$UPSTREAM_VERSION"
 tar -xJf "$tarball" -C "$WORK"
@@ -53,9 +37,7 @@ cp "$HERE/zstd-stream.c" "$WORK/"
 
 # --- private sysroot: only wasi-libc (Debian's clang would otherwise fall back to /usr/include) -----
 SYSROOT="$WORK/sysroot"
-mkdir -p "$SYSROOT/include" "$SYSROOT/lib"
-cp -r "$WASI_INCLUDE/." "$SYSROOT/include/"
-cp -r "$WASI_LIB" "$SYSROOT/lib/wasm32-wasi"
+make_sysroot "$SYSROOT"
 
 # Speed matters more than a few KiB here (GiB-sized images go through it): -O2 for the C, then
 # wasm-opt -Oz, which shrinks without undoing clang's inlining. Bulk memory makes memcpy/memset
