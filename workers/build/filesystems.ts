@@ -12,6 +12,8 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import { ext4UuidFromPartitionUuid, formatExt4 } from '../tools/mke2fs.ts';
 import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
+import { deriveUuid } from '../plan/uuid.ts';
+import { DEFAULT_SWAP_PAGE_BYTES, SWAP_MIN_PAGES, encodeSwapHeader, swapHeaderFor } from '../formats/swap/index.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 
 export interface FileSystemContext {
@@ -117,7 +119,30 @@ const ext4: FileSystemKind = {
   },
 };
 
-const KINDS: Record<string, FileSystemKind> = { vfat, ext4 };
+/** repart derives every file system UUID the same way: v4(HMAC-SHA256(partition UUID, "file-system-uuid")). */
+export function fileSystemUuidOf(p: PlannedPartition): string {
+  return p.spec.fileSystemUuid ?? deriveUuid(p.uuid, 'file-system-uuid');
+}
+
+/** `Format=swap`: the SWAPSPACE2 header page (what `mkswap -L LABEL -U UUID` writes); the rest stays a hole. */
+const swap: FileSystemKind = {
+  minimumSizeBytes(spec) {
+    if ((spec.copyFiles?.length ?? 0) > 0 || (spec.makeDirectories?.length ?? 0) > 0 || (spec.storePaths?.length ?? 0) > 0) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, 'Format=swap holds no files; remove CopyFiles=/MakeDirectories=/StorePaths=.');
+    }
+    return SWAP_MIN_PAGES * DEFAULT_SWAP_PAGE_BYTES;
+  },
+  make(image, p, tree) {
+    if (tree.children.length > 0) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `Format=swap (partition '${p.label}') holds no files; remove CopyFiles=/MakeDirectories=/StorePaths=.`, {
+        where: `partitions.${p.specIndex}.copyFiles`,
+      });
+    }
+    image.write(p.offsetBytes, encodeSwapHeader(swapHeaderFor(p.sizeBytes, fileSystemUuidOf(p), p.label)));
+  },
+};
+
+const KINDS: Record<string, FileSystemKind> = { vfat, ext4, swap };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = KINDS[format];

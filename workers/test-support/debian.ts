@@ -17,6 +17,7 @@ const PACKAGES: Record<string, string> = {
   '/usr/lib/syslinux/modules/bios/ldlinux.c32': 'syslinux-common', '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
   '/bin/busybox': 'busybox-static', cpio: 'cpio', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi': 'systemd-boot-efi',
   python3: 'python3', zstd: 'zstd',
+  veritysetup: 'cryptsetup-bin', blkid: 'util-linux', swaplabel: 'util-linux', mkswap: 'util-linux', openssl: 'openssl',
 };
 
 function present(tool: string): boolean {
