@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
-import { buildImage, type BuildInputs, type BuildOptions } from '../../workers/build/build-image.ts';
+import { buildImage, buildImageSigned, needsVeritySigner, type BuildInputs, type BuildOptions } from '../../workers/build/build-image.ts';
+import { createVeritySigner } from '../../workers/crypto/verity-signer.ts';
+import { nodeSha256 } from '../node-hash.ts';
 import { buildBootableImage } from '../../workers/boot/index.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { buildIsoImage } from '../../workers/build/build-iso.ts';
@@ -34,6 +36,24 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   if (!inPlace && !out) throw new UsageError('missing -o OUT (the image file to write)');
   if (!inPlace && basePath && path.resolve(out!) === basePath) {
     throw new UsageError(`-o ${out} is the base image; the base is never overwritten unless you pass --in-place`);
+  }
+
+  // Verity=signature: the key and certificate are read and checked before anything is built.
+  const keyFile = flag(args, 'private-key');
+  const certFile = flag(args, 'certificate');
+  if ((keyFile === undefined) !== (certFile === undefined)) throw new UsageError('--private-key and --certificate go together');
+  const readText = (f: string, what: string) => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      throw new UsageError(`${what}: cannot read ${f}`);
+    }
+  };
+  const veritySigner = keyFile !== undefined && certFile !== undefined
+    ? await createVeritySigner(readText(keyFile, '--private-key'), readText(certFile, '--certificate'))
+    : undefined;
+  if (needsVeritySigner(spec) && !veritySigner && !preset?.boot) {
+    throw new UsageError('Verity signature partition requested but no private key provided (--private-key= and --certificate=)');
   }
 
   const opened: FileSource[] = [];
@@ -85,23 +105,31 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   try {
     const sourceDateEpoch = sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {};
     const seed = seedOption(args);
-    const { plan, image, report } = spec.table === 'iso'
+    const diskOptions: BuildOptions = {
+      sizeBytes: sizeOption(args),
+      seed,
+      ...sourceDateEpoch,
+      store,
+      extraTrees,
+      loadTool: loadNodeTool,
+      createSha256: nodeSha256,
+      base: base && {
+        existing: base.existing,
+        layer: { source: base.source, dataRanges: fileDataRanges(basePath!, base.source) },
+      },
+    };
+    const built = spec.table === 'iso'
       ? buildIsoImage(spec, inputs, { ...(seed ? { seed } : {}), ...sourceDateEpoch, store, extraTrees })
       : {
           report: undefined,
-          ...(preset?.boot ? (s: ImageSpec, i: BuildInputs, o: BuildOptions) => buildBootableImage(s, preset.boot!, i, o) : buildImage)(spec, inputs, {
-            sizeBytes: sizeOption(args),
-            seed,
-            ...sourceDateEpoch,
-            store,
-            extraTrees,
-            loadTool: loadNodeTool,
-            base: base && {
-              existing: base.existing,
-              layer: { source: base.source, dataRanges: fileDataRanges(basePath!, base.source) },
-            },
-          }),
+          ...(preset?.boot
+            ? buildBootableImage(spec, preset.boot, inputs, diskOptions)
+            : veritySigner
+              ? await buildImageSigned(spec, inputs, { ...diskOptions, veritySigner })
+              : buildImage(spec, inputs, diskOptions)),
         };
+    const { plan, image, report } = built;
+    const verity = 'verity' in built ? built.verity : undefined;
 
     let files: string[];
     if (rawDirect) {
@@ -125,11 +153,11 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
         ...(sde !== undefined && /^\d+$/.test(sde) ? { sourceDateEpoch: Number(sde) } : {}),
       });
     }
-    const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan, ...(report ? { iso: report } : {}) };
+    const result = { output: path.resolve(files[0]!), files: files.map((f) => path.resolve(f)), format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan, ...(report ? { iso: report } : {}), ...(verity ? { verity } : {}) };
     process.stdout.write(
       args.flags.has('json')
         ? toJson(result) + '\n'
-        : `${report ? formatIsoReport(report) : formatPlan(plan)}\n\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
+        : `${report ? formatIsoReport(report) : formatPlan(plan)}\n${(verity ?? []).map((v) => `\nVerity ${v.matchKey}: root hash ${v.rootHash}`).join('')}\nWrote ${result.files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
     );
   } finally {
     if (storeOpen) store.close();
