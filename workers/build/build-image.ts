@@ -143,7 +143,7 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
 
   // Verity sets are checked before anything is written; Minimize= hash partitions take their size from the data's.
   const veritySets = findVeritySets(spec);
-  const plannedWithHashes = minimizeVerityHashes(planned, veritySets, (p) => inputs.open(p, `CopyBlocks= of a verity data partition`).sizeBytes);
+  const plannedWithHashes = minimizeVerityHashes(planned, veritySets);
 
   let plan = planImage(plannedWithHashes, {
     sizeBytes: options.sizeBytes,

@@ -101,19 +101,22 @@ const roundUp = (v: number, to: number) => Math.ceil(v / to) * to;
 
 /**
  * Minimize= on hash partitions: fix their size (min = max) from the data partition's size known
- * before placement. `copyBlocksBytes` gives a CopyBlocks= source's size.
+ * before placement.
  */
-export function minimizeVerityHashes(spec: ImageSpec, sets: VeritySpecSet[], copyBlocksBytes: (path: string) => number): ImageSpec {
+export function minimizeVerityHashes(spec: ImageSpec, sets: VeritySpecSet[]): ImageSpec {
   let partitions = spec.partitions;
   for (const set of sets) {
     const h = partitions[set.hash]!;
     if (h.minimize === undefined || h.minimize === 'off') continue;
     const d = partitions[set.data]!;
-    let dataBytes: number | undefined;
-    if (d.copyBlocks !== undefined && d.copyBlocks !== 'auto' && d.format === undefined) dataBytes = roundUp(copyBlocksBytes(d.copyBlocks), GRAIN_BYTES);
-    else if (d.sizeMinBytes !== undefined && d.sizeMinBytes === d.sizeMaxBytes) dataBytes = d.sizeMinBytes;
+    // The data partition's size must be fixed before placement: Minimize= on it (already applied
+    // here as SizeMinBytes= = SizeMaxBytes=) or an explicit fixed size. A growing data partition
+    // would outgrow the tree (repart then fails formatting the hash).
+    const min = d.sizeMinBytes !== undefined ? Math.floor(d.sizeMinBytes / GRAIN_BYTES) * GRAIN_BYTES : undefined;
+    const max = d.sizeMaxBytes !== undefined ? roundUp(d.sizeMaxBytes, GRAIN_BYTES) : undefined;
+    const dataBytes = min !== undefined && min === max ? min : undefined;
     if (dataBytes === undefined) {
-      throw new PartwrightError(ErrorCode.InvalidSpec, `Minimize= set for verity hash partition but data partition (VerityMatchKey=${set.matchKey}) does not set CopyBlocks= or Minimize= (or a fixed size)`, { where: `partitions.${set.hash}.minimize` });
+      throw new PartwrightError(ErrorCode.InvalidSpec, `Minimize= set for verity hash partition but data partition (VerityMatchKey=${set.matchKey}) does not set Minimize= or a fixed size (SizeMinBytes= = SizeMaxBytes=); its size must be known before placement`, { where: `partitions.${set.hash}.minimize` });
     }
     const { dataBlockBytes, hashBlockBytes } = verityBlockSizes({ ...spec, partitions }, set);
     const bytes = roundUp(verityHashAreaBytes(dataBytes, dataBlockBytes, hashBlockBytes), GRAIN_BYTES);
