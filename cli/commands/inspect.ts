@@ -1,10 +1,10 @@
 /** `partwright inspect`: an image's tables, partitions and data outside partitions. */
 import { inspectImage } from '../../workers/build/inspect-image.ts';
 import type { ParsedArgs } from '../args.ts';
-import { FileSource } from '../node-file.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatInspection, toJson } from '../output.ts';
 import { exactlyOne } from './options.ts';
-import { nodeSha256 } from '../node-hash.ts';
+import { nodeSha256 } from '../../workers/hosts/node/hash.ts';
 
 export function runInspect(args: ParsedArgs): void {
   const file = exactlyOne(args, 'IMG (an image file)');

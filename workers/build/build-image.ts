@@ -51,7 +51,12 @@ export interface BuildResult {
   plan: ImagePlan;
   image: SparseImage;
   /** One per dm-verity set built: its match key and root hash (hex). */
-  verity?: { matchKey: string; rootHash: string }[];
+  verity?: VerityRootHash[];
+}
+
+export interface VerityRootHash {
+  matchKey: string;
+  rootHash: string;
 }
 
 /** Builds that may sign: `Verity=signature` partitions need a signer (async: WebCrypto). */
@@ -67,35 +72,29 @@ interface StagedBuild {
   finish(): BuildResult;
 }
 
-/** True when a layout has a `Verity=signature` partition, which only the async build can fill. */
+/** True when a layout has a `Verity=signature` partition, which only the signing build can fill. */
 export function needsVeritySigner(spec: ImageSpec): boolean {
   return spec.partitions.some((p) => p.verity === 'signature');
 }
 
-export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
-  const staged = stageImage(spec, inputs, options);
-  const unsigned = staged.verity.find((o) => o.signature && !o.signature.existing);
-  if (unsigned) {
-    throw new PartwrightError(ErrorCode.Unsupported, `Verity signature partition '${unsigned.signature!.label}' needs a private key and certificate; this build path cannot sign.`, {
-      where: `partitions.${unsigned.signature!.specIndex}.verity`,
-    });
-  }
-  return staged.finish();
-}
-
-/** buildImage, then the verity signature partitions signed with `veritySigner`, then the tables. */
-export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BuildResult> {
-  const staged = stageImage(spec, inputs, options);
-  await writeVeritySignatures(staged.image, staged.verity, options.veritySigner);
-  return staged.finish();
-}
-
 const COPY_CHUNK_BYTES = 1 << 20;
 
-function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild {
-  const progress = options.onProgress ?? (() => {});
-  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+export interface PreparedContents {
+  /** The spec with Minimize= partitions sized to their contents (SizeMinBytes = SizeMaxBytes = the minimum). */
+  planned: ImageSpec;
+  /** Each formatted definition's content tree, by definition index. */
+  trees: Map<number, InputDir>;
+  /** Blob files opened, by blob name, and their sizes. */
+  blobSources: Map<string, ReadSource>;
+  blobSizes: Record<string, number>;
+}
 
+/**
+ * What planning needs from the inputs, exactly as a build computes it: blob sizes from their files,
+ * content trees, and Minimize= sizes (file system trial runs). `plan` calls this too, so the table it
+ * shows is the one a build writes.
+ */
+export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'> = {}): PreparedContents {
   // Blob sizes come from their files unless the spec states them.
   const blobSources = new Map<string, ReadSource>();
   const blobSizes: Record<string, number> = {};
@@ -107,12 +106,7 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
   }
 
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
-  const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const fsCtx: FileSystemContext = {
-    sectorSizeBytes,
-    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
-    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
-  };
+  const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {
@@ -140,12 +134,43 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
   }) };
-
   // Verity sets are checked before anything is written; Minimize= hash partitions take their size from the data's.
-  const veritySets = findVeritySets(spec);
-  const plannedWithHashes = minimizeVerityHashes(planned, veritySets);
+  return { planned: minimizeVerityHashes(planned, findVeritySets(spec)), trees, blobSources, blobSizes };
+}
 
-  let plan = planImage(plannedWithHashes, {
+function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceDateEpoch' | 'loadTool'>): FileSystemContext {
+  return {
+    sectorSizeBytes: spec.sectorSizeBytes ?? 512,
+    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
+    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
+  };
+}
+
+export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
+  const staged = stageImage(spec, inputs, options);
+  const unsigned = staged.verity.find((o) => o.signature && !o.signature.existing);
+  if (unsigned) {
+    throw new PartwrightError(ErrorCode.Unsupported, `Verity signature partition '${unsigned.signature!.label}' needs a private key and certificate; this build path cannot sign.`, {
+      where: `partitions.${unsigned.signature!.specIndex}.verity`,
+    });
+  }
+  return staged.finish();
+}
+
+/** buildImage, then the verity signature partitions signed with `veritySigner`, then the tables. */
+export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BuildResult> {
+  const staged = stageImage(spec, inputs, options);
+  await writeVeritySignatures(staged.image, staged.verity, options.veritySigner);
+  return staged.finish();
+}
+
+function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild {
+  const progress = options.onProgress ?? (() => {});
+  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+  const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
+  const fsCtx = fileSystemContext(spec, options);
+
+  let plan = planImage(planned, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
@@ -194,7 +219,8 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
   }
 
   // Verity hash partitions over the data as written; their UUIDs change the table, so it comes after.
-  const verity = writeVerityHashes(image, plan, spec, veritySets, options.createSha256);
+  const sets = findVeritySets(spec);
+  const verity = writeVerityHashes(image, plan, spec, sets, options.createSha256);
   plan = verity.plan;
 
   return {

@@ -15,12 +15,13 @@ import type { PlannedPartition } from '../plan/types.ts';
 import { deriveUuid } from '../plan/uuid.ts';
 import { DEFAULT_SWAP_PAGE_BYTES, SWAP_MIN_PAGES, encodeSwapHeader, swapHeaderFor } from '../formats/swap/index.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
+import { FILE_SYSTEMS, type FileSystemName, type ToolName } from '../model/registry.ts';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
   sourceDateEpoch: number;
-  /** The host's compiled WASM tools, asked for only when a layout needs them (Format=ext4 → mke2fs). */
-  loadTool?: (name: 'mke2fs') => WebAssembly.Module;
+  /** The host's compiled WASM tools, loaded before the build for the registry rows a layout uses. */
+  loadTool?: (name: ToolName) => WebAssembly.Module;
 }
 
 export interface FileSystemKind {
@@ -142,14 +143,15 @@ const swap: FileSystemKind = {
   },
 };
 
-const KINDS: Record<string, FileSystemKind> = { vfat, ext4, swap };
+/** One maker per registry row (workers/model/registry.ts): the compiler insists on both. */
+const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4, swap };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
-  const kind = KINDS[format];
+  const kind = (MAKERS as Record<string, FileSystemKind | undefined>)[format];
   if (!kind) {
     throw new PartwrightError(
       ErrorCode.Unsupported,
-      `Format=${format} (partition '${label}'): Partwright makes ${Object.keys(KINDS).join(', ')} so far; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
+      `Format=${format} (partition '${label}'): Partwright makes ${FILE_SYSTEMS.map((f) => f.name).join(', ')} so far; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
       { where },
     );
   }

@@ -23,6 +23,9 @@ import {
 } from '../formats/verity/index.ts';
 import { bytesToUuid, deriveUuid } from '../plan/uuid.ts';
 import type { ImagePlan, PlannedPartition } from '../plan/types.ts';
+import type { VeritySigner } from '../crypto/verity-signer.ts';
+
+export type { VeritySigner } from '../crypto/verity-signer.ts';
 
 export type VerityRole = 'data' | 'hash' | 'signature';
 
@@ -176,11 +179,6 @@ export function writeVerityHashes(image: SparseImage, plan: ImagePlan, spec: Ima
   };
 }
 
-/** What signs a root hash: PKCS#7 detached DER over its hex text, and the certificate's SHA-256 fingerprint. */
-export interface VeritySigner {
-  certificateFingerprint: Uint8Array;
-  sign(rootHashHex: string): Promise<Uint8Array>;
-}
 
 /** Writes each set's signature partition (repart's JSON, NUL-padded to 4 KiB multiples). */
 export async function writeVeritySignatures(image: SparseImage, outcomes: VerityOutcome[], signer: VeritySigner | undefined): Promise<void> {

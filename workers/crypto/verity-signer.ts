@@ -12,7 +12,12 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import type { VeritySigner } from '../build/verity.ts';
+
+/** What signs a root hash: PKCS#7 detached DER over its hex text, and the certificate's SHA-256 fingerprint. */
+export interface VeritySigner {
+  certificateFingerprint: Uint8Array;
+  sign(rootHashHex: string): Promise<Uint8Array>;
+}
 
 const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
