@@ -101,6 +101,11 @@ export async function createVeritySigner(privateKeyPem: string, certificatePem: 
       certificates: [pkijs.Certificate.fromBER(buffer(certificateDer))],
     });
     await signed.sign(privateKey, 0, 'SHA-256', content, engine);
+    // OpenSSL's PKCS7_sign names the RSA signature rsaEncryption with NULL parameters (the signature
+    // value is the same PKCS#1 v1.5 one); do the same so the DER equals what repart writes.
+    if (algorithm.name === 'RSASSA-PKCS1-v1_5') {
+      signed.signerInfos[0]!.signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: OID.rsaEncryption, algorithmParams: new asn1js.Null() });
+    }
     const info = new pkijs.ContentInfo({ contentType: OID.signedData, content: signed.toSchema(true) });
     return new Uint8Array(info.toSchema().toBER(false));
   };
