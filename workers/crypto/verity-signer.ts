@@ -59,7 +59,11 @@ function toPkcs8(label: string, der: Uint8Array): Uint8Array {
 }
 
 /** Imports a PEM key and certificate; checks that they belong together by a trial signature. */
-export async function createVeritySigner(privateKeyPem: string, certificatePem: string, crypto: Crypto = globalThis.crypto): Promise<VeritySigner> {
+/** WebCrypto as both the worker's and Node's type libraries name it. */
+type WebCrypto = typeof globalThis.crypto;
+type PrivateKey = Awaited<ReturnType<WebCrypto['subtle']['importKey']>>;
+
+export async function createVeritySigner(privateKeyPem: string, certificatePem: string, crypto: WebCrypto = globalThis.crypto): Promise<VeritySigner> {
   const certBlock = pemBlocks(certificatePem, /^(X509 )?CERTIFICATE$/)[0];
   if (!certBlock) throw bad('The certificate file holds no PEM "BEGIN CERTIFICATE" block.');
   let certificate: pkijs.Certificate;
@@ -72,13 +76,13 @@ export async function createVeritySigner(privateKeyPem: string, certificatePem: 
   if (!keyBlock) throw bad('The private key file holds no PEM "BEGIN PRIVATE KEY" block.');
 
   const spki = certificate.subjectPublicKeyInfo.algorithm;
-  let algorithm: RsaHashedImportParams | EcKeyImportParams;
+  let algorithm: { name: 'RSASSA-PKCS1-v1_5'; hash: 'SHA-256' } | { name: 'ECDSA'; namedCurve: 'P-256' };
   if (spki.algorithmId === OID.rsaEncryption) algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   else if (spki.algorithmId === OID.ecPublicKey && (spki.algorithmParams as asn1js.ObjectIdentifier | undefined)?.valueBlock?.toString() === OID.prime256v1) {
     algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
   } else throw bad('The certificate\'s key is neither RSA nor ECDSA P-256; Partwright signs with those two.');
 
-  let privateKey: CryptoKey;
+  let privateKey: PrivateKey;
   try {
     privateKey = await crypto.subtle.importKey('pkcs8', buffer(toPkcs8(keyBlock.label, keyBlock.der)), algorithm, false, ['sign']);
   } catch (e) {
