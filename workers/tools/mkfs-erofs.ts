@@ -1,0 +1,109 @@
+/**
+ * erofs images made by the real mkfs.erofs (erofs-utils 1.5, wasm/erofs-utils/mkfs.erofs.wasm) under
+ * the WASI host. Tree in, image bytes out into an ImageWindow; the tool decides the size (erofs is
+ * always minimal: the partition size comes from the made image). The input tree is preopened as /in
+ * and read lazily; modes, owners and mtimes reach the image through the metadata manifest of
+ * wasm/erofs-utils/patches/0001. The same inputs give the same bytes: the UUID is an input (repart
+ * derives it from the partition UUID), SOURCE_DATE_EPOCH sets the build time and clamps every inode
+ * time (which makes mkfs.erofs write extended inodes), directories are sorted by mkfs.erofs itself,
+ * owners come from the tree (never from the host), the clock and random source are fixed.
+ */
+import type { InputDir } from '../build/input-tree.ts';
+import { ErrorCode, isPartwrightError, PartwrightError } from '../model/errors.ts';
+import { deriveUuid, isUuid, normalizeUuid } from '../plan/uuid.ts';
+import { GrowingFile, type ImageWindow } from './image-window.ts';
+import { encodeMetadataManifest, treeDirectory } from './tree-vfs.ts';
+import { memoryDirectory, memoryFile, runWasi, type VfsDirectory } from './wasi-host.ts';
+
+/** The compressors this mkfs.erofs.wasm has (lz4 1.9.4 compiled in; see wasm/erofs-utils/build-info.json). */
+export const EROFS_COMPRESSIONS = ['lz4', 'lz4hc'] as const;
+export type ErofsCompression = (typeof EROFS_COMPRESSIONS)[number];
+/** lz4hc levels erofs-utils 1.5 accepts (compressor_lz4hc.c: LZ4HC_CLEVEL_MIN..LZ4HC_CLEVEL_MAX). */
+export const EROFS_LZ4HC_LEVELS = { min: 3, max: 12 } as const;
+/** erofs block size: erofs-utils 1.5 only writes 4096-byte blocks (EROFS_BLKSIZ = PAGE_SIZE). */
+export const EROFS_BLOCK_BYTES = 4096;
+
+export interface MakeErofsOptions {
+  /** mkfs.erofs.wasm compiled once by the host. */
+  module: WebAssembly.Module;
+  /** Contents; missing modes default to 0644/0755/0777, owners to 0:0. */
+  tree: InputDir;
+  /** File system UUID (repart: derived from the partition UUID, erofsUuidFromPartitionUuid). */
+  uuid: string;
+  /** Build time and upper bound of every inode time (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch: number;
+  /** Compression= (none when absent). */
+  compression?: ErofsCompression;
+  /** CompressionLevel= (lz4hc only). */
+  compressionLevel?: number;
+}
+
+export interface MakeErofsResult {
+  /** Image size (a multiple of 4096): the partition's minimum. */
+  sizeBytes: number;
+  uuid: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** repart's file system UUID: v4(HMAC-SHA256(key = partition UUID, "file-system-uuid")). */
+export function erofsUuidFromPartitionUuid(partitionUuid: string): string {
+  return deriveUuid(partitionUuid, 'file-system-uuid');
+}
+
+/** `-z` as mkfs.erofs 1.5 parses it: "ALG" or "ALG,LEVEL". */
+function compressionArg(o: MakeErofsOptions): string[] {
+  if (o.compression === undefined) {
+    if (o.compressionLevel !== undefined) throw new PartwrightError(ErrorCode.InvalidSpec, 'CompressionLevel= needs a Compression= for erofs (lz4 or lz4hc).');
+    return [];
+  }
+  if (!(EROFS_COMPRESSIONS as readonly string[]).includes(o.compression)) {
+    throw new PartwrightError(ErrorCode.Unsupported, `Compression=${o.compression} is not available for erofs here; use ${EROFS_COMPRESSIONS.join(' or ')}.`);
+  }
+  if (o.compressionLevel === undefined) return ['-z', o.compression];
+  if (o.compression !== 'lz4hc') throw new PartwrightError(ErrorCode.InvalidSpec, `erofs Compression=${o.compression} has no levels; use lz4hc for CompressionLevel=.`);
+  const { min, max } = EROFS_LZ4HC_LEVELS;
+  if (!Number.isInteger(o.compressionLevel) || o.compressionLevel < min || o.compressionLevel > max) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `CompressionLevel=${o.compressionLevel} is outside lz4hc's ${min}…${max}.`);
+  }
+  return ['-z', `lz4hc,${o.compressionLevel}`];
+}
+
+/** The mkfs.erofs command line (repart's -U and -x -1, plus -z) for an image at `imagePath` of `sourcePath`. */
+export function mkfsErofsArgs(o: Omit<MakeErofsOptions, 'module' | 'tree'>, imagePath: string, sourcePath: string): string[] {
+  return ['mkfs.erofs', '-U', normalizeUuid(o.uuid), '-x', '-1', '--quiet', ...compressionArg(o as MakeErofsOptions), imagePath, sourcePath];
+}
+
+function validate(o: MakeErofsOptions): void {
+  if (!isUuid(o.uuid)) throw new PartwrightError(ErrorCode.InvalidSpec, `erofs UUID "${o.uuid}" is not a UUID.`);
+  if (!Number.isSafeInteger(o.sourceDateEpoch) || o.sourceDateEpoch < 0 || o.sourceDateEpoch > 0xffffffff) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `SOURCE_DATE_EPOCH ${o.sourceDateEpoch} is not a time erofs can record.`);
+  }
+}
+
+/** Make an erofs image of `tree` into `window` (offsets from the file system's start). */
+export function makeErofs(window: ImageWindow, options: MakeErofsOptions): MakeErofsResult {
+  validate(options);
+  const image = new GrowingFile(window);
+  const control = memoryDirectory({
+    metadata: memoryFile(encodeMetadataManifest(options.tree, options.sourceDateEpoch, true)),
+    image,
+  });
+  const preopens: Record<string, VfsDirectory> = { '/pw': control, '/in': treeDirectory(options.tree, options.sourceDateEpoch, 'an erofs image') };
+  const env = { EROFS_METADATA: '/pw/metadata', SOURCE_DATE_EPOCH: String(options.sourceDateEpoch), LC_ALL: 'C', TZ: 'UTC' };
+  const args = mkfsErofsArgs(options, '/pw/image', '/in');
+  let result;
+  try {
+    // uuid_generate runs before -U is parsed; a fixed random source keeps even that deterministic.
+    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch, randomFill: (t) => t.fill(0x5a) });
+  } catch (e) {
+    if (isPartwrightError(e)) throw e;
+    const stderr = String((e as { wasiStderr?: string }).wasiStderr ?? '').trim();
+    throw new PartwrightError(ErrorCode.Io, `mkfs.erofs stopped with an internal error (${e instanceof Error ? e.message : String(e)})${stderr ? `: ${stderr}` : ''}`, { tool: 'mkfs.erofs', stderr, args });
+  }
+  if (result.exitCode !== 0) {
+    const output = [result.stderr.trim(), result.stdout.trim()].filter(Boolean).join('\n');
+    throw new PartwrightError(ErrorCode.Io, `mkfs.erofs failed (exit status ${result.exitCode}): ${output || 'no output'}`, { tool: 'mkfs.erofs', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, args });
+  }
+  return { sizeBytes: image.sizeBytes, uuid: normalizeUuid(options.uuid), stdout: result.stdout, stderr: result.stderr };
+}
