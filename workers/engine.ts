@@ -16,6 +16,9 @@ import { OPFS_CHUNK_BYTES, OpfsStore } from './build/opfs-store.ts';
 import { readBlobSync, readStagedTrees } from './build/opfs-tree.ts';
 import { Sha256 } from './crypto/sha256.ts';
 import { loadMke2fsModule } from './tools/mke2fs-module.ts';
+import { loadMkfsErofsModule } from './tools/mkfs-erofs-module.ts';
+import { loadZstdModule } from './tools/zstd.ts';
+import type { ToolName } from './build/filesystems.ts';
 import { rawImageChunks } from './disk/raw-output.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
@@ -315,10 +318,14 @@ export const engine = {
 
       // WASM tools are fetched and compiled only when the layout needs them (the service worker
       // precaches them, so this works offline too).
-      const mke2fs = spec.partitions.some((p) => p.format === 'ext4') ? await loadMke2fsModule() : undefined;
-      const loadTool = (name: 'mke2fs') => {
-        if (!mke2fs) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
-        return mke2fs;
+      const tools = new Map<ToolName, WebAssembly.Module>();
+      if (spec.partitions.some((p) => p.format === 'ext4')) tools.set('mke2fs', await loadMke2fsModule());
+      if (spec.partitions.some((p) => p.format === 'erofs')) tools.set('mkfs.erofs', await loadMkfsErofsModule());
+      if (spec.partitions.some((p) => p.format === 'squashfs' && p.compression === 'zstd')) tools.set('zstd', await loadZstdModule());
+      const loadTool = (name: ToolName) => {
+        const module = tools.get(name);
+        if (!module) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
+        return module;
       };
 
       await removeOldBuilds();

@@ -13,15 +13,25 @@ import { ext4UuidFromPartitionUuid, formatExt4 } from '../tools/mke2fs.ts';
 import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
+import { readOnlyFileSystems } from './read-only-filesystems.ts';
+
+/** The WASM tools a host may be asked for (wasm/…): Format=ext4 → mke2fs, erofs → mkfs.erofs, squashfs zstd → zstd. */
+export type ToolName = 'mke2fs' | 'mkfs.erofs' | 'zstd';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
   sourceDateEpoch: number;
   /** The host's compiled WASM tools, asked for only when a layout needs them (Format=ext4 → mke2fs). */
-  loadTool?: (name: 'mke2fs') => WebAssembly.Module;
+  loadTool?: (name: ToolName) => WebAssembly.Module;
 }
 
 export interface FileSystemKind {
+  /**
+   * Read-only file systems (squashfs, erofs) are made whole from their tree before planning: the
+   * made image's size is always the partition's minimum (repart makes them in a file first), and
+   * Minimize= pins the partition to it.
+   */
+  readonly madeBeforePlanning?: boolean;
   /** The smallest partition (4 KiB multiple) that holds `tree`; throws naming the bytes needed when over `maxBytes`. */
   minimumSizeBytes(spec: PartitionSpec, label: string | undefined, tree: InputDir, ctx: FileSystemContext): number;
   make(image: SparseImage, p: PlannedPartition, tree: InputDir, ctx: FileSystemContext): void;
@@ -117,7 +127,7 @@ const ext4: FileSystemKind = {
   },
 };
 
-const KINDS: Record<string, FileSystemKind> = { vfat, ext4 };
+const KINDS: Record<string, FileSystemKind> = { vfat, ext4, ...readOnlyFileSystems };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = KINDS[format];

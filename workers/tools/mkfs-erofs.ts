@@ -10,7 +10,7 @@
  */
 import type { InputDir } from '../build/input-tree.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from '../model/errors.ts';
-import { deriveUuid, isUuid, normalizeUuid } from '../plan/uuid.ts';
+import { deriveUuid, isUuid, normalizeUuid, uuidToBytes } from '../plan/uuid.ts';
 import { GrowingFile, type ImageWindow } from './image-window.ts';
 import { encodeMetadataManifest, treeDirectory } from './tree-vfs.ts';
 import { memoryDirectory, memoryFile, runWasi, type VfsDirectory } from './wasi-host.ts';
@@ -106,4 +106,36 @@ export function makeErofs(window: ImageWindow, options: MakeErofsOptions): MakeE
     throw new PartwrightError(ErrorCode.Io, `mkfs.erofs failed (exit status ${result.exitCode}): ${output || 'no output'}`, { tool: 'mkfs.erofs', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, args });
   }
   return { sizeBytes: image.sizeBytes, uuid: normalizeUuid(options.uuid), stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Where the erofs superblock lives and the fields a UUID change touches (erofs_fs.h struct erofs_super_block). */
+const EROFS_SB = { offset: 1024, checksum: 4, uuid: 48 } as const;
+const CRC32C_POLY_LE = 0x82f63b78;
+
+/** erofs-utils' erofs_crc32c: reflected CRC-32C, the caller's initial value, no final inversion. */
+function crc32c(crc: number, bytes: Uint8Array): number {
+  let c = crc >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    c ^= bytes[i]!;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (c & 1 ? CRC32C_POLY_LE : 0);
+  }
+  return c >>> 0;
+}
+
+/**
+ * Give a made image another UUID, as mkfs.erofs -U would have written it: the UUID field and the
+ * superblock checksum (crc32c(~0) over block 0 from byte 1024, checksum field zero) are all that
+ * differ. Minimize= sizes the image before the partition (and so its UUID) exists; this saves
+ * running mkfs.erofs twice. workers/tools/mkfs-erofs.test.ts checks the result against a direct run.
+ */
+export function setErofsUuid(window: ImageWindow, uuid: string): void {
+  const block = new Uint8Array(EROFS_BLOCK_BYTES);
+  window.read(0, block);
+  const sb = block.subarray(EROFS_SB.offset);
+  const v = new DataView(sb.buffer, sb.byteOffset, sb.length);
+  if (v.getUint32(0, true) !== 0xe0f5e1e2) throw new PartwrightError(ErrorCode.CorruptTable, 'Not an erofs image (no superblock magic at 1024).');
+  sb.set(uuidToBytes(uuid), EROFS_SB.uuid);
+  v.setUint32(EROFS_SB.checksum, 0, true);
+  v.setUint32(EROFS_SB.checksum, crc32c(0xffffffff, sb), true);
+  window.write(EROFS_SB.offset, sb);
 }
