@@ -30,3 +30,5 @@
 #define HAVE_LIBUUID 1
 #define LZ4_ENABLED 1
 #define LZ4HC_ENABLED 1
+/* liblzma's MicroLZMA encoder, compiled from xz-utils 5.4.1 (compat/liblzma/config.h). */
+#define HAVE_LIBLZMA 1

@@ -20,6 +20,13 @@
 #define S_IFIFO 0010000
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 
+/* wasi-libc's PAGE_SIZE is the 64 KiB wasm page; erofs-utils means the Linux page (4 KiB) and
+ * warns otherwise (include/erofs/internal.h). */
+#include <limits.h>
+#undef PAGE_SIZE
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096
+
 /* No extended attributes under WASI; only the errno is referenced (never returned by this build). */
 #ifndef ENODATA
 #define ENODATA ENOMSG
