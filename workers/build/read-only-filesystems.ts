@@ -3,8 +3,8 @@
  * (the squashfs writer in workers/formats/squashfs, mkfs.erofs.wasm). Their size is what they come
  * to, so they are made before planning (for the partition's minimum) into memory, and the made bytes
  * are copied into the partition once it is placed. `Compression=` / `CompressionLevel=` (repart 257)
- * choose the compressor: squashfs gzip (default, as mksquashfs) or zstd; erofs none (default), lz4 or
- * lz4hc. squashfs has no UUID or label; erofs gets repart's file system UUID (derived from the
+ * choose the compressor: squashfs gzip (default, as mksquashfs) or zstd; erofs none (default), lz4,
+ * lz4hc or lzma. squashfs has no UUID or label; erofs gets repart's file system UUID (derived from the
  * partition UUID) patched into the made image once the partition exists.
  */
 import { writeSquashfs } from '../formats/squashfs/index.ts';

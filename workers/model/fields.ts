@@ -641,14 +641,14 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('compression', 'Partition', 'Compression', stringKind(), {
     title: 'Compression',
-    help: 'Compressor of a read-only file system: squashfs gzip or zstd, erofs lz4 or lz4hc; repart 257 and later.',
+    help: 'Compressor of a read-only file system: squashfs gzip or zstd, erofs lz4, lz4hc or lzma; repart 257 and later.',
     defaultText: 'squashfs: gzip; erofs: none',
     sinceRepart: 257,
   }),
   partitionField('compressionLevel', 'Partition', 'CompressionLevel', integerKind('CompressionLevel', 0, 22, 'warning'), {
     title: 'Compression level',
-    help: 'Level for Compression= (gzip 1–9, zstd 1–22, lz4hc 3–12); repart 257 and later.',
-    defaultText: "the compressor's default (gzip 9, zstd 15, lz4hc 9)",
+    help: 'Level for Compression= (gzip 1–9, zstd 1–22, lz4hc 3–12, lzma 0–9); repart 257 and later.',
+    defaultText: "the compressor's default (gzip 9, zstd 15, lz4hc 9, lzma 6)",
     sinceRepart: 257,
   }),
   partitionField('mbrType', 'X-Partwright', 'MBRType', mbrTypeKind, {

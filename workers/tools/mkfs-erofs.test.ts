@@ -2,12 +2,14 @@
  * mkfs.erofs.wasm (erofs-utils 1.5) against Debian's native erofs-utils 1.5: `fsck.erofs` finds the
  * image clean, `fsck.erofs --extract` gives back exactly the input tree (types, modes, owners, times
  * clamped to SOURCE_DATE_EPOCH, symlink targets, bytes), `dump.erofs -s` shows the UUID and build
- * time; uncompressed, lz4 and lz4hc; byte-identical rebuilds; setErofsUuid equals a direct run.
+ * time; uncompressed, lz4, lz4hc and lzma (checked by a native fsck.erofs with liblzma built from the
+ * same pinned source: Debian's has no liblzma); byte-identical rebuilds; setErofsUuid equals a direct run.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputDir } from '../build/input-tree.ts';
 import { isPartwrightError } from '../model/errors.ts';
@@ -15,6 +17,7 @@ import { requireTools } from '../test-support/debian.ts';
 import { MemoryImage } from './image-window.ts';
 import { compileMkfsErofsModule, MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
 import { erofsUuidFromPartitionUuid, makeErofs, setErofsUuid, type MakeErofsOptions } from './mkfs-erofs.ts';
+import { requireDebian } from './test-support/e2fs-tools.ts';
 import { expectExtractedTree, ORACLE_EPOCH, oracleTree } from './test-support/tree-oracle.ts';
 
 const UUID = '858b0893-a411-4983-9ae1-7716540bfbaa';
@@ -73,6 +76,21 @@ describe('mkfs.erofs.wasm against fsck.erofs', () => {
     });
   }
 
+  it('lzma: a native fsck.erofs with liblzma (same pinned source) extracts the tree; Debian\'s cannot read it', () => {
+    // Debian's fsck.erofs 1.5 is built without liblzma: the oracle is built from the pinned source.
+    requireDebian([['command -v gcc', 'gcc'], ['test -f /usr/include/lzma.h', 'liblzma-dev'], ['command -v dpkg-source', 'dpkg-dev']]);
+    const fsck = tool('bash', [fileURLToPath(new URL('../../wasm/erofs-utils/native-fsck.sh', import.meta.url)), join(tmp, 'native-fsck')]).trim().split('\n').at(-1)!;
+    const tree = oracleTree();
+    const plain = make(tree).bytes.length;
+    const { path, bytes } = make(tree, { compression: 'lzma', compressionLevel: 6 });
+    expect(bytes.length).toBeLessThan(plain);
+    expect(spawnSync('fsck.erofs', [`--extract=${join(tmp, 'no-lzma')}`, path]).status).not.toBe(0);
+    tool(fsck, [path]);
+    const out = join(tmp, 'x-lzma');
+    tool(fsck, [`--extract=${out}`, '--preserve', path]);
+    expectExtractedTree(out, tree, { epoch: ORACLE_EPOCH, root: true, symlinkTimes: false, fileModeMask: 0o1777 });
+  });
+
   it('lz4hc compresses compressible data below the uncompressed size; level is honoured', () => {
     const tree = oracleTree();
     const plain = make(tree).bytes.length;
@@ -120,6 +138,7 @@ describe('mkfs.erofs.wasm against fsck.erofs', () => {
     expect(attempt({ compression: 'xz' as never })).toBe('unsupported');
     expect(attempt({ compression: 'lz4', compressionLevel: 5 })).toBe('invalid-spec');
     expect(attempt({ compression: 'lz4hc', compressionLevel: 99 })).toBe('invalid-spec');
+    expect(attempt({ compression: 'lzma', compressionLevel: 10 })).toBe('invalid-spec');
     expect(attempt({ compressionLevel: 9 })).toBe('invalid-spec');
     expect(attempt({ uuid: 'not-a-uuid' })).toBe('invalid-spec');
   });

@@ -15,11 +15,11 @@ import { GrowingFile, type ImageWindow } from './image-window.ts';
 import { encodeMetadataManifest, treeDirectory } from './tree-vfs.ts';
 import { memoryDirectory, memoryFile, runWasi, type VfsDirectory } from './wasi-host.ts';
 
-/** The compressors this mkfs.erofs.wasm has (lz4 1.9.4 compiled in; see wasm/erofs-utils/build-info.json). */
-export const EROFS_COMPRESSIONS = ['lz4', 'lz4hc'] as const;
+/** The compressors this mkfs.erofs.wasm has (lz4 1.9.4 and liblzma 5.4.1 compiled in; see wasm/erofs-utils/build-info.json). */
+export const EROFS_COMPRESSIONS = ['lz4', 'lz4hc', 'lzma'] as const;
 export type ErofsCompression = (typeof EROFS_COMPRESSIONS)[number];
-/** lz4hc levels erofs-utils 1.5 accepts (compressor_lz4hc.c: LZ4HC_CLEVEL_MIN..LZ4HC_CLEVEL_MAX). */
-export const EROFS_LZ4HC_LEVELS = { min: 3, max: 12 } as const;
+/** Levels erofs-utils 1.5 accepts: lz4hc LZ4HC_CLEVEL_MIN..MAX, lzma xz's presets 0..9 (lz4 has none). */
+export const EROFS_LEVELS = { lz4hc: { min: 3, max: 12 }, lzma: { min: 0, max: 9 } } as const;
 /** erofs block size: erofs-utils 1.5 only writes 4096-byte blocks (EROFS_BLKSIZ = PAGE_SIZE). */
 export const EROFS_BLOCK_BYTES = 4096;
 
@@ -54,19 +54,19 @@ export function erofsUuidFromPartitionUuid(partitionUuid: string): string {
 /** `-z` as mkfs.erofs 1.5 parses it: "ALG" or "ALG,LEVEL". */
 function compressionArg(o: MakeErofsOptions): string[] {
   if (o.compression === undefined) {
-    if (o.compressionLevel !== undefined) throw new PartwrightError(ErrorCode.InvalidSpec, 'CompressionLevel= needs a Compression= for erofs (lz4 or lz4hc).');
+    if (o.compressionLevel !== undefined) throw new PartwrightError(ErrorCode.InvalidSpec, 'CompressionLevel= needs a Compression= for erofs (lz4hc or lzma).');
     return [];
   }
   if (!(EROFS_COMPRESSIONS as readonly string[]).includes(o.compression)) {
     throw new PartwrightError(ErrorCode.Unsupported, `Compression=${o.compression} is not available for erofs here; use ${EROFS_COMPRESSIONS.join(' or ')}.`);
   }
   if (o.compressionLevel === undefined) return ['-z', o.compression];
-  if (o.compression !== 'lz4hc') throw new PartwrightError(ErrorCode.InvalidSpec, `erofs Compression=${o.compression} has no levels; use lz4hc for CompressionLevel=.`);
-  const { min, max } = EROFS_LZ4HC_LEVELS;
+  if (o.compression === 'lz4') throw new PartwrightError(ErrorCode.InvalidSpec, 'erofs Compression=lz4 has no levels; use lz4hc or lzma for CompressionLevel=.');
+  const { min, max } = EROFS_LEVELS[o.compression];
   if (!Number.isInteger(o.compressionLevel) || o.compressionLevel < min || o.compressionLevel > max) {
-    throw new PartwrightError(ErrorCode.InvalidSpec, `CompressionLevel=${o.compressionLevel} is outside lz4hc's ${min}…${max}.`);
+    throw new PartwrightError(ErrorCode.InvalidSpec, `CompressionLevel=${o.compressionLevel} is outside ${o.compression}'s ${min}…${max}.`);
   }
-  return ['-z', `lz4hc,${o.compressionLevel}`];
+  return ['-z', `${o.compression},${o.compressionLevel}`];
 }
 
 /** The mkfs.erofs command line (repart's -U and -x -1, plus -z) for an image at `imagePath` of `sourcePath`. */
