@@ -20,7 +20,7 @@ export function makeRofsTree(dir: string, totalBytes: number, count: number): vo
     else {
       const parts: string[] = [];
       let n = 0;
-      for (let k = i; n < size; k = (k * 31 + 7) % lines.length) {
+      for (let k = i % lines.length; n < size; k = (k * 31 + 7) % lines.length) {
         parts.push(lines[k]!);
         n += lines[k]!.length;
       }
