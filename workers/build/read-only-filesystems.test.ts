@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNodeTool } from '../../cli/node-tools.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 import type { SparseImage } from '../disk/sparse-image.ts';
 import { isPartwrightError } from '../model/errors.ts';
 import type { ImageSpec, PartitionSpec } from '../model/spec.ts';

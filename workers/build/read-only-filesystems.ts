@@ -15,7 +15,8 @@ import type { PlannedPartition } from '../plan/types.ts';
 import { MemoryImage } from '../tools/image-window.ts';
 import { EROFS_COMPRESSIONS, erofsUuidFromPartitionUuid, makeErofs, setErofsUuid, type ErofsCompression } from '../tools/mkfs-erofs.ts';
 import { gzipSquashfsCompressor, SQUASHFS_COMPRESSIONS, zstdSquashfsCompressor } from '../tools/squashfs-compressors.ts';
-import type { FileSystemContext, FileSystemKind, ToolName } from './filesystems.ts';
+import type { ToolName } from '../model/registry.ts';
+import type { FileSystemContext, FileSystemKind } from './filesystems.ts';
 import type { InputDir } from './input-tree.ts';
 
 const GRAIN_BYTES = 4096;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNodeTool } from '../../cli/node-tools.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
 import { buildRofsSample } from './test-support/rofs-sample.ts';

@@ -2,7 +2,7 @@
  * Web Worker entry for the squashfs/erofs browser test: fetch mkfs.erofs.wasm and zstd.wasm by URL,
  * build the sample layout (rofs-sample.ts) through buildImage, post back the digest and the time.
  */
-import type { ToolName } from '../../build/filesystems.ts';
+import type { ToolName } from '../../model/registry.ts';
 import { loadMkfsErofsModule } from '../mkfs-erofs-module.ts';
 import { loadZstdModule } from '../zstd.ts';
 import { buildRofsSample } from './rofs-sample.ts';

@@ -4,7 +4,7 @@
  * Node-free.
  */
 import { buildImage } from '../../build/build-image.ts';
-import type { ToolName } from '../../build/filesystems.ts';
+import type { ToolName } from '../../model/registry.ts';
 import type { ImageSpec } from '../../model/spec.ts';
 import { imageDigest, SAMPLE_EPOCH, sampleTree } from './sample-tree.ts';
 

@@ -5,9 +5,9 @@
  * synchronously through `FileReaderSync` on File slices, so a file is never read whole and nothing
  * locks the staged files.
  */
-import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import type { InputDir, InputEntry } from './input-tree.ts';
-import { opfsDirectory, type OpfsBlob, type OpfsDirectory } from './opfs-output.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import type { InputDir, InputEntry } from '../../build/input-tree.ts';
+import { opfsDirectory, type OpfsBlob, type OpfsDirectory } from './files.ts';
 
 interface FileReaderSyncLike {
   readAsArrayBuffer(blob: OpfsBlob): ArrayBuffer;
