@@ -27,9 +27,6 @@ const MAGIC = {
 } as const;
 const TAR_BLOCK_BYTES = 512;
 
-/** File names the app offers as archives (the bytes decide the format when unpacking). */
-export const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz|tar\.zst|tar\.zstd|tzst|cpio|cpio\.gz|cpio\.zst|zip)$/i;
-
 function head(source: ByteSource, length: number): Uint8Array {
   const out = new Uint8Array(Math.min(length, source.sizeBytes));
   source.read(0, out);

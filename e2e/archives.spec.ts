@@ -1,0 +1,127 @@
+/**
+ * Contents given as archives keep their metadata in the browser: a tar.gz of examples/ext4-root's
+ * rootfs (made by real tar, with an executable and the bin → usr/bin symlink) dropped onto the
+ * partition, built by mke2fs.wasm in the worker, read back by e2fsck and debugfs, and byte-identical
+ * to the CLI's build of the same folder. A picked folder, which loses all that, is flagged.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireTools } from '../workers/test-support/debian.ts';
+import { expect, test } from './fixtures.ts';
+import { EditorPage } from './pages/editor-page.ts';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const rootfs = join(repo, 'examples/ext4-root/rootfs');
+
+interface SfdiskJson {
+  partitiontable: { partitions: { start: number; size: number }[] };
+}
+
+function extractPartition(image: string, index: number): string {
+  const p = (JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })) as SfdiskJson).partitiontable.partitions[index]!;
+  const out = `${image}.p${index + 1}`;
+  execFileSync('dd', [`if=${image}`, `of=${out}`, 'bs=512', `skip=${p.start}`, `count=${p.size}`, 'status=none']);
+  return out;
+}
+
+function debugfs(fsImage: string, request: string): string {
+  return execFileSync('debugfs', ['-R', request, fsImage], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Opens examples/ext4-root as the app imports a repart.d directory (its rootfs is then missing). */
+async function openExt4Root(editor: EditorPage): Promise<void> {
+  const dir = join(repo, 'examples/ext4-root');
+  await editor.importInput.setInputFiles(readdirSync(dir).filter((f) => f.endsWith('.conf')).map((f) => join(dir, f)));
+  await expect(editor.partitionRows).toHaveCount(3);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** Drops `bytes` as a file named `name` onto the contents box, as the browser delivers a drop. */
+async function dropFile(editor: EditorPage, name: string, bytes: Buffer): Promise<void> {
+  await editor.contents.evaluate(
+    (target, { name, base64 }) => {
+      const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], name));
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    { name, base64: bytes.toString('base64') },
+  );
+}
+
+test.beforeAll(() => requireTools('tar', 'gzip', 'sfdisk', 'e2fsck', 'debugfs'));
+
+test('a tar.gz of ext4-root keeps /bin a symlink and hello 0755, and equals the CLI build byte for byte', async ({ page }) => {
+  test.setTimeout(240_000);
+  const work = mkdtempSync(join(tmpdir(), 'partwright-archive-e2e-'));
+  const archive = join(work, 'rootfs.tar.gz');
+  execFileSync('tar', ['-C', rootfs, '-czf', archive, '.']);
+
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady();
+  await openExt4Root(editor);
+  await editor.selectRow(1);
+  const entry = editor.contentsEntries.first();
+  await expect(entry).toContainText('/rootfs');
+  await expect(entry).toContainText('missing');
+
+  // Dropped, the archive fills the missing /rootfs (both ext4 partitions copy it).
+  await dropFile(editor, 'rootfs.tar.gz', readFileSync(archive));
+  await expect(entry).toContainText('archive rootfs.tar.gz');
+  await expect(editor.contentsEntries).toHaveCount(1);
+  await expect(editor.page.getByTestId('contents-warning')).toHaveCount(0);
+  await editor.waitForSaved();
+
+  await editor.build();
+  await expect(editor.buildResult).toBeVisible({ timeout: 180_000 });
+  const image = join(work, 'browser.img');
+  await (await editor.download('raw')).saveAs(image);
+
+  for (const index of [1, 2]) {
+    const root = extractPartition(image, index);
+    execFileSync('e2fsck', ['-fn', root], { stdio: 'pipe' });
+    const bin = debugfs(root, 'stat /bin');
+    expect(bin).toMatch(/Type: symlink/);
+    expect(bin).toMatch(/Fast link dest: "usr\/bin"/);
+    expect(debugfs(root, 'stat /usr/bin/hello')).toMatch(/Type: regular\s+Mode:\s+0755/);
+    expect(debugfs(root, 'stat /etc/hostname')).toMatch(/Mode:\s+0644/);
+    const dumped = join(work, `hello-${index}`);
+    debugfs(root, `dump /usr/bin/hello ${dumped}`);
+    expect(readFileSync(dumped).equals(readFileSync(join(rootfs, 'usr/bin/hello')))).toBe(true);
+  }
+
+  // The CLI builds the same layout from the folder itself (lstat: modes, owners, times, symlinks).
+  const cliImage = join(work, 'cli.img');
+  execFileSync('node', [join(repo, 'cli/bin/partwright.mjs'), 'build', join(repo, 'examples/ext4-root'), '-o', cliImage], { stdio: 'pipe', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
+  expect(sha256(image)).toBe(sha256(cliImage));
+});
+
+test('a folder picked for an ext4 partition is flagged: modes, owners and the /bin symlink are lost; an archive is the way', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady();
+  await openExt4Root(editor);
+  await editor.selectRow(1);
+  const entry = editor.contentsEntries.first();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), entry.getByRole('button', { name: 'Choose folder…' }).click()]);
+  await chooser.setFiles(rootfs);
+  await expect(entry).not.toContainText('missing');
+  const warning = entry.getByTestId('contents-warning');
+  await expect(warning.first()).toContainText('lost its modes, owners and symlinks');
+  await expect(warning.first()).toContainText('/bin');
+  await expect(warning.first()).toContainText('drop an archive');
+
+  // The ESP (vfat) holds no modes or symlinks: nothing to warn about there.
+  await editor.selectRow(0);
+  await editor.addFolder(join(repo, 'examples/ext4-root/rootfs/etc'));
+  await expect(editor.contentsEntries).toHaveCount(1);
+  await expect(page.getByTestId('contents-warning')).toHaveCount(0);
+});
