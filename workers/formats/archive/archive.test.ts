@@ -242,7 +242,7 @@ function expectProblem(bytes: Uint8Array, name: string, problem: ArchiveProblem,
 }
 
 /** A tar made by Python's tarfile from (name, type, data/linkname) rows: hostile shapes GNU tar will not write. */
-function pythonTar(rows: [string, 'file' | 'symlink' | 'chr', string][]): Uint8Array {
+function pythonTar(rows: [string, 'file' | 'symlink' | 'link' | 'chr', string][]): Uint8Array {
   const out = join(work, `py-${Math.random().toString(36).slice(2)}.tar`);
   const script = `
 import io, sys, tarfile, json
@@ -255,6 +255,8 @@ with tarfile.open(sys.argv[1], 'w', format=tarfile.GNU_FORMAT) as t:
             b = data.encode(); i.size = len(b); t.addfile(i, io.BytesIO(b))
         elif kind == 'symlink':
             i.type = tarfile.SYMTYPE; i.linkname = data; t.addfile(i)
+        elif kind == 'link':
+            i.type = tarfile.LNKTYPE; i.linkname = data; t.addfile(i)
         else:
             i.type = tarfile.CHRTYPE; i.devmajor = 1; i.devminor = 3; t.addfile(i)
 `;
@@ -300,6 +302,11 @@ describe('damaged and hostile archives', () => {
     expectProblem(pythonTar([['etc', 'symlink', '/etc'], ['etc/passwd', 'file', 'x']]), 'through.tar', ArchiveProblem.UnsafePath, 'etc/passwd');
     expectProblem(pythonTar([['a', 'file', 'x'], ['a', 'file', 'y']]), 'dup.tar', ArchiveProblem.Duplicate, 'a');
     expectProblem(pythonTar([['dev/null', 'chr', '']]), 'dev.tar', ArchiveProblem.UnsupportedEntry, 'dev/null');
+    expectProblem(pythonTar([['a', 'link', 'nowhere']]), 'link.tar', ArchiveProblem.BadHeader, 'a');
+    expectProblem(pythonTar([['d', 'symlink', 'x'], ['d', 'file', 'y']]), 'dup2.tar', ArchiveProblem.Duplicate, 'd');
+    // A directory named twice is one directory; the root may be named as ".".
+    const twice = readArchive(memorySource(pythonTar([['x/f', 'file', 'a'], ['x/g', 'file', 'b']])), 'ok.tar', memoryScratch());
+    expect(twice.children.map((c) => c.name)).toEqual(['x']);
     // GNU tar itself writes absolute names with -P.
     const abs = join(work, 'abs-gnu.tar');
     sh(`tar -P -cf ${abs} ${join(tree, 'etc/hostname')}`);

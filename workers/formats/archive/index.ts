@@ -7,7 +7,7 @@ import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { readCpio } from './cpio.ts';
 import { readTar, tarChecksumOk } from './tar.ts';
-import { ArchiveProblem, archiveError, sliceSource, type ArchiveCompression, type ArchiveDir, type ArchiveFormat, type ByteSource, type ScratchStore } from './types.ts';
+import { ArchiveProblem, archiveError, bufferedSource, sliceSource, type ArchiveCompression, type ArchiveDir, type ArchiveFormat, type ByteSource, type ScratchStore } from './types.ts';
 import { readZip } from './zip.ts';
 
 export * from './types.ts';
@@ -83,9 +83,10 @@ export function decompressToScratch(source: ByteSource, compression: Exclude<Arc
  * The archive in `source` (tar, cpio or zip; tar and cpio may be gzip- or zstd-compressed) as a
  * content tree named `name`. `archive` names it in errors. Throws `corrupt-archive` errors.
  */
-export function readArchive(source: ByteSource, archive: string, scratch: ScratchStore, name = ''): ArchiveDir {
+export function readArchive(archiveSource: ByteSource, archive: string, scratch: ScratchStore, name = ''): ArchiveDir {
+  const source = bufferedSource(archiveSource);
   const compression = detectCompression(source);
-  const inner = compression === 'none' ? source : decompressToScratch(source, compression, archive, scratch);
+  const inner = compression === 'none' ? source : bufferedSource(decompressToScratch(source, compression, archive, scratch));
   const format = detectFormat(inner, archive);
   if (format === 'zip' && compression !== 'none') throw archiveError(archive, ArchiveProblem.UnknownFormat, `is a zip inside ${compression}; give the .zip itself.`);
   switch (format) {

@@ -134,3 +134,26 @@ export function sliceSource(source: ByteSource, offsetBytes: number, sizeBytes: 
     },
   };
 }
+
+/**
+ * A source read through a window of `windowBytes`: the many small header reads of a tar or cpio
+ * (512 or 110 bytes each) and sequential file reads become one read of the window each, which
+ * matters where every read is a call into the host (FileReaderSync on a Blob slice). Reads as large
+ * as the window go straight through.
+ */
+export function bufferedSource(source: ByteSource, windowBytes = 1 << 20): ByteSource {
+  let window = new Uint8Array(0);
+  let windowAt = 0;
+  return {
+    sizeBytes: source.sizeBytes,
+    read(offsetBytes, target) {
+      if (target.length >= windowBytes) return source.read(offsetBytes, target);
+      if (offsetBytes < windowAt || offsetBytes + target.length > windowAt + window.length) {
+        windowAt = offsetBytes;
+        window = new Uint8Array(Math.min(windowBytes, source.sizeBytes - offsetBytes));
+        source.read(windowAt, window);
+      }
+      target.set(window.subarray(offsetBytes - windowAt, offsetBytes - windowAt + target.length));
+    },
+  };
+}
