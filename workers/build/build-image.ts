@@ -50,10 +50,22 @@ export interface BuildResult {
 
 const COPY_CHUNK_BYTES = 1 << 20;
 
-export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
-  const progress = options.onProgress ?? (() => {});
-  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+export interface PreparedContents {
+  /** The spec with Minimize= partitions sized to their contents (SizeMinBytes = SizeMaxBytes = the minimum). */
+  planned: ImageSpec;
+  /** Each formatted definition's content tree, by definition index. */
+  trees: Map<number, InputDir>;
+  /** Blob files opened, by blob name, and their sizes. */
+  blobSources: Map<string, ReadSource>;
+  blobSizes: Record<string, number>;
+}
 
+/**
+ * What planning needs from the inputs, exactly as a build computes it: blob sizes from their files,
+ * content trees, and Minimize= sizes (file system trial runs). `plan` calls this too, so the table it
+ * shows is the one a build writes.
+ */
+export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'> = {}): PreparedContents {
   // Blob sizes come from their files unless the spec states them.
   const blobSources = new Map<string, ReadSource>();
   const blobSizes: Record<string, number> = {};
@@ -65,12 +77,7 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
   }
 
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
-  const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const fsCtx: FileSystemContext = {
-    sectorSizeBytes,
-    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
-    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
-  };
+  const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {
@@ -98,6 +105,22 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
   }) };
+  return { planned, trees, blobSources, blobSizes };
+}
+
+function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceDateEpoch' | 'loadTool'>): FileSystemContext {
+  return {
+    sectorSizeBytes: spec.sectorSizeBytes ?? 512,
+    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
+    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
+  };
+}
+
+export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
+  const progress = options.onProgress ?? (() => {});
+  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+  const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
+  const fsCtx = fileSystemContext(spec, options);
 
   const plan = planImage(planned, {
     sizeBytes: options.sizeBytes,

@@ -19,6 +19,7 @@ import type {
   SectorSize,
   TableType,
 } from './spec.ts';
+import { FILE_SYSTEMS, ISO_FORMAT } from './registry.ts';
 import { formatSizeForConf, parseSystemdInt32, parseSystemdUnsigned, tryParseSize } from './units.ts';
 import {
   cEscapeForColonList,
@@ -577,7 +578,7 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('format', 'Partition', 'Format', formatKind, {
     title: 'File system',
-    help: 'Make this file system in the partition (vfat, ext4, xfs, btrfs, squashfs, swap, …).',
+    help: `Make this file system in the partition (Partwright makes ${FILE_SYSTEMS.map((f) => f.name).join(', ')}; ${ISO_FORMAT} is a Table=iso image).`,
     defaultText: 'none (ext4 when files or directories are copied in)',
   }),
   partitionField('copyFiles', 'Partition', 'CopyFiles', copyFilesKind, {

@@ -1,6 +1,6 @@
 /**
  * How the web app stages a `CopyFiles=` source in OPFS, shared by the app (web/lib/contents-store.ts
- * writes it) and the engine (workers/build/opfs-tree.ts reads it): the files live in the directory
+ * writes it) and the engine (workers/hosts/opfs/tree.ts reads it): the files live in the directory
  * `<contentsDir>/<encodeURIComponent(source)>/`; what the browser knows beyond their bytes lives beside
  * it in `<encodeURIComponent(source)>#meta.json` (`#` never appears in an encoded name).
  */

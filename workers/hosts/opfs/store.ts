@@ -12,8 +12,8 @@
  * File-system writers make many small, mostly sequential writes (directory entries, FAT sectors):
  * a small cache coalesces consecutive and overlapping writes and hands them on per chunk.
  */
-import type { ByteStore } from '../disk/byte-store.ts';
-import { opfsRoot, writeFully, type SyncAccessHandle } from './opfs-output.ts';
+import type { ByteStore } from '../../disk/byte-store.ts';
+import { opfsRoot, writeFully, type SyncAccessHandle } from './files.ts';
 
 export const OPFS_CHUNK_BYTES = 64 * 1024;
 export const OPFS_WRITE_CACHE_BYTES = 1 << 20;

@@ -8,11 +8,11 @@
  * and symlinks (workers/formats/archive/): tar and cpio are read in place, compressed streams and
  * deflated zip entries are decompressed into an OPFS scratch file, kept until the next build.
  */
-import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import { parseStagedMeta, stagedMetaName, stagedSourceName, type StagedMeta } from '../model/staged-contents.ts';
-import { readArchive, type ByteSource, type ScratchStore } from '../formats/archive/index.ts';
-import type { InputDir, InputEntry } from './input-tree.ts';
-import { opfsDirectory, opfsRoot, writeFully, type OpfsBlob, type OpfsDirectory, type SyncAccessHandle } from './opfs-output.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { parseStagedMeta, stagedMetaName, stagedSourceName, type StagedMeta } from '../../model/staged-contents.ts';
+import { readArchive, type ByteSource, type ScratchStore } from '../../formats/archive/index.ts';
+import type { InputDir, InputEntry } from '../../build/input-tree.ts';
+import { opfsDirectory, opfsRoot, writeFully, type OpfsBlob, type OpfsDirectory, type SyncAccessHandle } from './files.ts';
 
 export { stagedSourceName };
 

@@ -1,5 +1,5 @@
 /** A FileSystemSyncAccessHandle over a growable byte array (OPFS does not run in Node), counting writes. */
-import type { SyncAccessHandle } from '../opfs-output.ts';
+import type { SyncAccessHandle } from '../files.ts';
 
 export class FakeSyncHandle implements SyncAccessHandle {
   bytes = new Uint8Array(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SparseImage } from '../disk/sparse-image.ts';
-import { OPFS_CHUNK_BYTES, OPFS_WRITE_CACHE_BYTES, OpfsStore } from './opfs-store.ts';
+import { SparseImage } from '../../disk/sparse-image.ts';
+import { OPFS_CHUNK_BYTES, OPFS_WRITE_CACHE_BYTES, OpfsStore } from './store.ts';
 import { FakeSyncHandle as FakeHandle } from './test-support/fake-sync-handle.ts';
 
 

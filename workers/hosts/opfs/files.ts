@@ -9,8 +9,8 @@
  * The OPFS types are declared here structurally: the engine compiles without DOM and in Node, where
  * this host is simply unavailable.
  */
-import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import type { SeekableSink } from '../disk/raw-output.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import type { SeekableSink } from '../../disk/raw-output.ts';
 
 /** The part of FileSystemSyncAccessHandle the engine uses. */
 export interface SyncAccessHandle {

@@ -5,7 +5,7 @@
  */
 import { chmodSync, lstatSync, mkdirSync, openSync, closeSync, symlinkSync, writeSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { NarFileWriter, NarSink } from '../workers/nix/nar.ts';
+import type { NarFileWriter, NarSink } from '../../nix/nar.ts';
 
 export class FsTreeSink implements NarSink {
   private readonly dirsToSeal: string[] = [];

@@ -8,8 +8,8 @@
  * The pack file is scratch: `close()` removes it after the build, and `removeNixScratch()` clears
  * any a cancelled or crashed build left behind before the next one starts.
  */
-import { MemoryTreeSink, STORE_MTIME_SECONDS, type NarFileWriter } from '../nix/index.ts';
-import { opfsRoot, writeFully, type SyncAccessHandle } from './opfs-output.ts';
+import { MemoryTreeSink, STORE_MTIME_SECONDS, type NarFileWriter } from '../../nix/index.ts';
+import { opfsRoot, writeFully, type SyncAccessHandle } from './files.ts';
 
 /** OPFS root file names of closure packs. */
 export const NIX_SCRATCH_PREFIX = 'nix-closure-';

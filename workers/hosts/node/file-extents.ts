@@ -5,8 +5,8 @@
  * full scan, only cheaper for sparse files such as freshly built images.
  */
 import { spawnSync } from 'node:child_process';
-import type { ByteRange } from '../workers/plan/types.ts';
-import { scanDataRanges, type ReadSource } from '../workers/disk/sparse-image.ts';
+import type { ByteRange } from '../../plan/types.ts';
+import { scanDataRanges, type ReadSource } from '../../disk/sparse-image.ts';
 
 const SEEK_SCRIPT = `import os, sys, json
 fd = os.open(sys.argv[1], os.O_RDONLY); end = os.fstat(fd).st_size; out = []; pos = 0

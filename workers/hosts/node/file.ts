@@ -1,11 +1,11 @@
 /**
- * Node hosts for the engine's storage interfaces: files as read sources, seekable sinks and byte
- * stores. Holes stay holes: nothing here writes zeros it was not given.
+ * The Node host's storage: files as read sources, seekable sinks and byte stores. Holes stay holes:
+ * nothing here writes zeros it was not given.
  */
 import * as fs from 'node:fs';
-import type { ByteStore } from '../workers/disk/byte-store.ts';
-import type { SeekableSink } from '../workers/disk/raw-output.ts';
-import type { ReadSource } from '../workers/disk/sparse-image.ts';
+import type { ByteStore } from '../../disk/byte-store.ts';
+import type { SeekableSink } from '../../disk/raw-output.ts';
+import type { ReadSource } from '../../disk/sparse-image.ts';
 
 function readFully(fd: number, offsetBytes: number, target: Uint8Array): void {
   let done = 0;
@@ -94,9 +94,13 @@ export class FileStore implements ByteStore {
   flush(): void {
     fs.fsyncSync(this.fd);
   }
+  /** Closing twice is allowed (a host that renamed the store into the output closed it already). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     fs.closeSync(this.fd);
   }
+  private closed = false;
 }
 
 /** A file written as a raw image: data at offsets, size set with ftruncate (holes stay holes). */

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ErrorCode, PartwrightError } from '../workers/model/errors.ts';
-import type { InputEntry } from '../workers/build/input-tree.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import type { InputEntry } from '../../build/input-tree.ts';
 
 function readAt(file: string, offsetBytes: number, target: Uint8Array): void {
   const fd = fs.openSync(file, 'r');

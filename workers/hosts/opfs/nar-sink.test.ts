@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { unpackNar } from '../nix/nar.ts';
-import { encodeTestNar, streamOf } from '../nix/test-support/nar-encode.ts';
-import { composeTree, treeFileBytes, type InputDir, type InputEntry, type InputFile } from './input-tree.ts';
-import { NIX_PACK_WRITE_BUFFER_BYTES, OpfsNarSink } from './opfs-nar-sink.ts';
+import { unpackNar } from '../../nix/nar.ts';
+import { encodeTestNar, streamOf } from '../../nix/test-support/nar-encode.ts';
+import { composeTree, treeFileBytes, type InputDir, type InputEntry, type InputFile } from '../../build/input-tree.ts';
+import { NIX_PACK_WRITE_BUFFER_BYTES, OpfsNarSink } from './nar-sink.ts';
 import { FakeSyncHandle as FakeHandle } from './test-support/fake-sync-handle.ts';
 
 
