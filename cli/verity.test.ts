@@ -159,6 +159,30 @@ describe('examples/verity-usr: ext4 /usr + verity hash + signature + swap', () =
   });
 });
 
+describe('verity over the read-only file systems: erofs and squashfs /usr', () => {
+  for (const format of ['erofs', 'squashfs'] as const) {
+    it(`Format=${format} data partition: Minimize= sizes it, the hash tree verifies with the UUID halves, the file system reads`, () => {
+      requireTools(format === 'erofs' ? 'fsck.erofs' : 'unsquashfs');
+      const dir = path.join(work, `usr-${format}`);
+      fs.cpSync(EXAMPLE, dir, { recursive: true });
+      const conf = path.join(dir, '10-usr.conf');
+      fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace('Format=ext4', `Format=${format}`));
+      const { key, cert } = keyPair('rsa');
+      const b = build(dir, `usr-${format}.img`, '--private-key', key, '--certificate', cert);
+      const [usr, hash] = b.plan.partitions;
+      const data = extract(b.out, usr!.offsetBytes, usr!.sizeBytes, path.join(work, `${format}.data`));
+      const tree = extract(b.out, hash!.offsetBytes, hash!.sizeBytes, path.join(work, `${format}.hash`));
+      expect(b.verity[0]!.rootHash).toBe(hex(usr!.uuid) + hex(hash!.uuid));
+      expect(spawnSync('veritysetup', ['verify', data, tree, b.verity[0]!.rootHash]).status).toBe(0);
+      if (format === 'erofs') expect(spawnSync('fsck.erofs', [data]).status).toBe(0);
+      else expect(execFileSync('unsquashfs', ['-l', data], { encoding: 'utf8' })).toMatch(/squashfs-root\/lib\/os-release/);
+      const report = JSON.parse(cli('inspect', b.out, '--json').stdout);
+      expect(report.partitions[0].fileSystem).toBe(format);
+      expect(report.verity[0]).toMatchObject({ verified: true, uuidsMatch: true });
+    });
+  }
+});
+
 describe('verity options and refusals', () => {
   function layout(name: string, files: Record<string, string>): string {
     const dir = path.join(work, name);
