@@ -42,7 +42,7 @@ function joinPath(dir: string, path: string): string {
  * Boot files for a planned layout: what goes into the boot partition. Pure: the same spec, plan
  * and BootSpec give the same files.
  */
-export function planBootFiles(spec: ImageSpec, plan: ImagePlan, boot: BootSpec): BootFiles {
+export function planBootFiles(spec: ImageSpec, plan: ImagePlan, boot: BootSpec, verity?: Readonly<Record<string, string>>): BootFiles {
   if (boot.entries.length === 0) throw new PartwrightError(ErrorCode.InvalidSpec, 'A boot configuration needs at least one entry (kernel and command line).', { where: 'boot.entries' });
   const bootPart = findPartitionByLabel(plan, boot.bootPartition, 'Boot partition');
   if (bootPart.spec.format === undefined || bootPart.spec.format === 'swap') {
@@ -64,7 +64,7 @@ export function planBootFiles(spec: ImageSpec, plan: ImagePlan, boot: BootSpec):
     const dir = `/kernels/${e.id}`;
     copies.push({ source: e.kernel, target: joinPath(bootDir, `${dir}/linux`) });
     if (e.initrd !== undefined) copies.push({ source: e.initrd, target: joinPath(bootDir, `${dir}/initrd`) });
-    cmdlines[e.id] = expandCmdline(e.cmdline, root);
+    cmdlines[e.id] = expandCmdline(e.cmdline, root, verity ?? pendingRootHashes(spec));
     return { entry: e, linux: `${dir}/linux`, initrd: e.initrd !== undefined ? `${dir}/initrd` : undefined };
   });
 
@@ -98,6 +98,18 @@ export function planBootFiles(spec: ImageSpec, plan: ImagePlan, boot: BootSpec):
   return { spec: { ...spec, partitions }, generated, root, cmdlines };
 }
 
+/** Root hash of an unbuilt dm-verity set: SHA-256's length in hex, so the entry has its final size. */
+const PENDING_ROOT_HASH = '0'.repeat(64);
+
+function pendingRootHashes(spec: ImageSpec): Record<string, string> {
+  const keys = spec.partitions.filter((p) => p.verity === 'data').map((p) => p.verityMatchKey ?? '');
+  return Object.fromEntries(keys.map((k) => [k, PENDING_ROOT_HASH]));
+}
+
+function namesRootHash(boot: BootSpec): boolean {
+  return boot.entries.some((e) => /\{verity\.[^}]+\.roothash\}/.test(e.cmdline));
+}
+
 function memoryFile(name: string, bytes: Uint8Array): InputEntry {
   return { kind: 'file', name, sizeBytes: bytes.length, read: (offsetBytes, target) => target.set(bytes.subarray(offsetBytes, offsetBytes + target.length)) };
 }
@@ -119,11 +131,11 @@ export interface BootBuildResult extends BuildResult {
  * The spec with the boot files added (loader entries naming the planned identities) and inputs that
  * serve the generated files: what a build and an exact plan of a bootable preset both start from.
  */
-export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sizeBytes' | 'seed' | 'base'> = {}): { files: BootFiles; inputs: BuildInputs } {
+export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sizeBytes' | 'seed' | 'base'> = {}, verity?: Readonly<Record<string, string>>): { files: BootFiles; inputs: BuildInputs } {
   const blobSizes: Record<string, number> = {};
   for (const b of spec.blobs ?? []) if (b.source !== undefined && b.sizeBytes === undefined) blobSizes[b.name] = inputs.open(b.source, `blob '${b.name}'`).sizeBytes;
   const prePlan = planImage(spec, { sizeBytes: options.sizeBytes, seed: options.seed, existing: options.base?.existing, blobSizes });
-  const files = planBootFiles(spec, prePlan, boot);
+  const files = planBootFiles(spec, prePlan, boot, verity);
   const wrapped: BuildInputs = {
     open: (path, what) => inputs.open(path, what),
     openTree: (path, what) => {
@@ -138,8 +150,23 @@ export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInpu
 
 /** Build `spec` with the bootloaders `boot` asks for. */
 export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
-  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options);
+  // A command line naming a verity root hash ({verity.KEY.roothash}) is known only once the data
+  // partition is written: build once with a same-length stand-in (so every size and offset is
+  // final), then again with the root hashes that build found in its entries.
+  let verity: Record<string, string> | undefined;
+  if (namesRootHash(boot)) {
+    const pending = withBootFiles(spec, boot, inputs, options);
+    const { store: _store, onProgress: _progress, ...inMemory } = options;
+    const first = buildImage(pending.files.spec, pending.inputs, inMemory);
+    verity = Object.fromEntries((first.verity ?? []).map((v) => [v.matchKey, v.rootHash]));
+  }
+  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
   const result = buildImage(files.spec, wrapped, options);
+  for (const v of result.verity ?? []) {
+    if (verity && verity[v.matchKey] !== v.rootHash) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `The root hash of verity set '${v.matchKey}' changed between builds (${verity[v.matchKey]} → ${v.rootHash}); the boot entry would name the wrong one.`, { where: 'boot.entries' });
+    }
+  }
 
   // The config names identities from the first plan; the build must have used the same ones.
   const built = partitionIdentity(result.plan, findPartitionByLabel(result.plan, boot.rootPartition, 'Root partition'));

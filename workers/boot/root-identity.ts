@@ -64,8 +64,12 @@ export function partitionIdentity(plan: ImagePlan, p: PlannedPartition): Partiti
   return { partUuid, fsUuid, fsLabel, partLabel: plan.table === 'mbr' ? undefined : p.label };
 }
 
-/** Replace `{root.partuuid}`, `{root.fsuuid}`, `{root.label}`, `{root.partlabel}`, `{root.device}` in a command line. */
-export function expandCmdline(template: string, root: PartitionIdentity): string {
+/**
+ * Replace `{root.partuuid}`, `{root.fsuuid}`, `{root.label}`, `{root.partlabel}`, `{root.device}` in a
+ * command line, and `{verity.KEY.roothash}` (the root hash, hex, of the dm-verity set whose
+ * VerityMatchKey= is KEY: what `usrhash=`/`roothash=` or a `dm-mod.create=` table takes) from `verity`.
+ */
+export function expandCmdline(template: string, root: PartitionIdentity, verity: Readonly<Record<string, string>> = {}): string {
   const values: Record<string, string | undefined> = {
     'root.partuuid': root.partUuid,
     'root.fsuuid': root.fsUuid,
@@ -73,10 +77,16 @@ export function expandCmdline(template: string, root: PartitionIdentity): string
     'root.partlabel': root.partLabel,
     'root.device': `PARTUUID=${root.partUuid}`,
   };
-  return template.replace(/\{([a-z.]+)\}/g, (whole, key: string) => {
-    if (!(key in values)) throw new PartwrightError(ErrorCode.InvalidSpec, `Kernel command line names ${whole}, which is not one of ${Object.keys(values).map((k) => `{${k}}`).join(', ')}.`, { where: 'boot.entries' });
-    const v = values[key];
-    if (v === undefined) throw new PartwrightError(ErrorCode.InvalidSpec, `Kernel command line names ${whole}, but the root partition has no such value (no Format=, or an MBR disk for partlabel).`, { where: 'boot.entries' });
-    return v;
+  return template.replace(/\{([A-Za-z0-9_.-]+)\}/g, (whole, key: string) => {
+    const v = /^verity\.(.+)\.roothash$/.exec(key);
+    if (v) {
+      const hash = verity[v[1]!];
+      if (hash === undefined) throw new PartwrightError(ErrorCode.InvalidSpec, `Kernel command line names ${whole}, but no Verity=data/hash pair has VerityMatchKey=${v[1]}.`, { where: 'boot.entries' });
+      return hash;
+    }
+    if (!(key in values)) throw new PartwrightError(ErrorCode.InvalidSpec, `Kernel command line names ${whole}, which is not one of ${Object.keys(values).map((k) => `{${k}}`).join(', ')}, {verity.KEY.roothash}.`, { where: 'boot.entries' });
+    const v2 = values[key];
+    if (v2 === undefined) throw new PartwrightError(ErrorCode.InvalidSpec, `Kernel command line names ${whole}, but the root partition has no such value (no Format=, or an MBR disk for partlabel).`, { where: 'boot.entries' });
+    return v2;
   });
 }

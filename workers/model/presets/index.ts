@@ -6,13 +6,15 @@
 import { repartDisk, vmDisk, vmDiskLegacy } from './x86.ts';
 import { sdCardPreset } from './sd-card.ts';
 import { installerIso } from './iso.ts';
+import { appliance } from './appliance.ts';
 import type { Preset } from './preset.ts';
 
 export type { Preset, Firmware } from './preset.ts';
 export { ROOT_FORMAT, DEFAULT_CMDLINE } from './preset.ts';
 export { PRESET_INPUTS, presetInput, type PresetInput } from './inputs.ts';
 export { sdCardPreset, SD_DISK_ID, SD_ROOT_FS_UUID, SD_EPOCH, SD_ROOT_FORMAT, type SdCardOptions, type UbootSlot } from './sd-card.ts';
-export { repartDisk, vmDisk, vmDiskLegacy, installerIso };
+export { repartDisk, vmDisk, vmDiskLegacy, installerIso, appliance };
+export { APPLIANCE_CMDLINE, APPLIANCE_VERITY_KEY } from './appliance.ts';
 export { ISO_VOLUME_ID, ISO_KERNEL, ISO_INITRD, ISO_CMDLINE, ISO_PRESET_FILES } from './iso.ts';
 
 export const PRESETS: readonly Preset[] = [
@@ -24,6 +26,7 @@ export const PRESETS: readonly Preset[] = [
   sdCardPreset({ uboot: 'allwinner' }),
   sdCardPreset({ uboot: 'rockchip' }),
   installerIso,
+  appliance,
 ];
 
 export function presetByName(name: string): Preset | undefined {

@@ -13,6 +13,8 @@ export const PRESET_INPUTS = {
   isohdpfxBin: '/boot/isolinux/isohdpfx.bin',
   /** The root file system's contents. */
   rootfs: '/rootfs',
+  /** The read-only /usr (or Nix store) partition's contents (the appliance preset). */
+  usr: '/usr',
   /** The SD card's FIRMWARE partition contents (Raspberry Pi firmware, config.txt, U-Boot …). */
   firmware: '/firmware',
   /** U-Boot images written at fixed offsets on SD cards. */
@@ -42,6 +44,7 @@ export const INPUT_HELP: Record<keyof typeof PRESET_INPUTS, Omit<PresetInput, 'p
   ldlinuxC32: { kind: 'file', description: "isolinux's core module, beside isolinux.bin", debian: 'syslinux-common: /usr/lib/syslinux/modules/bios/ldlinux.c32', nix: 'pkgs.syslinux + "/share/syslinux/ldlinux.c32"' },
   isohdpfxBin: { kind: 'file', description: 'isohybrid MBR boot code: the ISO also boots from a USB stick with BIOS', debian: 'isolinux: /usr/lib/ISOLINUX/isohdpfx.bin', nix: 'pkgs.syslinux + "/share/syslinux/isohdpfx.bin"' },
   rootfs: { kind: 'dir', description: 'contents of the root file system' },
+  usr: { kind: 'dir', description: 'contents of the read-only /usr (or Nix store) partition, protected by dm-verity', nix: 'the closure of config.system.build.toplevel (image.repart.verityStore)' },
   firmware: { kind: 'dir', description: 'contents of the FIRMWARE partition', nix: 'sdImage.populateFirmwareCommands' },
   ubootSunxi: { kind: 'file', description: 'U-Boot with SPL for Allwinner boards, written at 8 KiB', nix: 'pkgs.ubootXxx + "/u-boot-sunxi-with-spl.bin"' },
   rockchipIdbloader: { kind: 'file', description: 'Rockchip idbloader (TPL+SPL), written at 32 KiB (sector 64)', nix: 'pkgs.ubootXxx + "/idbloader.img"' },
