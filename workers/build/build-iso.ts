@@ -17,6 +17,8 @@ import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
 import { composeTree, type InputDir, type TreeCopy } from './input-tree.ts';
 import { toFatTree } from './filesystems.ts';
+import { makeSquashfs } from './read-only-filesystems.ts';
+import type { ToolName } from '../model/registry.ts';
 import type { BuildInputs, BuildProgress } from './build-image.ts';
 
 export interface IsoBuildOptions {
@@ -26,6 +28,8 @@ export interface IsoBuildOptions {
   onProgress?: (p: BuildProgress) => void;
   /** More content per definition (by index in spec.partitions): staged Nix closures. */
   extraTrees?: Record<number, TreeCopy[]>;
+  /** The host's compiled WASM tools (the squashfs compressors of ISOPath= images). */
+  loadTool?: (name: ToolName) => WebAssembly.Module;
 }
 
 export interface IsoReport {
@@ -34,6 +38,8 @@ export interface IsoReport {
   bootEntries: IsoWriteResult['bootEntries'];
   /** The FAT image of the EFI entry: where it is in the ISO and how big. */
   efiImage: { path: string; sizeBytes: number } | undefined;
+  /** The squashfs images (ISOPath=) placed in the ISO: where and how big. */
+  squashfsImages: { path: string; sizeBytes: number }[];
   isohybrid: boolean;
   fileCount: number;
 }
@@ -68,6 +74,35 @@ function isoEntries(dir: InputDir, prefix: string, out: IsoEntryInput[]): IsoEnt
   return out;
 }
 
+/**
+ * A staged closure (`/nix/store/…` and `/nix-path-registration`) as NixOS's store image holds it:
+ * each store path's directory and the registration at the root (make-squashfs.nix). Other trees
+ * pass through.
+ */
+function storeImageLayout(copies: readonly TreeCopy[]): TreeCopy[] {
+  return copies.flatMap((c) => {
+    if (c.target !== '/' || c.entry.kind !== 'dir') return [c];
+    const nix = c.entry.children.find((e) => e.name === 'nix');
+    const store = nix?.kind === 'dir' ? nix.children.find((e) => e.name === 'store') : undefined;
+    if (!store || store.kind !== 'dir') return [c];
+    const rest = c.entry.children.filter((e) => e !== nix);
+    return [...store.children, ...rest].map((entry) => ({ target: `/${entry.name}`, entry }));
+  });
+}
+
+/** Add a made image as a file of the ISO, with its parent directories. */
+function addImageFile(entries: IsoEntryInput[], path: string, sizeBytes: number, read: (offsetBytes: number, target: Uint8Array) => void, what: string, where: string): void {
+  if (entries.some((e) => e.path === path)) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `${what}=/${path} is also a file in the ISO contents; choose another path.`, { where });
+  }
+  const parents = path.split('/').slice(0, -1);
+  for (let i = 1; i <= parents.length; i++) {
+    const dir = parents.slice(0, i).join('/');
+    if (!entries.some((e) => e.path === dir)) entries.push({ path: dir, kind: 'dir', sizeBytes: 0, mode: 0o755, uid: 0, gid: 0 });
+  }
+  entries.push({ path, kind: 'file', sizeBytes, mode: 0o644, uid: 0, gid: 0, read });
+}
+
 function isEsp(ps: PartitionSpec, spec: ImageSpec): boolean {
   return resolvePartitionType(ps.type, spec.architecture ?? DEFAULT_ARCHITECTURE)?.known?.role === 'esp';
 }
@@ -83,9 +118,15 @@ export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: Iso
   const isoDef = isoDefs[0]!;
   const others = spec.partitions.filter((p) => p !== isoDef);
   const espDefs = others.filter((p) => isEsp(p, spec));
-  const stray = others.filter((p) => !espDefs.includes(p));
+  const imageDefs = others.filter((p) => p.isoPath !== undefined && !espDefs.includes(p));
+  const stray = others.filter((p) => !espDefs.includes(p) && !imageDefs.includes(p));
   if (espDefs.length > 1 || stray.length > 0) {
-    throw new PartwrightError(ErrorCode.InvalidSpec, 'Table=iso takes one Format=iso9660 definition and at most one ESP (the EFI boot image); remove the other definitions.', { where: 'partitions' });
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Table=iso takes one Format=iso9660 definition, at most one ESP (the EFI boot image) and Format=squashfs definitions with ISOPath= (images inside the ISO); remove the other definitions.', { where: 'partitions' });
+  }
+  for (const d of [...imageDefs, ...espDefs.filter((p) => p.isoPath !== undefined)]) {
+    if (d.format !== 'squashfs') {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `ISOPath= makes a squashfs image inside the ISO: set Format=squashfs on that definition (it has ${d.format ?? 'no Format='}).`, { where: `partitions.${spec.partitions.indexOf(d)}.format` });
+    }
   }
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
 
@@ -112,16 +153,20 @@ export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: Iso
       epochSeconds: sourceDateEpoch,
     }, espTree);
     const path = (isoDef.isoEfiImage ?? '/boot/efi.img').replace(/^\/+/, '');
-    if (entries.some((e) => e.path === path)) {
-      throw new PartwrightError(ErrorCode.InvalidSpec, `ISOEFIImage=/${path} is also a file in the ISO contents; choose another path.`, { where: 'isoEfiImage' });
-    }
-    const parents = path.split('/').slice(0, -1);
-    for (let i = 1; i <= parents.length; i++) {
-      const dir = parents.slice(0, i).join('/');
-      if (!entries.some((e) => e.path === dir)) entries.push({ path: dir, kind: 'dir', sizeBytes: 0, mode: 0o755, uid: 0, gid: 0 });
-    }
-    entries.push({ path, kind: 'file', sizeBytes, mode: 0o644, uid: 0, gid: 0, read: (o, t) => fat.readInto(o, t) });
+    addImageFile(entries, path, sizeBytes, (o, t) => fat.readInto(o, t), 'ISOEFIImage', 'isoEfiImage');
     efiImage = { path: `/${path}`, sizeBytes };
+  }
+
+  // Squashfs images (ISOPath=): NixOS's /nix-store.squashfs, made from CopyFiles= and StorePaths=.
+  const squashfsImages: IsoReport['squashfsImages'] = [];
+  for (const d of imageDefs) {
+    const index = spec.partitions.indexOf(d);
+    const tree = treeFor(d, inputs, storeImageLayout(options.extraTrees?.[index] ?? []));
+    progress({ stage: 'filesystems', doneBytes: 0, totalBytes: 0, detail: `squashfs ${d.isoPath}` });
+    const made = makeSquashfs(d, tree, { sectorSizeBytes: 512, sourceDateEpoch, ...(options.loadTool ? { loadTool: options.loadTool } : {}) });
+    const path = d.isoPath!.replace(/^\/+/, '');
+    addImageFile(entries, path, made.sizeBytes, (o, t) => made.read(o, t), 'ISOPath', `partitions.${index}.isoPath`);
+    squashfsImages.push({ path: `/${path}`, sizeBytes: made.sizeBytes });
   }
 
   const volumeId = isoDef.label ?? 'PARTWRIGHT';
@@ -175,6 +220,6 @@ export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: Iso
   return {
     plan,
     image,
-    report: { volumeId, sizeBytes: isoPlan.sizeBytes, bootEntries: written.bootEntries, efiImage, isohybrid: isoOptions.isohybrid !== undefined, fileCount: entries.filter((e) => e.kind === 'file').length },
+    report: { volumeId, sizeBytes: isoPlan.sizeBytes, bootEntries: written.bootEntries, efiImage, squashfsImages, isohybrid: isoOptions.isohybrid !== undefined, fileCount: entries.filter((e) => e.kind === 'file').length },
   };
 }

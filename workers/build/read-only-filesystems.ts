@@ -35,7 +35,7 @@ function settingsKey(format: string, spec: PartitionSpec, ctx: FileSystemContext
   return JSON.stringify([format, spec.compression ?? null, spec.compressionLevel ?? null, ctx.sourceDateEpoch]);
 }
 
-function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext): MemoryImage {
+export function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext): MemoryImage {
   const name = spec.compression ?? 'gzip';
   if (!(SQUASHFS_COMPRESSIONS as readonly string[]).includes(name)) {
     throw new PartwrightError(ErrorCode.Unsupported, `Compression=${name} is not available for squashfs here; use ${SQUASHFS_COMPRESSIONS.join(' or ')}.`, { where: 'compression' });

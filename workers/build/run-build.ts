@@ -218,7 +218,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     };
     let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };
     if (spec.table === 'iso') {
-      built = buildIsoImage(spec, inputs, common);
+      built = buildIsoImage(spec, inputs, { ...common, loadTool });
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),

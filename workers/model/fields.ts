@@ -744,6 +744,11 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     help: 'Table=iso: paths laid out first (after the boot files), separated by spaces.',
     defaultText: 'tree order',
   }),
+  partitionField('isoPath', 'X-Partwright', 'ISOPath', stringKind(), {
+    title: 'Path inside the ISO',
+    help: 'Table=iso, on a Format=squashfs definition: the file its image becomes inside the ISO (NixOS: /nix-store.squashfs); StorePaths= closures are laid out as NixOS\'s store image (store paths and nix-path-registration at its root).',
+    defaultText: 'none',
+  }),
   partitionField('storePaths', 'X-Partwright', 'StorePaths', pathListKind('StorePaths', 'error'), {
     title: 'Nix store paths',
     help: 'Nix store paths whose closures are copied into this partition, separated by spaces.',

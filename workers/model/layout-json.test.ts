@@ -71,7 +71,7 @@ describe('field tables', () => {
       copyFiles: true, makeDirectories: true, minimize: true, flags: true, readOnly: true, noAuto: true, growFileSystem: true,
       encrypt: true, verity: true, verityMatchKey: true, verityDataBlockSizeBytes: true, verityHashBlockSizeBytes: true, splitName: true, mbrType: true, mbrBootable: true, hybridMbr: true,
       storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true, compression: true, compressionLevel: true,
-      isoBiosBoot: true, isoHybridMbr: true, isoEfiImage: true, isoPublisher: true, isoApplication: true, isoFileOrder: true,
+      isoBiosBoot: true, isoHybridMbr: true, isoEfiImage: true, isoPublisher: true, isoApplication: true, isoFileOrder: true, isoPath: true,
     };
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([

@@ -87,6 +87,12 @@ export interface PartitionSpec {
   isoApplication?: string;
   /** Paths placed first in the ISO, in this order (after the boot files). */
   isoFileOrder?: string[];
+  /**
+   * Table=iso, on a Format=squashfs definition: the file inside the ISO its image becomes (NixOS:
+   * `/nix-store.squashfs`). Its StorePaths= closures are laid out as NixOS's store image: each store
+   * path's directory and `nix-path-registration` at the image's root.
+   */
+  isoPath?: string;
   /** Nix store paths whose closures go into this partition. */
   storePaths?: string[];
   /** The `*.conf` file this definition came from (for messages and export); not a repart key. */

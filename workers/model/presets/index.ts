@@ -15,7 +15,7 @@ export { PRESET_INPUTS, presetInput, type PresetInput } from './inputs.ts';
 export { sdCardPreset, SD_DISK_ID, SD_ROOT_FS_UUID, SD_EPOCH, SD_ROOT_FORMAT, type SdCardOptions, type UbootSlot } from './sd-card.ts';
 export { repartDisk, vmDisk, vmDiskLegacy, installerIso, appliance };
 export { APPLIANCE_CMDLINE, APPLIANCE_VERITY_KEY } from './appliance.ts';
-export { ISO_VOLUME_ID, ISO_KERNEL, ISO_INITRD, ISO_CMDLINE, ISO_PRESET_FILES } from './iso.ts';
+export { ISO_VOLUME_ID, ISO_KERNEL, ISO_INITRD, ISO_CMDLINE, ISO_PRESET_FILES, ISO_STORE_IMAGE } from './iso.ts';
 
 export const PRESETS: readonly Preset[] = [
   repartDisk,

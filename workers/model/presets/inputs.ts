@@ -15,6 +15,8 @@ export const PRESET_INPUTS = {
   rootfs: '/rootfs',
   /** The read-only /usr (or Nix store) partition's contents (the appliance preset). */
   usr: '/usr',
+  /** The installer ISO's store image contents: store path directories (and nix-path-registration) at its root. */
+  nixStore: '/nix-store',
   /** The SD card's FIRMWARE partition contents (Raspberry Pi firmware, config.txt, U-Boot …). */
   firmware: '/firmware',
   /** U-Boot images written at fixed offsets on SD cards. */
@@ -44,6 +46,7 @@ export const INPUT_HELP: Record<keyof typeof PRESET_INPUTS, Omit<PresetInput, 'p
   ldlinuxC32: { kind: 'file', description: "isolinux's core module, beside isolinux.bin", debian: 'syslinux-common: /usr/lib/syslinux/modules/bios/ldlinux.c32', nix: 'pkgs.syslinux + "/share/syslinux/ldlinux.c32"' },
   isohdpfxBin: { kind: 'file', description: 'isohybrid MBR boot code: the ISO also boots from a USB stick with BIOS', debian: 'isolinux: /usr/lib/ISOLINUX/isohdpfx.bin', nix: 'pkgs.syslinux + "/share/syslinux/isohdpfx.bin"' },
   rootfs: { kind: 'dir', description: 'contents of the root file system' },
+  nixStore: { kind: 'dir', description: "contents of the ISO's /nix-store.squashfs: each /nix/store path's directory (and nix-path-registration) at its root, or use StorePaths= on that definition", nix: 'closureInfo { rootPaths = [ config.system.build.toplevel ]; } (isoImage.storeContents)' },
   usr: { kind: 'dir', description: 'contents of the read-only /usr (or Nix store) partition, protected by dm-verity', nix: 'the closure of config.system.build.toplevel (image.repart.verityStore)' },
   firmware: { kind: 'dir', description: 'contents of the FIRMWARE partition', nix: 'sdImage.populateFirmwareCommands' },
   ubootSunxi: { kind: 'file', description: 'U-Boot with SPL for Allwinner boards, written at 8 KiB', nix: 'pkgs.ubootXxx + "/u-boot-sunxi-with-spl.bin"' },

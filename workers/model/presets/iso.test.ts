@@ -2,9 +2,11 @@
  * The installer ISO preset builds into what NixOS's isoImage makes, as the real tools read it:
  * xorriso (BIOS and EFI El Torito entries, isohybrid MBR + GPT), isoinfo (volume ID, Rock Ridge,
  * Joliet), osirrox (the contents), fsck.fat and mtools (the EFI image: systemd-boot, its entry, the
- * kernel and initrd). That it boots all four ways is test/boot/iso.boot.test.ts.
+ * kernel and initrd), unsquashfs (/nix-store.squashfs: the store tree, and StorePaths= closures laid
+ * out as NixOS's store image). That it boots all four ways is test/boot/iso.boot.test.ts.
  */
 import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,10 @@ import { FileSource } from '../../hosts/node/file.ts';
 import { readTree } from '../../hosts/node/tree.ts';
 import { writeOutputFiles as writeOutput } from '../../hosts/node/outputs.ts';
 import { requireIsoTools, run } from '../../formats/iso9660/test-support/iso-tools.ts';
-import { ISO_CMDLINE, ISO_INITRD, ISO_KERNEL, ISO_VOLUME_ID, PRESET_INPUTS as IN, installerIso, presetByName } from './index.ts';
+import { ISO_CMDLINE, ISO_INITRD, ISO_KERNEL, ISO_STORE_IMAGE, ISO_VOLUME_ID, PRESET_INPUTS as IN, installerIso, presetByName } from './index.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
+import { requireTools } from '../../test-support/debian.ts';
+import type { ImageSpec } from '../spec.ts';
 
 const ISOLINUX = '/usr/lib/ISOLINUX/isolinux.bin';
 const ISOHDPFX = '/usr/lib/ISOLINUX/isohdpfx.bin';
@@ -45,7 +50,11 @@ function stage(dir: string, files: Record<string, string | { text: string }>): v
   }
 }
 
+/** A store path directory as the copy source holds it. */
+const HELLO = 'b6gvzjyb2pg0kjfwrjmg1vfhh54ad73z-hello-2.12.1';
+
 beforeAll(async () => {
+  requireTools('unsquashfs');
   requireIsoTools('xorriso', 'osirrox', 'isoinfo', 'mcopy', 'mkfs.fat', ISOLINUX, ISOHDPFX, LDLINUX, SDBOOT);
   stage(src, {
     [IN.kernel]: pattern(3_000_001, 1),
@@ -55,13 +64,16 @@ beforeAll(async () => {
     [IN.ldlinuxC32]: LDLINUX,
     [IN.isohdpfxBin]: ISOHDPFX,
     [`${IN.rootfs}/partwright-marker`]: { text: 'hello\n' },
+    [`${IN.nixStore}/${HELLO}/bin/hello`]: { text: '#!/bin/sh\necho hello\n' },
+    [`${IN.nixStore}/${HELLO}/share/doc/README`]: { text: 'GNU hello\n' },
     ...Object.fromEntries(Object.entries(installerIso.files ?? {}).map(([p, text]) => [p, { text }])),
   });
+  symlinkSync('hello', join(src, IN.nixStore, HELLO, 'bin/hi'));
   const opened: FileSource[] = [];
   const { image, plan } = buildIsoImage(installerIso.spec, {
     open: (p) => { const s = new FileSource(join(src, p)); opened.push(s); return s; },
     openTree: (p) => readTree(join(src, p)),
-  });
+  }, { loadTool: loadNodeTool });
   await writeOutput(image, plan, 'raw', out);
   for (const s of opened) s.close();
   execFileSync('osirrox', ['-indev', out, '-extract', '/', x], { stdio: 'pipe' });
@@ -129,5 +141,46 @@ describe('installer-iso preset', () => {
     expect(entry).toContain(`initrd ${ISO_INITRD}`);
     expect(entry).toContain(`options ${ISO_CMDLINE}`);
     expect(run('blkid', ['-o', 'value', '-s', 'LABEL', efi]).trim()).toBe('EFIBOOT');
+  });
+
+  it('holds the store in /nix-store.squashfs: zstd, the copy source tree at its root (osirrox, unsquashfs)', () => {
+    const image = join(x, ISO_STORE_IMAGE);
+    expect(run('unsquashfs', ['-s', image])).toMatch(/zstd[\s\S]*compression-level 19/);
+    const to = join(work, 'store-x');
+    execFileSync('unsquashfs', ['-no-xattrs', '-d', to, image], { stdio: 'pipe' });
+    same(join(to, HELLO, 'bin/hello'), join(src, IN.nixStore, HELLO, 'bin/hello'));
+    same(join(to, HELLO, 'share/doc/README'), join(src, IN.nixStore, HELLO, 'share/doc/README'));
+    expect(execFileSync('readlink', [join(to, HELLO, 'bin/hi')], { encoding: 'utf8' }).trim()).toBe('hello');
+  });
+
+  it('lays a StorePaths= closure out as NixOS\'s store image: store paths and nix-path-registration at the root', async () => {
+    const staged = join(work, 'closure');
+    stage(staged, {
+      [`/nix/store/${HELLO}/bin/hello`]: { text: 'hello\n' },
+      '/nix-path-registration': { text: `/nix/store/${HELLO}\n` },
+    });
+    const spec: ImageSpec = {
+      table: 'iso', sourceDateEpoch: 315532800,
+      partitions: [
+        { type: 'linux-generic', label: 'CLOSURE', format: 'iso9660', makeDirectories: ['/boot'] },
+        { type: 'linux-generic', format: 'squashfs', isoPath: '/nix-store.squashfs', storePaths: [`/nix/store/${HELLO}`] },
+      ],
+    };
+    const { image, plan, report } = buildIsoImage(spec, { open: () => { throw new Error('no files'); } }, {
+      loadTool: loadNodeTool, extraTrees: { 1: [{ target: '/', entry: readTree(staged) }] },
+    });
+    expect(report.squashfsImages).toEqual([{ path: '/nix-store.squashfs', sizeBytes: expect.any(Number) }]);
+    const iso = join(work, 'closure.iso');
+    await writeOutput(image, plan, 'raw', iso);
+    const sq = join(work, 'closure.squashfs');
+    execFileSync('osirrox', ['-indev', iso, '-extract', '/nix-store.squashfs', sq], { stdio: 'pipe' });
+    const listing = run('unsquashfs', ['-l', '-d', '', sq]).split('\n').map((l) => l.trim()).filter(Boolean);
+    expect(listing).toEqual(expect.arrayContaining([`/${HELLO}/bin/hello`, '/nix-path-registration']));
+    expect(listing.some((l) => l.startsWith('/nix/'))).toBe(false);
+  });
+
+  it('refuses ISOPath= on a definition that is not squashfs', () => {
+    const spec: ImageSpec = { table: 'iso', partitions: [{ type: 'linux-generic', format: 'iso9660' }, { type: 'linux-generic', format: 'ext4', isoPath: '/x.img' }] };
+    expect(() => buildIsoImage(spec, { open: () => { throw new Error('no files'); } })).toThrow(/ISOPath= makes a squashfs image/);
   });
 });

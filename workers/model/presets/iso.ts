@@ -6,6 +6,10 @@
  * GPT so the same file boots from a USB stick. The kernel finds its root, the ISO itself, by the
  * volume ID (`root=LABEL=`), on a CD-ROM or on a disk.
  *
+ * The Nix store goes into `/nix-store.squashfs` (zstd, level 19, as NixOS's isoImage), made from
+ * the store definition's CopyFiles= or its StorePaths= closures; the initrd mounts it (NixOS: at
+ * /nix/.ro-store under an overlay).
+ *
  * An ISO has no partitions for the boot installer (workers/boot) to write loader files into, so the
  * preset brings them: `files` (isolinux.cfg, loader.conf, the loader entry), written from the same
  * command line and paths as the layout.
@@ -26,6 +30,9 @@ export const ISO_INITRD = '/boot/initrd';
 
 /** The command line of both loaders: the root is the ISO, found by its volume ID. */
 export const ISO_CMDLINE = `root=LABEL=${ISO_VOLUME_ID} rootfstype=iso9660 console=ttyS0,115200 panic=-1`;
+
+/** Where the store image goes inside the ISO (NixOS's path). */
+export const ISO_STORE_IMAGE = '/nix-store.squashfs';
 
 /** Copy-source paths of the files the preset brings (its `files`). */
 export const ISO_PRESET_FILES = {
@@ -72,6 +79,17 @@ const iso: PartitionSpec = {
   isoFileOrder: ['/isolinux/ldlinux.c32', '/isolinux/isolinux.cfg', ISO_KERNEL, ISO_INITRD],
 };
 
+/** The store image: a squashfs file inside the ISO (ISOPath=), not a partition. */
+const store: PartitionSpec = {
+  type: 'linux-generic',
+  label: 'nix-store',
+  format: 'squashfs',
+  compression: 'zstd',
+  compressionLevel: 19,
+  isoPath: ISO_STORE_IMAGE,
+  copyFiles: [{ source: IN.nixStore, target: '/' }],
+};
+
 /** The EFI El Torito image (and the isohybrid GPT's ESP): systemd-boot, its entry, kernel and initrd. */
 const efiImage: PartitionSpec = {
   type: 'esp',
@@ -88,9 +106,9 @@ const efiImage: PartitionSpec = {
 export const installerIso: Preset = {
   name: 'installer-iso',
   title: 'Installer ISO (BIOS and UEFI, CD-ROM and USB stick)',
-  description: 'ISO9660 image with the kernel and initrd, isolinux for BIOS and systemd-boot for UEFI, and an isohybrid MBR + GPT, so one file boots from a CD-ROM or a USB stick on either firmware. The kernel finds the ISO by its volume ID.',
+  description: 'ISO9660 image with the kernel and initrd, the Nix store in /nix-store.squashfs, isolinux for BIOS and systemd-boot for UEFI, and an isohybrid MBR + GPT, so one file boots from a CD-ROM or a USB stick on either firmware. The kernel finds the ISO by its volume ID.',
   like: 'NixOS isoImage',
-  spec: { table: 'iso', seed: DEFAULT_SEED, sourceDateEpoch: EPOCH, partitions: [iso, efiImage] },
+  spec: { table: 'iso', seed: DEFAULT_SEED, sourceDateEpoch: EPOCH, partitions: [iso, efiImage, store] },
   boot: undefined,
   files: {
     [ISO_PRESET_FILES.isolinuxCfg]: ISOLINUX_CFG,
@@ -99,12 +117,13 @@ export const installerIso: Preset = {
   },
   inputs: [
     presetInput('kernel'),
-    { ...presetInput('initrd'), description: `initramfs that finds the ISO by its volume ID (root=LABEL=${ISO_VOLUME_ID}) and mounts it` },
+    { ...presetInput('initrd'), description: `initramfs that finds the ISO by its volume ID (root=LABEL=${ISO_VOLUME_ID}), mounts it and the store image ${ISO_STORE_IMAGE} in it` },
     presetInput('systemdBootEfi'),
     presetInput('isolinuxBin'),
     presetInput('ldlinuxC32'),
     presetInput('isohdpfxBin'),
-    { ...presetInput('rootfs'), description: "files at the ISO's root (the live system, a store squashfs, …)" },
+    { ...presetInput('rootfs'), description: "files at the ISO's root (the live system, …)" },
+    presetInput('nixStore'),
   ],
   bootsWith: ['ovmf', 'seabios'],
 };
