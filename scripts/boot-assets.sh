@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RECIPE=5
+RECIPE=6
 cache=$(realpath -m "${1:-.cache/boot-assets}")
 if [ -f "$cache/manifest.txt" ] && grep -qx "recipe $RECIPE" "$cache/manifest.txt"; then
   exit 0
@@ -68,7 +68,9 @@ cp "$root/boot/vmlinuz-$kver" "$cache/vmlinuz"
 # ships no modules.dep (depmod makes it at install time), so dependencies come from each module's
 # own `.modinfo` section (`depends=a,b`), which is what depmod reads too.
 moddir="$root/lib/modules/$kver"
-wanted=(virtio_pci virtio_blk virtio_scsi ahci ata_piix sd_mod sr_mod vfat nls_cp437 nls_ascii nls_utf8 ext4 isofs crc32c_generic)
+# Recipe 6: squashfs and loop (the installer ISO's /nix-store.squashfs), erofs and dm-verity (the
+# appliance's verity-protected /usr).
+wanted=(virtio_pci virtio_blk virtio_scsi ahci ata_piix sd_mod sr_mod vfat nls_cp437 nls_ascii nls_utf8 ext4 isofs crc32c_generic loop squashfs erofs dm_mod dm_verity)
 mkdir -p "$cache/modules"
 : > "$cache/modules/modules.order"
 declare -A index=()

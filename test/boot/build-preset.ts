@@ -48,7 +48,7 @@ export async function buildPreset(preset: Preset, copySource: string, out: strin
   const inputs = nodeInputs(copySource);
   try {
     if (preset.spec.table === 'iso') {
-      const result = buildIsoImage(preset.spec, inputs);
+      const result = buildIsoImage(preset.spec, inputs, { loadTool: loadNodeTool });
       await writeOutput(result.image, result.plan, 'raw', out);
       return { plan: result.plan, boot: undefined, iso: result.report };
     }

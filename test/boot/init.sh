@@ -3,6 +3,10 @@
 # root the kernel command line names (root=PARTUUID=… read from the GPT or MBR itself, since
 # nothing like udev makes /dev/disk/by-partuuid here; or LABEL=/UUID= via findfs; or /dev/…),
 # mounts it read-only, prints the marker file's contents on the console and powers off.
+# Before that: a /nix-store.squashfs on the root (the installer ISO) is loop-mounted and its marker
+# printed (PARTWRIGHT-STORE:); with usrhash= (the appliance), /usr is opened with dm-verity by
+# veritysetup (the data and hash partitions are the ones whose PARTUUIDs are the hash's halves, as
+# systemd's gpt-auto finds them), mounted, and its marker printed (PARTWRIGHT-USR:).
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /root
 mount -t proc proc /proc
@@ -48,10 +52,11 @@ find_partuuid() {
   return 1
 }
 
-root= fstype=
+root= fstype= usrhash=
 for w in $(cat /proc/cmdline); do
   case "$w" in
     root=*) root=${w#root=} ;;
+    usrhash=*) usrhash=${w#usrhash=} ;;
     rootfstype=*) fstype=${w#rootfstype=} ;;
   esac
 done
@@ -74,6 +79,28 @@ echo "partwright-init: root $root is $dev"
 
 if [ -n "$fstype" ]; then mount -t "$fstype" -o ro "$dev" /root; else mount -o ro "$dev" /root; fi || fail "cannot mount $dev"
 [ -f /root/partwright-marker ] || fail "no /partwright-marker on $dev"
+
+if [ -f /root/nix-store.squashfs ]; then
+  mkdir -p /store
+  mount -t squashfs -o loop,ro /root/nix-store.squashfs /store || fail "cannot mount /nix-store.squashfs"
+  echo "PARTWRIGHT-STORE: $(cat /store/partwright-marker)"
+  umount /store
+fi
+
+# The UUID form of 32 hex digits.
+as_uuid() { echo "$1" | sed 's/^\(.\{8\}\)\(.\{4\}\)\(.\{4\}\)\(.\{4\}\)\(.\{12\}\)$/\1-\2-\3-\4-\5/'; }
+
+if [ -n "$usrhash" ]; then
+  data=$(find_partuuid "$(as_uuid "$(echo "$usrhash" | cut -c1-32)")") || fail "no partition has PARTUUID = first half of usrhash"
+  hash=$(find_partuuid "$(as_uuid "$(echo "$usrhash" | cut -c33-64)")") || fail "no partition has PARTUUID = second half of usrhash"
+  echo "partwright-init: usr data $data hash $hash"
+  DM_DISABLE_UDEV=1 veritysetup open "$data" usr "$hash" "$usrhash" || fail "veritysetup open failed"
+  DM_DISABLE_UDEV=1 veritysetup status usr
+  mkdir -p /usr-ro
+  mount -t erofs -o ro /dev/mapper/usr /usr-ro || fail "cannot mount /dev/mapper/usr"
+  echo "PARTWRIGHT-USR: $(cat /usr-ro/partwright-marker)"
+  umount /usr-ro
+fi
 echo "PARTWRIGHT-MARKER: $(cat /root/partwright-marker)"
 umount /root
 poweroff -f

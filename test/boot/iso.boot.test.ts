@@ -2,7 +2,8 @@
  * The installer ISO boots all four ways: OVMF from a CD-ROM (El Torito EFI image, systemd-boot),
  * OVMF from a disk (the isohybrid GPT's ESP), SeaBIOS from a CD-ROM (El Torito BIOS, isolinux) and
  * SeaBIOS from a disk (the isohybrid MBR into isolinux). Each time the initramfs finds the ISO by its
- * volume ID (root=LABEL=), mounts it and prints the marker file at its root. One line per boot:
+ * volume ID (root=LABEL=), mounts it, loop-mounts /nix-store.squashfs from it and prints the marker
+ * files of both. One line per boot:
  * `BOOT installer-iso <ovmf|seabios> <disk|cdrom> OK|FAIL <seconds>`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,7 @@ beforeAll(async () => {
     [PRESET_INPUTS.ldlinuxC32]: assets.ldlinuxC32,
     [PRESET_INPUTS.isohdpfxBin]: assets.isohdpfxBin,
     [`${PRESET_INPUTS.rootfs}/partwright-marker`]: { text: `${MARKER}\n` },
+    [`${PRESET_INPUTS.nixStore}/partwright-marker`]: { text: `store-ok ${installerIso.name}\n` },
   });
   image = join(work, `${installerIso.name}.iso`);
   await buildPreset(installerIso, src, image);
@@ -72,6 +74,8 @@ describe('the installer ISO boots in QEMU', () => {
       }
       // The ISO was found on the medium it booted from: the CD-ROM drive, or the disk (or its
       // isohybrid GPT's first partition, which starts at the ISO's first byte).
+      // The initramfs loop-mounted /nix-store.squashfs from the ISO and read it.
+      expect(readableLog(outcome.log)).toContain(`PARTWRIGHT-STORE: store-ok ${installerIso.name}`);
       expect(readableLog(outcome.log)).toMatch(b.media === 'cdrom' ? /root LABEL=\S+ is \/dev\/sr0\n/ : /root LABEL=\S+ is \/dev\/vda1?\n/);
     }, BOOT_TIMEOUT_MS + 30_000);
   }

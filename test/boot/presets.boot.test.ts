@@ -1,18 +1,21 @@
 /**
  * The presets boot in real firmware: each image is built by the engine (no VM, no loop device, no
  * root), then QEMU (TCG) boots it with OVMF or SeaBIOS to the initramfs, whose /init mounts the root
- * partition the kernel command line names and prints the marker file found there. One line per
+ * partition the kernel command line names and prints the marker file found there (the appliance:
+ * first opens its /usr with dm-verity, the root hash from the loader entry's usrhash=, and prints
+ * the marker found in /usr). One line per
  * boot: `BOOT <preset> <ovmf|seabios> <disk|cdrom> OK|FAIL <seconds>`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRESET_INPUTS, repartDisk, vmDisk, vmDiskLegacy, type Preset } from '../../workers/model/presets/index.ts';
+import { PRESET_INPUTS, appliance, repartDisk, vmDisk, vmDiskLegacy, type Preset } from '../../workers/model/presets/index.ts';
 import { ensureBootAssets, REPO } from './assets.ts';
 import { makeInitramfs } from './initramfs.ts';
 import { bootImage, readableLog, type Firmware, type Media } from './qemu.ts';
 import { buildPreset, stageCopySource } from './build-preset.ts';
+import { requireTools } from '../../workers/test-support/debian.ts';
 
 interface Boot {
   preset: Preset;
@@ -25,6 +28,7 @@ const BOOTS: Boot[] = [
   { preset: vmDisk, firmware: 'seabios', media: 'disk' },
   { preset: vmDisk, firmware: 'ovmf', media: 'disk' },
   { preset: vmDiskLegacy, firmware: 'seabios', media: 'disk' },
+  { preset: appliance, firmware: 'ovmf', media: 'disk' },
 ];
 
 const BOOT_TIMEOUT_MS = Number(process.env.PARTWRIGHT_BOOT_TIMEOUT_MS ?? 120_000);
@@ -44,11 +48,16 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'partwright-boot-'));
   const initrd = join(work, 'initrd.gz');
   makeInitramfs(assets, initrd);
+  // The appliance's initramfs also has veritysetup (Debian's cryptsetup-bin) to open /usr.
+  requireTools('veritysetup');
+  const verityInitrd = join(work, 'initrd-verity.gz');
+  makeInitramfs(assets, verityInitrd, { veritysetup: true });
   for (const preset of new Set(BOOTS.map((b) => b.preset))) {
     const src = join(work, `${preset.name}-src`);
     stageCopySource(src, {
       [PRESET_INPUTS.kernel]: assets.vmlinuz,
-      [PRESET_INPUTS.initrd]: initrd,
+      [PRESET_INPUTS.initrd]: preset === appliance ? verityInitrd : initrd,
+      [`${PRESET_INPUTS.usr}/partwright-marker`]: { text: `usr-ok ${preset.name}\n` },
       [PRESET_INPUTS.systemdBootEfi]: assets.systemdBootEfi,
       [PRESET_INPUTS.grubBootImg]: assets.grubBootImg,
       [PRESET_INPUTS.grubCoreImg]: assets.grubCoreImg,
@@ -85,6 +94,12 @@ describe('presets boot in QEMU', () => {
       if (!outcome.ok) {
         const tail = readableLog(outcome.log).split('\n').slice(-150).join('\n');
         expect.fail(`${name}: ${outcome.reason} (full serial log: ${logFile})\n--- serial log (last 150 lines) ---\n${tail}`);
+      }
+      if (b.preset === appliance) {
+        // /usr was opened by dm-verity with the root hash from the loader entry, and read.
+        const log = readableLog(outcome.log);
+        expect(log).toMatch(/status:\s+verified/);
+        expect(log).toContain(`PARTWRIGHT-USR: usr-ok ${b.preset.name}`);
       }
     }, BOOT_TIMEOUT_MS + 30_000);
   }
