@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planImage } from '../../workers/plan/plan-image.ts';
+import { repartJson } from '../../workers/plan/repart-json.ts';
 import { buildIsoImage } from '../../workers/build/build-iso.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
@@ -12,7 +13,9 @@ import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, openBase } from './options.ts';
 
 export function runPlan(args: ParsedArgs): void {
-  const { spec, basePath, layoutDir, copySource } = prepare(args);
+  const { spec, basePath, layoutDir, copySource, sources } = prepare(args);
+  const json = args.flags.get('json')?.[0];
+  if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
     const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
@@ -44,5 +47,10 @@ export function runPlan(args: ParsedArgs): void {
   }
   const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes });
   base?.source.close();
-  process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+  if (json === 'repart') {
+    const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', sources });
+    process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
+    return;
+  }
+  process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
 }
