@@ -250,3 +250,47 @@ describe('sector sizes (252)', () => {
     });
   }
 });
+
+describe('specifiers (252)', () => {
+  it('%A %M %o %w %W %B from os-release, %H %l %v %a from the machine, %T %V, %% — as repart --root= expands them', () => {
+    const d = scratch();
+    const root = path.join(d, 'root');
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+    const osRelease = path.join(root, 'etc/os-release');
+    fs.writeFileSync(osRelease, 'ID=debian\nVERSION_ID="12"\nVARIANT_ID=server\nIMAGE_ID=myimg\nIMAGE_VERSION=1.2.3\nBUILD_ID=\'b42\'\n');
+    const dir = defs(path.join(d, 'defs'), {
+      '10-a.conf': '[Partition]\nType=linux-generic\nLabel=%M_%A\nSizeMaxBytes=4M\n',
+      '20-b.conf': '[Partition]\nType=linux-generic\nLabel=%o-%w-%W-%B\nSizeMaxBytes=4M\n',
+      '30-c.conf': '[Partition]\nType=linux-generic\nLabel=100%%_%T%V\nSizeMaxBytes=4M\n',
+      '40-d.conf': '[Partition]\nType=linux-generic\nLabel=%a\nSizeMaxBytes=4M\n',
+      '50-e.conf': '[Partition]\nType=linux-generic\nLabel=%l\nSizeMaxBytes=4M\n',
+      '50-e.conf.d/v.conf': '[Partition]\nLabel=k%v\n',
+    });
+    const rp = path.join(d, 'rp.img');
+    const r = repart(`--root=${root}`, '--empty=create', '--size=64M', '--dry-run=no', '--json=short', `--definitions=${dir}`, rp);
+    expect(r.status, r.stderr).toBe(0);
+    const pw = path.join(d, 'pw.img');
+    const args = ['--repart-version', '252', '--os-release', osRelease, '--host-specifiers', '--size', '64M', '--seed', SEED];
+    const b = cli('build', dir, ...args, '-o', pw);
+    expect(b.status, b.stderr).toBe(0);
+    expect(dump(pw)).toEqual(dump(rp));
+    expect(dump(pw).join('\n')).toContain('name="myimg_1.2.3"');
+    const p = cli('plan', dir, ...args, '--json=repart');
+    expect(comparable(p.stdout)).toEqual(comparable(r.stdout));
+  });
+
+  it('a specifier without a value, or an unknown one, is an error naming file and line', () => {
+    const dir = defs(path.join(scratch(), 'defs'), { '10-a.conf': '[Partition]\nType=root\n\nLabel=v%A\n' });
+    const noValue = cli('plan', dir, '--repart-version', '252');
+    expect(noValue.status).toBe(1);
+    expect(noValue.stderr).toMatch(/10-a\.conf:4: .*%A .*IMAGE_VERSION= \(--os-release FILE\)/);
+    // --image-version gives it a value.
+    const given = cli('plan', dir, '--image-version', '7', '--json=repart');
+    expect(given.status, given.stderr).toBe(0);
+    expect(JSON.parse(given.stdout)[0].label).toBe('v7');
+    const unknown = defs(path.join(scratch(), 'defs'), { '10-a.conf': '[Partition]\nType=root\nCopyFiles=/%z\n' });
+    const u = cli('plan', unknown);
+    expect(u.status).toBe(1);
+    expect(u.stderr).toMatch(/10-a\.conf:3: .*unknown specifier %z/);
+  });
+});
