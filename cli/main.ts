@@ -25,6 +25,8 @@ const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'image-id', takesValue: true, valueName: 'ID', help: 'value of %M (overrides the os-release file\'s IMAGE_ID=)' },
   { name: 'architecture', takesValue: true, valueName: 'ARCH', help: 'what Type=root, usr … mean and the value of %a (as repart --architecture=)' },
   { name: 'host-specifiers', takesValue: false, help: 'take %H %l %q %m %b %v %a from this machine (never done otherwise)' },
+  { name: 'include-partitions', takesValue: true, valueName: 'TYPES', help: 'read only definitions of these types (comma-separated, as repart --include-partitions=)' },
+  { name: 'exclude-partitions', takesValue: true, valueName: 'TYPES', help: 'leave out definitions of these types (comma-separated, as repart --exclude-partitions=)' },
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
@@ -50,7 +52,11 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
   plan: {
     usage: 'partwright plan LAYOUT [--size auto|BYTES] [--seed UUID] [--base IMG] [--json]',
     summary: 'show the partition table the layout gives, without writing anything',
-    flags: [...LAYOUT_FLAGS, ...COMMON],
+    flags: [
+      ...LAYOUT_FLAGS,
+      { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but leave them out of the table, as repart --defer-partitions=' },
+      ...COMMON,
+    ],
     run: runPlan,
   },
   convert: {

@@ -3,7 +3,8 @@
  */
 import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
-import { ARCHITECTURES, normalizeGuid, type Architecture } from '../../workers/model/partition-types.ts';
+import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
+import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { readExistingDisk } from '../../workers/build/existing-disk.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
@@ -90,6 +91,26 @@ export function prepare(args: ParsedArgs): Prepared {
     const n = Number(sectorSize);
     if (n !== 512 && n !== 1024 && n !== 2048 && n !== 4096) throw new UsageError(`--sector-size ${sectorSize}: give 512, 1024, 2048 or 4096`);
     spec.sectorSizeBytes = n;
+  }
+  // --include-partitions= / --exclude-partitions= (repart v255): the other definitions are not read.
+  const list = (name: string) => flag(args, name)?.split(',').map((t) => t.trim()).filter(Boolean);
+  const include = list('include-partitions');
+  const exclude = list('exclude-partitions');
+  if (include && exclude) throw new UsageError('Combination of --include-partitions= and --exclude-partitions= is invalid.');
+  if (include || exclude) {
+    const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+    const guids = (names: string[], option: string) => new Set(names.map((t) => {
+      const r = resolvePartitionType(t, arch);
+      if (!r) throw new UsageError(`--${option}: unknown partition type ${t}`);
+      return r.guid;
+    }));
+    const set = include ? guids(include, 'include-partitions') : guids(exclude!, 'exclude-partitions');
+    const keep = spec.partitions.map((p) => {
+      const g = resolvePartitionType(p.type, arch)?.guid;
+      return g === undefined || (include ? set.has(g) : !set.has(g));
+    });
+    spec.partitions = spec.partitions.filter((_, i) => keep[i]);
+    if (sources) sources = sources.filter((_, i) => keep[i]);
   }
   const copySourceFlag = flag(args, 'copy-source');
   const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;

@@ -45,7 +45,11 @@ export function runPlan(args: ParsedArgs): void {
       throw new UsageError(`blob '${b.name}': cannot read ${full}`);
     }
   }
-  const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes });
+  const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
+  const plan = planImage(spec, {
+    sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes,
+    ...(defer ? { deferPartitions: defer } : {}),
+  });
   base?.source.close();
   if (json === 'repart') {
     const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', sources });

@@ -5,7 +5,7 @@
  * `minimumDiskSize` is what `--size=auto` picks.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import { defaultMbrType, partitionTypeName } from '../model/partition-types.ts';
+import { defaultMbrType, partitionTypeName, resolvePartitionType } from '../model/partition-types.ts';
 import type { Architecture } from '../model/partition-types.ts';
 import type { ImageSpec, RepartVersion, SectorSize } from '../model/spec.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from '../model/spec.ts';
@@ -33,6 +33,8 @@ const MBR_MAX_SECTORS = 2 ** 32;
 
 interface Setup {
   version: RepartVersion;
+  /** Spec indexes --include/--exclude-partitions leave out. */
+  excluded: Set<number>;
   spec: ImageSpec;
   options: PlanOptions;
   seed: string;
@@ -71,6 +73,7 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   });
   return {
     version: options.repartVersion ?? spec.repartVersion ?? 'latest',
+    excluded: excludedDefinitions(spec, options),
     spec,
     options,
     seed: normalizeUuid(options.seed ?? spec.seed ?? DEFAULT_SEED),
@@ -93,6 +96,7 @@ function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<numb
     copyBlocksSizes: s.options.copyBlocksSizes,
   });
   for (const p of partitions) if (dropped.has(p.specIndex!)) p.dropped = true;
+  if (s.excluded.size) partitions.splice(0, partitions.length, ...partitions.filter((p) => !s.excluded.has(p.specIndex!)));
   const usableEnd = usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, 1);
   const ctx: PlanContext = {
     version: s.version,
@@ -181,6 +185,35 @@ function mbrNumbers(live: WorkPartition[]): Map<WorkPartition, number> {
   return numbers;
 }
 
+/** The type GUIDs a --include/--exclude/--defer-partitions list names (parse_partition_types). */
+function typeSet(list: readonly string[] | undefined, architecture: Architecture, option: string): Set<string> | undefined {
+  if (!list) return undefined;
+  return new Set(list.map((t) => {
+    const r = resolvePartitionType(t, architecture);
+    if (!r) throw new PartwrightError(ErrorCode.InvalidSpec, `--${option}: unknown partition type ${t}`, { where: `options.${option}` });
+    return r.guid;
+  }));
+}
+
+/**
+ * context_read_definitions(): definitions filtered out by --include/--exclude-partitions are not read
+ * at all. Returns the spec indexes left out.
+ */
+function excludedDefinitions(spec: ImageSpec, options: PlanOptions): Set<number> {
+  if (!options.includePartitions && !options.excludePartitions) return new Set();
+  if (options.includePartitions && options.excludePartitions) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Combination of --include-partitions= and --exclude-partitions= is invalid.', { where: 'options' });
+  }
+  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+  const include = typeSet(options.includePartitions, arch, 'include-partitions');
+  const exclude = typeSet(options.excludePartitions, arch, 'exclude-partitions');
+  const keep = (t: string) => {
+    const g = resolvePartitionType(t, arch)?.guid;
+    return g === undefined || (include ? include.has(g) : !exclude!.has(g));
+  };
+  return new Set(spec.partitions.flatMap((p, i) => (keep(p.type) ? [] : [i])));
+}
+
 export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan {
   if (spec.table === 'iso') {
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Table=iso is laid out by the ISO builder (workers/build/build-iso.ts), not by the partition planner', { where: 'table' });
@@ -247,7 +280,9 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   const live = ctx.partitions.filter((p) => !p.dropped && p.specIndex !== undefined);
   const numbers = table === 'mbr' ? mbrNumbers(live) : undefined;
 
-  const partitions: PlannedPartition[] = live.map((p) => {
+  // Deferred partitions keep their place in the plan's arithmetic but are not written.
+  const deferred = typeSet(options.deferPartitions, s.architecture, 'defer-partitions');
+  const partitions: PlannedPartition[] = live.filter((p) => !deferred?.has(p.typeGuid) || p.current !== undefined).map((p) => {
     const pspec = p.spec!;
     return {
       specIndex: p.specIndex!,

@@ -130,3 +130,26 @@ describe('a new partition goes at the start of a free gap (context_place_partiti
     expect([generic('252').offsetBytes, generic('252').paddingBytes]).toEqual([61 * MiB, 0]);
   });
 });
+
+describe('--include-partitions= and --defer-partitions= (context_read_definitions, TEST-58 testcase_basic)', () => {
+  const defs = gpt([
+    { type: 'home', label: 'home-first', format: 'vfat' },
+    { type: 'root', format: 'vfat' },
+    { type: 'root', format: 'vfat' },
+    { type: 'swap', sizeMaxBytes: 64 * MiB, paddingMinBytes: 92 * MiB },
+  ], { seed: TEST58_SEED, sizeBytes: GiB });
+  const rows = (options: Parameters<typeof planImage>[1]) =>
+    planImage(defs, options).partitions.map((p) => [p.partitionNumber, p.offsetBytes / SECTOR, p.sizeBytes / SECTOR, p.uuid, p.label]);
+
+  it('--include-partitions=home,swap: the root definitions are not read (zzz1 home, zzz2 swap)', () => {
+    expect(rows({ includePartitions: ['home', 'swap'] })).toEqual([
+      [1, 2048, 1775576, '4980595d-d74a-483a-aa9e-9903879a0ee5', 'home-first'],
+      [2, 1777624, 131072, '78c92db8-3d2b-4823-b0dc-792b78f66f1e', 'swap'],
+    ]);
+    expect(rows({ excludePartitions: ['root'] })).toEqual(rows({ includePartitions: ['home', 'swap'] }));
+  });
+
+  it('--defer-partitions=home,root: only swap is written, in the slot and place it has with all four (zzz4)', () => {
+    expect(rows({ deferPartitions: ['home', 'root'] })).toEqual([[4, 1777624, 131072, '78c92db8-3d2b-4823-b0dc-792b78f66f1e', 'swap']]);
+  });
+});

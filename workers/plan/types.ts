@@ -121,6 +121,18 @@ export interface ExistingDisk {
 export interface PlanOptions {
   /** Overrides `spec.repartVersion` (the CLI's `--repart-version`). */
   repartVersion?: RepartVersion;
+  /**
+   * `--include-partitions=` / `--exclude-partitions=` (v255): definitions of other (or these) types are
+   * left out as if their files did not exist, so base-image partitions of those types are foreign.
+   * Type identifiers or GUIDs.
+   */
+  includePartitions?: readonly string[];
+  excludePartitions?: readonly string[];
+  /**
+   * `--defer-partitions=` (v255): definitions of these types are planned (they keep their space, slot
+   * and identities) but not written, so a later run can add them in place.
+   */
+  deferPartitions?: readonly string[];
   /** Overrides `spec.sizeBytes` (the CLI's `--size`). */
   sizeBytes?: number | 'auto';
   /** Overrides `spec.seed` (the CLI's `--seed`). */
