@@ -186,6 +186,19 @@ describe('base images (252)', () => {
     expect(r.pw.stderr).toContain("Can't fit requested partitions into available free space");
   });
 
+  it('plan --json=repart lists existing partitions no definition matches ("file": "-")', () => {
+    const img = baseImage({
+      '10-swap.conf': '[Partition]\nType=swap\nSizeMinBytes=20M\nSizeMaxBytes=20M\n',
+      '20-var.conf': '[Partition]\nType=var\nSizeMinBytes=10M\nSizeMaxBytes=10M\n',
+    }, '100M');
+    const home = defs(path.join(scratch(), 'b'), { '20-var.conf': '[Partition]\nType=var\nSizeMaxBytes=10M\n', '30-home.conf': '[Partition]\nType=home\n' });
+    const r = bothOnBase(img, home);
+    expect(r.rp.status).toBe(0);
+    const plan = cli('plan', home, '--base', img.rp, '--repart-version', '252', '--json=repart');
+    const entries = JSON.parse(plan.stdout) as { file: string; type: string; activity: string }[];
+    expect(entries.map((e) => [e.type, path.basename(e.file), e.activity])).toEqual([['var', '20-var.conf', 'unchanged'], ['home', '30-home.conf', 'unchanged'], ['swap', '-', 'unchanged']]);
+  });
+
   it('an empty definitions directory leaves an existing table alone', () => {
     const img = baseImage({ '10-root.conf': '[Partition]\nType=root\nSizeMaxBytes=8M\n' }, '40M');
     const empty = defs(path.join(scratch(), 'empty'), {});
