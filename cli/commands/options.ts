@@ -6,10 +6,8 @@ import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
-import { readExistingDisk } from '../../workers/build/existing-disk.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../layout-files.ts';
-import { FileSource } from '../node-file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -119,12 +117,9 @@ export function prepare(args: ParsedArgs): Prepared {
   return { spec, layoutDir, copySource, basePath, preset, sources };
 }
 
-export function openBase(basePath: string) {
-  const source = new FileSource(basePath);
-  const existing = readExistingDisk((o, n) => {
-    const buf = new Uint8Array(Math.max(0, Math.min(n, source.sizeBytes - o)));
-    source.read(o, buf);
-    return buf;
-  }, source.sizeBytes);
-  return { source, existing };
+
+/** SOURCE_DATE_EPOCH from the environment (whole seconds), as every host passes it to the build job. */
+export function sourceDateEpochEnv(): number | undefined {
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  return sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined;
 }

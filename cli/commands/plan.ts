@@ -2,59 +2,75 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planImage } from '../../workers/plan/plan-image.ts';
 import { repartJson } from '../../workers/plan/repart-json.ts';
-import { buildIsoImage } from '../../workers/build/build-iso.ts';
+import { resolvePartitionType } from '../../workers/model/partition-types.ts';
+import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
-import { FileSource, FileStore } from '../node-file.ts';
-import { readTree } from '../node-tree.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, openBase } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
+import { planBuild, runBuild } from '../../workers/build/run-build.ts';
+import { createNodeHost } from '../../workers/hosts/node/index.ts';
 
-export function runPlan(args: ParsedArgs): void {
-  const { spec, basePath, layoutDir, copySource, sources } = prepare(args);
+export async function runPlan(args: ParsedArgs): Promise<void> {
+  const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
   const json = args.flags.get('json')?.[0];
   if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
+  const seed = seedOption(args);
+  const sourceDateEpoch = sourceDateEpochEnv();
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
-    const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
-    const store = new FileStore(scratch);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-'));
+    const host = createNodeHost({ resolve: (p) => resolveLayoutPath(p, layoutDir, copySource), storePath: path.join(scratch, 'iso.store') });
     try {
-      const seed = seedOption(args);
-      const { report } = buildIsoImage(spec, {
-        open: (p: string) => new FileSource(resolveLayoutPath(p, layoutDir, copySource)),
-        openTree: (p: string) => readTree(resolveLayoutPath(p, layoutDir, copySource)),
-      }, { ...(seed ? { seed } : {}), store });
-      process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatIsoReport(report) + '\n');
+      const { iso } = await runBuild(spec, host, {
+        ...(seed !== undefined ? { seed } : {}),
+        ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+        ...(preset ? { preset } : {}),
+      });
+      process.stdout.write(args.flags.has('json') ? toJson(iso) + '\n' : formatIsoReport(iso!) + '\n');
     } finally {
-      store.close();
-      fs.rmSync(path.dirname(scratch), { recursive: true, force: true });
+      host.dispose();
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
     return;
   }
-  const base = basePath ? openBase(basePath) : undefined;
-  // Blob sizes come from their files, as in a build.
-  const blobSizes: Record<string, number> = {};
-  for (const b of spec.blobs ?? []) {
-    if (b.source === undefined || b.sizeBytes !== undefined) continue;
-    const full = resolveLayoutPath(b.source, layoutDir, copySource);
-    try {
-      blobSizes[b.name] = fs.statSync(full).size;
-    } catch {
-      throw new UsageError(`blob '${b.name}': cannot read ${full}`);
-    }
-  }
-  const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
-  const plan = planImage(spec, {
-    sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes,
-    ...(defer ? { deferPartitions: defer } : {}),
+  // The same contents, Minimize= trial runs and boot files as a build: the table a build writes.
+  const host = createNodeHost({
+    resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
+    storePath: '',
+    cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
   });
-  base?.source.close();
-  if (json === 'repart') {
-    const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', sources });
-    process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
-    return;
+  const base = basePath ? new FileSource(basePath) : undefined;
+  try {
+    const sizeBytes = sizeOption(args);
+    const { plan } = await planBuild(spec, host, {
+      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+      ...(base ? { base: { source: base, dataRanges: [] } } : {}),
+      ...(preset ? { preset } : {}),
+    });
+    // --defer-partitions= (repart v255): planned like the others, left out of the table.
+    const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
+    if (defer) {
+      const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+      const guids = new Set(defer.map((t) => {
+        const r = resolvePartitionType(t, arch);
+        if (!r) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
+        return r.guid;
+      }));
+      plan.partitions = plan.partitions.filter((p) => p.existing || !guids.has(p.typeGuid));
+    }
+    if (json === 'repart') {
+      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
+      process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
+      return;
+    }
+    process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+  } finally {
+    host.dispose();
+    base?.close();
   }
-  process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
 }
