@@ -63,9 +63,14 @@ export interface ResolveOptions {
   copyBlocksSizes: Record<string, number> | undefined;
 }
 
-/** partition_fstype_min_size(): what Format= needs at least, or undefined when unknown (one grain). */
-function fstypeMinBytes(format: string, typeGuid: string, options: ResolveOptions): number | undefined {
-  if (options.version === 'latest' && format === 'vfat' && (typeGuid === ESP_GUID || typeGuid === XBOOTLDR_GUID)) {
+/**
+ * partition_fstype_min_size(): what Format= needs at least, or undefined when unknown (one grain).
+ * The ESP minimum is for the FAT32 repart makes; Partwright's FATType=12/16 and Minimize= (sized from
+ * the content) are left to their own limits.
+ */
+function fstypeMinBytes(spec: PartitionSpec, format: string, typeGuid: string, options: ResolveOptions): number | undefined {
+  const fat32 = (spec.fatType ?? 32) === 32 && (spec.minimize ?? 'off') === 'off';
+  if (options.version === 'latest' && format === 'vfat' && fat32 && (typeGuid === ESP_GUID || typeGuid === XBOOTLDR_GUID)) {
     return Math.max(DEFAULT_FILESYSTEM_SECTOR_SIZE, options.sectorSizeBytes) >= 4096 ? ESP_MIN_SIZE_4K_BYTES : ESP_MIN_SIZE_BYTES;
   }
   return MINIMAL_FS_SIZE_BYTES[options.version][format];
@@ -82,7 +87,7 @@ function contentMinBytes(spec: PartitionSpec, typeGuid: string, options: Resolve
   const format = spec.format ?? (wantsFs || (encrypted && spec.copyBlocks === undefined) ? 'ext4' : undefined);
   if (copyBlocksSize !== undefined) bytes += roundUp(copyBlocksSize, options.grainBytes);
   else if (format !== undefined || encrypted) {
-    const fs = format !== undefined ? fstypeMinBytes(format, typeGuid, options) : undefined;
+    const fs = format !== undefined ? fstypeMinBytes(spec, format, typeGuid, options) : undefined;
     bytes += fs !== undefined ? roundUp(fs, options.grainBytes) : options.grainBytes;
   }
   return bytes;
