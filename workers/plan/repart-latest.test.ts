@@ -102,7 +102,8 @@ describe('Format= minimum sizes (partition_fstype_min_size, minimal_size_by_fs_n
     ['xfs: XFS_MINIMAL_SIZE 300 MiB (v252: 14 MiB)', { type: 'srv', format: 'xfs' }, 300 * MiB, 14 * MiB],
     ['btrfs: 256 MiB in both', { type: 'home', format: 'btrfs' }, 256 * MiB, 256 * MiB],
     ['SizeMinBytes= above the file system minimum wins', { type: 'root', format: 'ext4', sizeMinBytes: 40 * MiB }, 40 * MiB, 40 * MiB],
-    ['squashfs is read-only: no 10 MiB default (one grain)', { type: 'usr', format: 'squashfs' }, 4096, 10 * MiB],
+    ['squashfs sized from its content (Minimize=): no 10 MiB default (one grain)', { type: 'usr', format: 'squashfs', minimize: 'best' }, 4096, 10 * MiB],
+    ['squashfs without Minimize= keeps the 10 MiB default', { type: 'usr', format: 'squashfs' }, 10 * MiB, 10 * MiB],
   ] as [string, PartitionSpec, number, number][])('%s', (_name, p, latest, v252) => {
     expect(sizeOf(p, 'latest')).toBe(latest);
     expect(sizeOf(p, '252')).toBe(v252);

@@ -114,9 +114,11 @@ export function resolvePartition(spec: PartitionSpec, specIndex: number, options
     paddingMaxBytes:
       spec.paddingMaxBytes !== undefined ? roundUp(spec.paddingMaxBytes, SIZE_ROUNDING_BYTES) : undefined,
     contentMinBytes: contentMinBytes(spec, type.guid, options),
-    // Newest partition_min_size(): no 10 MiB default for read-only file systems and verity partitions.
+    // Newest partition_min_size(): no 10 MiB default for read-only file systems and verity partitions,
+    // whose size comes from their content — in Partwright, when Minimize= sizes them from it.
     defaultMinBytes:
-      options.version === 'latest' && ((spec.format !== undefined && READ_ONLY_FORMATS.includes(spec.format)) || (spec.verity ?? 'off') !== 'off')
+      options.version === 'latest' && (spec.minimize ?? 'off') !== 'off' &&
+      ((spec.format !== undefined && READ_ONLY_FORMATS.includes(spec.format)) || (spec.verity ?? 'off') !== 'off')
         ? 1
         : DEFAULT_MIN_SIZE_BYTES,
     veritySignature: spec.verity === 'signature',
