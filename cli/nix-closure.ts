@@ -13,6 +13,7 @@ import { NixCacheClient, encodeNixPathRegistration } from '../workers/nix/index.
 import { FsTreeSink } from './node-nar-sink.ts';
 import { readTree } from './node-tree.ts';
 import { nodeSha256 } from './node-hash.ts';
+import { removeOwned } from './node-scratch.ts';
 
 export interface NixOptions {
   substituters: string[];
@@ -60,6 +61,5 @@ export function removeScratch(dir: string): void {
     fs.chmodSync(p, 0o755);
     for (const n of fs.readdirSync(p)) unseal(path.join(p, n));
   };
-  unseal(dir);
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeOwned(dir, unseal);
 }

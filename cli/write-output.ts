@@ -21,6 +21,7 @@ import {
 } from '../workers/formats/outputs/index.ts';
 import { zstdCompressChunks } from '../workers/tools/zstd.ts';
 import { FileSink } from './node-file.ts';
+import { createOwnedFile, EXCLUSIVE_RW, freshPartialName, removeOwned, renameOwned } from './node-scratch.ts';
 import { loadZstdModule } from './node-tools.ts';
 import { nodeSha256 } from './node-hash.ts';
 
@@ -37,37 +38,43 @@ export interface OutputOptions {
 /** Files written, in order. */
 export type WrittenFiles = string[];
 
-function writeChunksToFile(chunks: Iterable<Uint8Array>, file: string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.length) done += fs.writeSync(fd, c, done, c.length - done);
+function writeChunksToFd(chunks: Iterable<Uint8Array>, fd: number, file: string): void {
+  for (const c of chunks) {
+    let done = 0;
+    while (done < c.length) {
+      try {
+        done += fs.writeSync(fd, c, done, c.length - done);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new PartwrightError(ErrorCode.Io, `Cannot write ${file}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}.`, { where: file });
+      }
     }
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
-/** Write to `file.partial`, rename on success, remove on failure: OUT never holds half an image. */
-async function atomically(file: string, write: (tmp: string) => void | Promise<void>): Promise<void> {
-  const tmp = `${file}.partial`;
+/**
+ * Write to a new `file.partial` (created exclusively: never through an existing path or symlink),
+ * rename on success, remove on failure: OUT never holds half an image, and a killed process leaves
+ * no partial file (node-scratch.ts).
+ */
+async function atomically(file: string, write: (fd: number, tmp: string) => void | Promise<void>): Promise<void> {
+  const tmp = freshPartialName(file);
+  const fd = createOwnedFile(tmp, 0o644, EXCLUSIVE_RW);
+  let open = true;
   try {
-    await write(tmp);
-    fs.renameSync(tmp, file);
+    await write(fd, tmp);
+    fs.closeSync(fd);
+    open = false;
+    renameOwned(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    if (open) fs.closeSync(fd);
+    removeOwned(tmp);
     throw e;
   }
 }
 
-function writeRawFile(image: SparseImage, file: string): void {
-  const sink = new FileSink(file);
-  try {
-    writeRawImage(image, sink);
-  } finally {
-    sink.close();
-  }
+function writeRawFile(image: SparseImage, fd: number, file: string): void {
+  writeRawImage(image, FileSink.fromFd(fd, file));
 }
 
 function vhdIdentity(plan: OutputPlan, options: OutputOptions): VhdIdentity {
@@ -107,43 +114,36 @@ export type OutputPlan = Pick<ImagePlan, 'seed' | 'partitions'>;
 export async function writeOutput(image: SparseImage, plan: OutputPlan, format: OutputFormat, out: string, options: OutputOptions = {}): Promise<WrittenFiles> {
   switch (format) {
     case 'raw':
-      await atomically(out, (tmp) => writeRawFile(image, tmp));
+      await atomically(out, (fd, tmp) => writeRawFile(image, fd, tmp));
       return [out];
     case 'gz':
-      await atomically(out, (tmp) => pipeline(Readable.from(rawBytes(image)), createGzip({ level: 6 }), fs.createWriteStream(tmp)));
+      await atomically(out, (fd) => pipeline(Readable.from(rawBytes(image)), createGzip({ level: 6 }), fs.createWriteStream('', { fd, autoClose: false })));
       return [out];
     case 'zst':
       // Level 3 and a content checksum, like `zstd` itself; the frame header carries the image size.
-      await atomically(out, (tmp) => writeChunksToFile(zstdCompressChunks(rawBytes(image), loadZstdModule(), { pledgedSizeBytes: image.sizeBytes }), tmp));
+      await atomically(out, (fd, tmp) => writeChunksToFd(zstdCompressChunks(rawBytes(image), loadZstdModule(), { pledgedSizeBytes: image.sizeBytes }), fd, tmp));
       return [out];
     case 'android-sparse': {
       const sparse = planAndroidSparse(image, options.maxPieceBytes !== undefined ? { maxPieceBytes: options.maxPieceBytes } : {});
       const files = sparse.pieces.length === 1 ? [out] : sparse.pieces.map((_, i) => pieceName(out, i + 1));
-      for (let i = 0; i < files.length; i++) await atomically(files[i]!, (tmp) => writeChunksToFile(androidSparseChunks(image, sparse, i), tmp));
+      for (let i = 0; i < files.length; i++) await atomically(files[i]!, (fd, tmp) => writeChunksToFd(androidSparseChunks(image, sparse, i), fd, tmp));
       return files;
     }
     case 'bmap': {
       const bmapFile = `${out}.bmap`;
-      await atomically(out, (tmp) => writeRawFile(image, tmp));
+      await atomically(out, (fd, tmp) => writeRawFile(image, fd, tmp));
       const xml = makeBmap(image, { createSha256: nodeSha256 });
-      await atomically(bmapFile, (tmp) => fs.writeFileSync(tmp, xml));
+      await atomically(bmapFile, (fd, tmp) => writeChunksToFd([new TextEncoder().encode(xml)], fd, tmp));
       return [out, bmapFile];
     }
     case 'qcow2':
-      await atomically(out, (tmp) => writeChunksToFile(qcow2Chunks(image, planQcow2(image)), tmp));
+      await atomically(out, (fd, tmp) => writeChunksToFd(qcow2Chunks(image, planQcow2(image)), fd, tmp));
       return [out];
     case 'vhd':
-      await atomically(out, (tmp) => {
-        const sink = new FileSink(tmp);
-        try {
-          writeVhdFixed(image, sink, vhdIdentity(plan, options));
-        } finally {
-          sink.close();
-        }
-      });
+      await atomically(out, (fd, tmp) => { writeVhdFixed(image, FileSink.fromFd(fd, tmp), vhdIdentity(plan, options)); });
       return [out];
     case 'vhd-dynamic':
-      await atomically(out, (tmp) => writeChunksToFile(vhdDynamicChunks(image, vhdIdentity(plan, options), planVhdDynamic(image)), tmp));
+      await atomically(out, (fd, tmp) => writeChunksToFd(vhdDynamicChunks(image, vhdIdentity(plan, options), planVhdDynamic(image)), fd, tmp));
       return [out];
     case 'split': {
       const named = plan.partitions
@@ -160,18 +160,14 @@ export async function writeOutput(image: SparseImage, plan: OutputPlan, format: 
       const files: string[] = [];
       for (const { p, name } of named) {
         const file = splitFileName(out, name);
-        await atomically(file, (tmp) => {
-          const sink = new FileSink(tmp);
-          try {
-            sink.setSize(p.sizeBytes);
-            for (const r of image.dataRanges(p.offsetBytes, p.sizeBytes)) {
-              for (let pos = r.offsetBytes; pos < r.offsetBytes + r.sizeBytes; pos += 1 << 20) {
-                const n = Math.min(1 << 20, r.offsetBytes + r.sizeBytes - pos);
-                sink.write(pos - p.offsetBytes, image.read(pos, n));
-              }
+        await atomically(file, (fd, tmp) => {
+          const sink = FileSink.fromFd(fd, tmp);
+          sink.setSize(p.sizeBytes);
+          for (const r of image.dataRanges(p.offsetBytes, p.sizeBytes)) {
+            for (let pos = r.offsetBytes; pos < r.offsetBytes + r.sizeBytes; pos += 1 << 20) {
+              const n = Math.min(1 << 20, r.offsetBytes + r.sizeBytes - pos);
+              sink.write(pos - p.offsetBytes, image.read(pos, n));
             }
-          } finally {
-            sink.close();
           }
         });
         files.push(file);

@@ -1,6 +1,5 @@
 /** `partwright build`: plan, fetch closures, make file systems, write tables, write the output. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { buildImage, type BuildInputs, type BuildOptions } from '../../workers/build/build-image.ts';
@@ -11,6 +10,7 @@ import { writeChangesInPlace } from '../../workers/disk/raw-output.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
 import { FileSink, FileSource, FileStore } from '../node-file.ts';
+import { freshPartialName, makeOwnedTempDir, removeOwned, renameOwned } from '../node-scratch.ts';
 import { readTree } from '../node-tree.ts';
 import { removeScratch, stageClosures } from '../nix-closure.ts';
 import { loadNodeTool } from '../node-tools.ts';
@@ -65,7 +65,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   // that file is the output itself (renamed when complete), otherwise a scratch file removed after.
   const rawDirect = format === 'raw' && !inPlace && !base;
   // Nix closures named by StorePaths= are fetched, verified and staged before the build.
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-build-'));
+  const scratch = makeOwnedTempDir('partwright-build-');
   let extraTrees: Awaited<ReturnType<typeof stageClosures>>;
   try {
     extraTrees = await stageClosures(spec, {
@@ -75,11 +75,11 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     }, scratch);
   } catch (e) {
     removeScratch(scratch);
-    if (overlay) fs.rmSync(overlay, { recursive: true, force: true });
+    if (overlay) removeOwned(overlay);
     for (const s of opened) s.close();
     throw e;
   }
-  const storePath = rawDirect ? `${out}.partial` : `${inPlace ? basePath : out}.store.partial`;
+  const storePath = rawDirect ? freshPartialName(out!) : freshPartialName(inPlace ? basePath! : out!, '.store.partial');
   const store = new FileStore(storePath);
   let storeOpen = true;
   try {
@@ -109,12 +109,12 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       store.setSize(image.sizeBytes);
       store.close();
       storeOpen = false;
-      fs.renameSync(storePath, out!);
+      renameOwned(storePath, out!);
       files = [out!];
     } else if (inPlace) {
       const sink = new FileSink(basePath!, 'r+');
       try {
-        writeChangesInPlace(image, sink, base!.source.sizeBytes);
+        writeChangesInPlace(image, sink, base!.source.sizeBytes, plan.reserved);
       } finally {
         sink.close();
       }
@@ -133,16 +133,16 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     );
   } finally {
     if (storeOpen) store.close();
-    fs.rmSync(storePath, { force: true });
+    if (fs.existsSync(storePath)) removeOwned(storePath);
     removeScratch(scratch);
-    if (overlay) fs.rmSync(overlay, { recursive: true, force: true });
+    if (overlay) removeOwned(overlay);
     for (const s of opened) s.close();
   }
 }
 
 /** A preset's own text files in a scratch folder, by their copy-source paths. */
 function writePresetFiles(files: Readonly<Record<string, string>>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-preset-'));
+  const dir = makeOwnedTempDir('partwright-preset-');
   for (const [p, text] of Object.entries(files)) {
     const full = path.join(dir, p);
     fs.mkdirSync(path.dirname(full), { recursive: true });

@@ -1,6 +1,5 @@
 /** `partwright plan`: the table a layout gives, without writing anything. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { planImage } from '../../workers/plan/plan-image.ts';
 import { buildIsoImage } from '../../workers/build/build-iso.ts';
@@ -8,6 +7,7 @@ import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
 import { FileSource, FileStore } from '../node-file.ts';
 import { readTree } from '../node-tree.ts';
+import { makeOwnedTempDir, removeOwned } from '../node-scratch.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, openBase } from './options.ts';
 
@@ -15,7 +15,7 @@ export function runPlan(args: ParsedArgs): void {
   const { spec, basePath, layoutDir, copySource } = prepare(args);
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
-    const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
+    const scratch = path.join(makeOwnedTempDir('partwright-plan-'), 'iso.store');
     const store = new FileStore(scratch);
     try {
       const seed = seedOption(args);
@@ -26,7 +26,7 @@ export function runPlan(args: ParsedArgs): void {
       process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatIsoReport(report) + '\n');
     } finally {
       store.close();
-      fs.rmSync(path.dirname(scratch), { recursive: true, force: true });
+      removeOwned(path.dirname(scratch));
     }
     return;
   }
