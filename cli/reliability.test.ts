@@ -231,3 +231,68 @@ describe('discarding never writes zeros', () => {
     expect(sgdiskClean(out)).toBe(true);
   }, 120_000);
 });
+
+describe('layouts and copy sources a hostile user writes', () => {
+  requireTools('mtype');
+  /** A vfat ESP filled by CopyFiles= from a copy source under `dir`. */
+  function espLayout(dir: string, copyFiles: string): string {
+    const layout = path.join(dir, 'layout');
+    fs.mkdirSync(layout, { recursive: true });
+    fs.writeFileSync(path.join(layout, '10-esp.conf'), `[Partition]\nType=esp\nFormat=vfat\nCopyFiles=${copyFiles}\nSizeMinBytes=64M\nSizeMaxBytes=64M\n\n[X-Partwright-Disk]\nSize=auto\nCopySource=../src\n`);
+    return layout;
+  }
+
+  it('a symlink inside the copy source cannot lead out of it (chase semantics, as repart)', () => {
+    const dir = path.join(work, 'escape');
+    fs.mkdirSync(path.join(dir, 'src/etc'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'src/etc/hostname'), 'inside-the-source\n');
+    fs.symlinkSync('/etc', path.join(dir, 'src/linkdir'));
+    fs.symlinkSync('../../../../../../etc/hostname', path.join(dir, 'src/dotdot'));
+    const out = path.join(dir, 'out.img');
+    const r = cli(['build', espLayout(dir, '/linkdir/hostname:/leak\nCopyFiles=/dotdot:/leak2'), '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const leak = execFileSync('mtype', ['-i', `${out}@@1M`, '::/leak'], { encoding: 'utf8' });
+    const leak2 = execFileSync('mtype', ['-i', `${out}@@1M`, '::/leak2'], { encoding: 'utf8' });
+    // /linkdir -> /etc resolves to SRC/etc, and ../.. stops at SRC: both are the source's own file.
+    expect(leak).toBe('inside-the-source\n');
+    expect(leak2).toBe('inside-the-source\n');
+  }, 60_000);
+
+  it('a file that reports size 0 but has content (/proc) is copied with its content', () => {
+    const dir = path.join(work, 'procfs');
+    fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+    const out = path.join(dir, 'out.img');
+    const r = cli(['build', espLayout(dir, '/proc/version:/version'), '-o', out, '--copy-source', '/']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const copied = execFileSync('mtype', ['-i', `${out}@@1M`, '::/version'], { encoding: 'utf8' });
+    expect(copied).toBe(fs.readFileSync('/proc/version', 'utf8'));
+    expect(copied.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('BaseImageInPlace=yes without BaseImage= is a clear error, not an internal one', () => {
+    const dir = path.join(work, 'inplace-nobase');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, '10-root.conf'), '[Partition]\nType=root\nSizeMinBytes=10M\n\n[X-Partwright-Disk]\nBaseImageInPlace=yes\n');
+    for (const args of [['build', dir, '--in-place'], ['build', dir, '-o', path.join(dir, 'x.img')], ['plan', dir]]) {
+      const r = cli(args);
+      expect(r.status, r.stderr).toBeGreaterThan(0);
+      expect(r.status).toBeLessThan(70);
+      expect(r.stderr).toMatch(/10-root\.conf:6: .*BaseImageInPlace= needs BaseImage=/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('plan refuses what build refuses: 200 partitions in a 128-entry GPT', () => {
+    const dir = path.join(work, 'p200');
+    fs.mkdirSync(dir);
+    for (let i = 1; i <= 200; i++) fs.writeFileSync(path.join(dir, `${String(i).padStart(3, '0')}.conf`), '[Partition]\nType=linux-generic\nSizeMinBytes=1M\nSizeMaxBytes=1M\n');
+    const plan = cli(['plan', dir, '--size', '300M']);
+    const build = cli(['build', dir, '--size', '300M', '-o', path.join(dir, 'x.img')]);
+    expect(plan.status).toBe(1);
+    expect(build.status).toBe(1);
+    expect(plan.stderr).toMatch(/200 partitions do not fit in a GPT of 128 entries/);
+    expect(build.stderr.replace('build', 'plan')).toBe(plan.stderr);
+  }, 60_000);
+});
