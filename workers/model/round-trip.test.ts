@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseRepartDirectory, type ConfFile } from './repart-conf/import.ts';
 import { readLayoutJson, stringifyLayoutJson } from './layout-json.ts';
+import { exportRepartDirectory } from './repart-conf/export.ts';
+import { isPartwrightError } from './errors.ts';
+import { planImage } from '../plan/plan-image.ts';
 import { fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
 import { confDirectoryArbitrary } from '../test-support/fuzz-arbitraries.ts';
 
@@ -37,7 +40,8 @@ describe('layouts the importer accepted but could not reopen are refused with fi
 });
 
 describe('invariant: accepted ⇒ layout JSON reopens it identically (share links: web/lib/share-link.fuzz.test.ts)', () => {
-  it('holds for generated repart.d directories', () => {
+  it('holds for generated repart.d directories (import → layout JSON → plan → export → import)', () => {
+    const stats = { accepted: 0, planned: 0 };
     fc.assert(
       fc.property(confDirectoryArbitrary(), (files) => {
         const r = parseRepartDirectory(files);
@@ -49,8 +53,22 @@ describe('invariant: accepted ⇒ layout JSON reopens it identically (share link
         const reread = readLayoutJson(text);
         expect(reread.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         expect(stringifyLayoutJson(reread.spec!)).toBe(text);
+        stats.accepted++;
+        // plan: a table or a coded refusal, never an exception.
+        try {
+          planImage(reread.spec!, { sizeBytes: 'auto' });
+          stats.planned++;
+        } catch (e) {
+          if (!isPartwrightError(e)) throw e;
+        }
+        // export to repart.d and import again: the same layout.
+        const again = parseRepartDirectory(exportRepartDirectory(reread.spec!));
+        expect(again.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        expect(stringifyLayoutJson(again.spec)).toBe(text);
       }),
-      fuzzOptions('repart.d import → layout JSON', 300),
+      fuzzOptions('repart.d import → layout JSON → plan → export → import', 300),
     );
+    console.log(`  accepted ${stats.accepted}, of which planned ${stats.planned}`);
+    expect(stats.accepted).toBeGreaterThan(0);
   }, fuzzTimeoutMs());
 });

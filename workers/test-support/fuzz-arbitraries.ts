@@ -31,38 +31,57 @@ const value = fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 2, arbitra
 
 const partitionKeys = PARTITION_FIELDS.map((f) => ({ section: f.section, key: f.confKey }));
 const diskKeys = DISK_FIELDS.map((f) => f.confKey);
-const blobKeys = BLOB_FIELDS.map((f) => f.confKey);
 
-const line = (key: fc.Arbitrary<string>) => fc.tuple(key, value).map(([k, v]) => `${k}=${v}`);
 
-const section = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...partitionKeys.filter((k) => k.section === 'Partition').map((k) => k.key), 'Type', 'Type', 'Bogus'), fc.constant('Partition')) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...partitionKeys.filter((k) => k.section === 'X-Partwright').map((k) => k.key)), fc.constant('X-Partwright')) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...diskKeys), fc.constant('X-Partwright-Disk')) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...blobKeys), fc.constant('X-Partwright-Blob')) },
-);
 
-/** One file: sections in random order, each with a few assignments; sometimes junk lines. */
+/** Values that suit a key (mostly valid), so that many generated layouts are accepted. */
+const GOOD: Record<string, readonly string[]> = {
+  Type: ['root', 'esp', 'swap', 'home', 'linux-generic', 'xbootldr', 'var', 'usr', 'srv', 'root-verity', '0fc63daf-8483-4772-8e79-3d69d8477de4'],
+  Label: ['ESP', 'nixos', 'data', 'a b', 'ünïcödé', 'x'.repeat(36)],
+  UUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
+  Priority: ['0', '1', '10', '-5'], Weight: ['0', '1000', '3000'], PaddingWeight: ['0', '10'],
+  SizeMinBytes: ['1M', '10M', '64M', '512M', '4097'], SizeMaxBytes: ['10M', '64M', '1G'],
+  PaddingMinBytes: ['0', '1M'], PaddingMaxBytes: ['1M', '16M'],
+  Format: ['vfat', 'ext4', 'swap', 'squashfs', 'erofs'], CopyFiles: ['/srv/data', '/a:/b', '/x\\:y:/z', '/boot:/EFI/Linux'],
+  MakeDirectories: ['/log /lib/machines', '/x'], CopyBlocks: ['/dev/zero', '/srv/blob.img', 'auto'],
+  Flags: ['0x8000000000000000', '1'], ReadOnly: ['yes', 'no'], NoAuto: ['yes'], GrowFileSystem: ['yes', 'no'],
+  SplitName: ['%t', '%t-%n', '-'], Minimize: ['off', 'best', 'guess'], MBRType: ['0x0c', '0x83', '12'], MBRBootable: ['yes'],
+  FATType: ['12', '16', '32'], VolumeID: ['0x12345678'], Encrypt: ['off'], Verity: ['off'],
+  Table: ['gpt', 'mbr', 'hybrid'], SectorSize: ['512', '4096'], Size: ['auto', '1G', '8G'], Seed: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
+  Architecture: ['x86-64', 'arm64'], CopySource: ['.', 'src'], SourceDateEpoch: ['0', '1700000000'], BaseImage: ['base.img'], BaseImageInPlace: ['no'],
+  FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'],
+  FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
+  Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
+};
+
+const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...GOOD[key]!) }, { weight: 1, arbitrary: value }) : value);
+
+const partitionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'Partition').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const extensionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'X-Partwright').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const diskLine = fc.constantFrom(...diskKeys).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const blobLines = fc.tuple(goodValue('Name'), goodValue('Offset'), goodValue('Source')).map(([n, o, src]) => [`Name=${n}`, `Offset=${o}`, `Source=${src}`]);
+
+/** One definition file: a [Partition] with a Type= and a few settings, sometimes more sections and junk. */
 export const confFileText = fc
-  .array(
-    fc.tuple(section, fc.array(value, { maxLength: 5 }), fc.boolean(), fc.constantFrom('', '# comment', 'junk', '=x', '[Unknown]', ' ')).map(
-      ([[key, name], extraValues, withType, junk]) => {
-        const lines = [`[${name}]`];
-        if (withType && name === 'Partition') lines.push(`Type=${extraValues[0] ?? 'root'}`);
-        lines.push(`${key}=${extraValues[1] ?? extraValues[0] ?? ''}`);
-        for (const v of extraValues.slice(2)) lines.push(`${key}=${v}`);
-        if (junk) lines.push(junk);
-        return lines.join('\n');
-      },
-    ),
-    { minLength: 1, maxLength: 4 },
-  )
-  .map((sections) => `${sections.join('\n')}\n`);
+  .record({
+    type: goodValue('Type'),
+    partition: fc.array(partitionLine, { maxLength: 3 }),
+    extension: fc.option(fc.array(extensionLine, { minLength: 1, maxLength: 2 }), { freq: 4 }),
+    disk: fc.option(fc.array(diskLine, { minLength: 1, maxLength: 3 }), { freq: 3 }),
+    blob: fc.option(blobLines, { freq: 6 }),
+    junk: fc.option(fc.constantFrom('# comment', 'junk', '=x', '[Unknown]', ' ', 'Bogus=1'), { freq: 5 }),
+  })
+  .map((f) => {
+    const lines = ['[Partition]', `Type=${f.type}`, ...f.partition];
+    if (f.extension) lines.push('[X-Partwright]', ...f.extension);
+    if (f.disk) lines.push('[X-Partwright-Disk]', ...f.disk);
+    if (f.blob) lines.push('[X-Partwright-Blob]', ...f.blob);
+    if (f.junk) lines.push(f.junk);
+    return `${lines.join('\n')}\n`;
+  });
 
 export function confDirectoryArbitrary(): fc.Arbitrary<ConfFile[]> {
-  return fc.array(fc.tuple(fc.constantFrom('10-esp', '20-root', '30-data', '40-swap', '50-x', 'a', 'z.d/x'), confFileText, fc.boolean()), { minLength: 1, maxLength: 4 }).map((files) =>
-    files.map(([name, text, dotConf]) => ({ name: dotConf || true ? `${name}.conf` : name, text })),
+  return fc.uniqueArray(fc.tuple(fc.constantFrom('10-esp', '20-root', '30-data', '40-swap', '50-x', 'a', 'z.d/x'), confFileText), { minLength: 1, maxLength: 4, selector: ([n]) => n }).map((files) =>
+    files.map(([name, text]) => ({ name: `${name}.conf`, text })),
   );
 }
-
-export { line as confLine };
