@@ -6,11 +6,14 @@
  */
 import fc from 'fast-check';
 
+/** The environment, also where `process` has no type (the web tests' tsconfig). */
+const env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+
 /** Inputs tried and failures found, per property, for `npm run fuzz`'s summary. */
 export const fuzzTally = new Map<string, { inputs: number; failures: number; seed: number; ms: number }>();
 
 export function fuzzSeconds(): number | undefined {
-  const v = process.env.FUZZ_SECONDS;
+  const v = env.FUZZ_SECONDS;
   return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
 }
 
@@ -22,7 +25,7 @@ export function fuzzTimeoutMs(shortMs = 60_000): number {
 
 export function fuzzOptions<T>(name: string, shortRuns: number): fc.Parameters<T> {
   const seconds = fuzzSeconds();
-  const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const seed = env.FUZZ_SEED !== undefined ? Number(env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const started = Date.now();
   const report = (d: fc.RunDetails<T>): void => {
     const ms = Date.now() - started;

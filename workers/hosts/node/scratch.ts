@@ -51,7 +51,8 @@ process.stdin.on('close', () => {
 
 let listFd: number | undefined;
 
-function record(entry: { add: string; dir: boolean } | { drop: string }): void {
+/** Start the watchdog (once) before anything is created, so no kill can come before it exists. */
+function ensureWatchdog(): number {
   if (listFd === undefined) {
     const list = path.join(os.tmpdir(), `partwright-owned-${process.pid}-${crypto.randomBytes(6).toString('hex')}.list`);
     listFd = fs.openSync(list, EXCLUSIVE_W | fs.constants.O_APPEND, 0o600);
@@ -60,7 +61,11 @@ function record(entry: { add: string; dir: boolean } | { drop: string }): void {
     // Keep the pipe's write end open (it closes when this process ends) without holding the event loop.
     (child.stdin as unknown as { unref(): void }).unref();
   }
-  fs.writeSync(listFd, JSON.stringify(entry) + '\n');
+  return listFd;
+}
+
+function record(entry: { add: string; dir: boolean } | { drop: string }): void {
+  fs.writeSync(ensureWatchdog(), JSON.stringify(entry) + '\n');
 }
 
 /** A path not in use now beside `file`: `file.partial`, else `file.<random>.partial`. */
@@ -87,6 +92,7 @@ function isSymlink(p: string): boolean {
 
 /** Create `file` exclusively (see the module note), list it for removal, and return its descriptor. */
 export function createOwnedFile(file: string, mode = 0o644, flags = EXCLUSIVE_RW): number {
+  ensureWatchdog();
   let fd: number;
   try {
     fd = fs.openSync(file, flags, mode);
@@ -103,6 +109,7 @@ export function createOwnedFile(file: string, mode = 0o644, flags = EXCLUSIVE_RW
 
 /** A new folder in the system temp directory, removed when this process ends if not before. */
 export function makeOwnedTempDir(prefix: string): string {
+  ensureWatchdog();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   record({ add: dir, dir: true });
   return dir;
