@@ -144,7 +144,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
-      process.stderr.write(`partwright ${command}: ${err.syscall} ${err.path ?? ''}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}\n`);
+      const where = err.path ? `${err.syscall} ${err.path}` : err.syscall;
+      process.stderr.write(`partwright ${command}: ${where}: ${err.code === 'ENOSPC' ? 'no space left on the device' : oneLine(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`partwright ${command}: internal error: ${oneLine(String((e as Error)?.stack ?? e))}\n`);

@@ -251,7 +251,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       if (output.inPlace) {
         const sink = host.openInPlace!(output.name);
         try {
-          writeChangesInPlace(image, sink, options.base!.source.sizeBytes);
+          writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
         } finally {
           sink.close();
         }

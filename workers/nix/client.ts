@@ -224,7 +224,7 @@ export class NixCacheClient {
     );
     let result;
     try {
-      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath), sink, {
+      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath, info.narSizeBytes), sink, {
         rootPath: info.storePath,
         what: info.storePath,
         expectedSizeBytes: info.narSizeBytes,
