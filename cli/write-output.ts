@@ -24,8 +24,9 @@ import { FileSink } from './node-file.ts';
 import { loadZstdModule } from './node-tools.ts';
 import { nodeSha256 } from './node-hash.ts';
 
-export const OUTPUT_FORMATS = ['raw', 'gz', 'zst', 'android-sparse', 'bmap', 'qcow2', 'vhd', 'vhd-dynamic', 'split'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+import type { OutputFormat } from './output-formats.ts';
+
+export { OUTPUT_FORMATS, type OutputFormat } from './output-formats.ts';
 
 export interface OutputOptions {
   /** Android sparse: the largest piece in bytes (fastboot's max-download-size). */

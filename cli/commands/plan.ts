@@ -3,18 +3,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planImage } from '../../workers/plan/plan-image.ts';
-import { buildIsoImage } from '../../workers/build/build-iso.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
 import { FileSource, FileStore } from '../node-file.ts';
-import { readTree } from '../node-tree.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, openBase } from './options.ts';
 
-export function runPlan(args: ParsedArgs): void {
+export async function runPlan(args: ParsedArgs): Promise<void> {
   const { spec, basePath, layoutDir, copySource } = prepare(args);
   if (spec.table === 'iso') {
-    // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
+    // An ISO's layout depends on its contents: lay it out into a scratch file and report it. (The
+    // ISO and file-system writers load only here: a partition table's plan needs none of them.)
+    const [{ buildIsoImage }, { readTree }] = await Promise.all([import('../../workers/build/build-iso.ts'), import('../node-tree.ts')]);
     const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
     const store = new FileStore(scratch);
     try {
