@@ -14,9 +14,9 @@ import {
 } from './build/opfs-convert.ts';
 import { OPFS_CHUNK_BYTES, OpfsStore } from './build/opfs-store.ts';
 import { readBlobSync, readStagedTrees } from './build/opfs-tree.ts';
-import { Sha256 } from './crypto/sha256.ts';
+import { loadWasmSha256 } from './crypto/fast-sha256.ts';
+import { partitionDigests, sha256Image } from './disk/image-digest.ts';
 import { loadMke2fsModule } from './tools/mke2fs-module.ts';
-import { rawImageChunks } from './disk/raw-output.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
 import type { FastbootTransport } from './flash/transport.ts';
@@ -81,7 +81,7 @@ export interface ImportResult {
 
 export type { NixCacheSettings, StorePathStatus };
 
-export type EngineBuildStage = 'read' | 'nix' | BuildStage | 'write' | 'sha256';
+export type EngineBuildStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
 
 export interface EngineBuildProgress {
   stage: EngineBuildStage;
@@ -91,7 +91,10 @@ export interface EngineBuildProgress {
 }
 
 export interface EngineBuildOptions {
-  /** Hash the whole image (holes included) after writing it; off for very large images. */
+  /**
+   * Also hash the whole image, holes included (time ∝ image size; off by default: the
+   * per-partition bmaps, whose time ∝ data, are always made).
+   */
   sha256?: boolean;
   /**
    * OPFS directory (`contents/<layout>`) holding the layout's staged `CopyFiles=` sources, one
@@ -114,8 +117,10 @@ export interface BuiltImage {
   sizeBytes: number;
   /** Bytes that hold data: what was really written. */
   mappedBytes: number;
-  /** Lower-case hex, when asked for. */
+  /** Lower-case hex SHA-256 of the whole raw image, when asked for. */
   sha256: string | undefined;
+  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (workers/disk/image-digest.ts). */
+  partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   plan: ImagePlan;
   /** What holds data (sorted): lets outputs and the File System Access API skip holes. */
   dataRanges: ByteRange[];
@@ -330,17 +335,13 @@ export const engine = {
       const { plan, image } = built;
       store.flush();
 
-      let digest: string | undefined;
-      if (options.sha256) {
-        const hash = new Sha256();
-        let done = 0;
-        for (const chunk of rawImageChunks(image)) {
-          hash.update(chunk);
-          done += chunk.length;
-          progress({ stage: 'sha256', doneBytes: done, totalBytes: image.sizeBytes });
-        }
-        digest = toHex(hash.digest());
-      }
+      // Integrity: per-partition bmaps always (reads data only), the whole image only when asked.
+      const createSha256 = await loadWasmSha256();
+      const digests = partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
+        .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }));
+      const digest = options.sha256
+        ? toHex(sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
+        : undefined;
       const dataRanges = image.dataRanges();
       const slots = store.slotPairs();
       store.close();
@@ -354,6 +355,7 @@ export const engine = {
           sizeBytes: image.sizeBytes,
           mappedBytes: image.mappedBytes,
           sha256: digest,
+          partitionDigests: digests,
           plan,
           dataRanges,
           ...(built.report ? { iso: built.report } : {}),

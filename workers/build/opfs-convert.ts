@@ -7,15 +7,15 @@ import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { uuidToBytes } from '../model/uuid.ts';
 import type { ByteRange } from '../plan/types.ts';
 import { deriveUuid } from '../plan/uuid.ts';
-import { Sha256 } from '../crypto/sha256.ts';
+import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
 import {
-  androidSparseChunks, compressChunks, makeBmap, planAndroidSparse, planQcow2, planVhdDynamic, qcow2Chunks, rawBytes,
+  androidSparseChunks, compressChunks, gzipMembers, makeBmap, planAndroidSparse, planQcow2, planVhdDynamic, qcow2Chunks, zstdSeekableChunks,
   vhdDynamicChunks, writeVhdFixed, OUTPUT_CHUNK_BYTES, type ImageSource, type VhdIdentity,
 } from '../formats/outputs/index.ts';
 import { createOpfsSink, opfsRoot, type OpfsBlob, type OpfsSink } from './opfs-output.ts';
 import { readCompact } from './opfs-store.ts';
 import { readBlobSync } from './opfs-tree.ts';
-import { loadZstdModule, zstdCompressChunks } from '../tools/zstd.ts';
+import { loadZstdModule, zstdFrameCompressor } from '../tools/zstd.ts';
 
 export type EngineOutputFormat = 'raw' | 'gz' | 'zst' | 'android-sparse' | 'bmap' | 'qcow2' | 'vhd' | 'vhd-dynamic';
 
@@ -46,6 +46,16 @@ export interface BuiltImageRef {
   slots: number[];
   dataRanges: ByteRange[];
   seed?: string;
+}
+
+/** A stream's chunks as an async iterable (ReadableStream's own iterator is not in every browser). */
+async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
 }
 
 /** The built image as an ImageSource: bytes from slices of the compact store file, holes as zeros. */
@@ -177,39 +187,19 @@ export async function convertImage(image: ImageSource, rawFileName: string, form
       return [{ fileName: name, suffix: OUTPUT_SUFFIXES.raw }];
     }
     case 'gz': {
+      // One member per data segment through CompressionStream, holes as zero members: time ∝ data.
       const name = out('.img.gz');
       await intoFile(name, async (sink) => {
-        // Counted on the way in: the compressor's output size is not known ahead.
-        let fed = 0;
-        const counted = (function* () {
-          for (const c of rawBytes(image)) {
-            fed += c.length;
-            onBytes(fed, image.sizeBytes);
-            yield c;
-          }
-        })();
-        const reader = compressChunks(counted, 'gzip').getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          sink.append(value);
-        }
+        for await (const piece of gzipMembers(image, (bytes) => streamChunks(compressChunks(bytes, 'gzip')), onBytes)) sink.append(piece);
       });
       return [{ fileName: name, suffix: OUTPUT_SUFFIXES.gz }];
     }
     case 'zst': {
+      // Seekable zstd (data frames of 8 MiB, holes as RLE frames, seek table last): time ∝ data.
       const name = out('.img.zst');
-      const module = await loadZstdModule();
+      const compressFrame = zstdFrameCompressor(await loadZstdModule());
       await intoFile(name, (sink) => {
-        let fed = 0;
-        const counted = (function* () {
-          for (const c of rawBytes(image)) {
-            fed += c.length;
-            onBytes(fed, image.sizeBytes);
-            yield c;
-          }
-        })();
-        for (const piece of zstdCompressChunks(counted, module, { pledgedSizeBytes: image.sizeBytes })) sink.append(piece);
+        for (const piece of zstdSeekableChunks(image, compressFrame, onBytes)) sink.append(piece);
       });
       return [{ fileName: name, suffix: OUTPUT_SUFFIXES.zst }];
     }
@@ -222,7 +212,7 @@ export async function convertImage(image: ImageSource, rawFileName: string, form
     case 'bmap': {
       const raw = out('.img');
       await intoFile(raw, (sink) => writeRaw(image, sink, onBytes));
-      const xml = makeBmap(image, { onBytes, createSha256: () => new Sha256() });
+      const xml = makeBmap(image, { onBytes, createSha256: await loadWasmSha256() });
       const name = out('.img.bmap');
       await intoFile(name, (sink) => sink.append(new TextEncoder().encode(xml)));
       return [{ fileName: raw, suffix: '.img' }, { fileName: name, suffix: '.img.bmap' }];
