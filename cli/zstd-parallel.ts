@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { segments, zstdSeekTable, zstdZeroFrames, ZSTD_FRAME_BYTES, type ImageSource } from '../workers/formats/outputs/index.ts';
-import { ZSTD_DEFAULT_LEVEL, ZSTD_WASM_URL } from '../workers/tools/zstd.ts';
+import { segments, zstdSeekableChunks, zstdSeekTable, zstdZeroFrames, ZSTD_FRAME_BYTES, type ImageSource } from '../workers/formats/outputs/index.ts';
+import { compileZstdModule, zstdFrameCompressor, ZSTD_DEFAULT_LEVEL, ZSTD_WASM_URL } from '../workers/tools/zstd.ts';
 
 /** The worker's module: the bundle's own chunk next to this code, or the TypeScript through tsx. */
 function workerUrl(): { url: URL; execArgv: string[] } {
@@ -19,7 +19,17 @@ function workerUrl(): { url: URL; execArgv: string[] } {
 }
 
 export async function writeZstdSeekableParallel(image: ImageSource, fd: number, threads = Math.max(1, os.availableParallelism())): Promise<void> {
+  const write = (c: Uint8Array): void => {
+    let off = 0;
+    while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
+  };
   const wasm = fs.readFileSync(ZSTD_WASM_URL);
+  // Little data (a few frames): starting threads would cost more than it saves.
+  const dataBytes = segments(image, ZSTD_FRAME_BYTES).reduce((n, s) => n + (s.zero ? 0 : s.sizeBytes), 0);
+  if (threads <= 1 || dataBytes <= 2 * ZSTD_FRAME_BYTES) {
+    for (const c of zstdSeekableChunks(image, zstdFrameCompressor(compileZstdModule(wasm)))) write(c);
+    return;
+  }
   const { url, execArgv } = workerUrl();
   const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { wasm, level: ZSTD_DEFAULT_LEVEL }, execArgv }));
   const idle = [...workers];
@@ -39,10 +49,6 @@ export async function writeZstdSeekableParallel(image: ImageSource, fd: number, 
     w.on('error', (e) => (failure ??= e));
   }
   const table: { compressedBytes: number; sizeBytes: number }[] = [];
-  const write = (c: Uint8Array): void => {
-    let off = 0;
-    while (off < c.length) off += fs.writeSync(fd, c, off, c.length - off);
-  };
   // Jobs in image order; each resolves to its frame. Written in that order as they complete.
   const queue: { sizeBytes: number; frame: Promise<Uint8Array> | Uint8Array }[] = [];
   const flush = async (keep: number): Promise<void> => {
