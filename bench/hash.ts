@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { jsSha256, loadWasmSha256 } from '../workers/crypto/fast-sha256.ts';
 import { partitionDigests, sha256Image } from '../workers/disk/image-digest.ts';
 import { SparseImage } from '../workers/disk/sparse-image.ts';
-import { nodeSha256 } from '../cli/node-hash.ts';
+import { nodeSha256 } from '../workers/hosts/node/hash.ts';
 import { ensureGnuTime, measure } from './measure.ts';
 
 ensureGnuTime();

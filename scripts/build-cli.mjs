@@ -45,8 +45,8 @@ export async function buildCliBundle() {
   const started = Date.now();
   const result = await build({
     absWorkingDir: ROOT,
-    // The zstd worker thread is an entry of its own: cli/zstd-parallel.ts starts it from next to itself.
-    entryPoints: { partwright: 'cli/main.ts', 'zstd-worker': 'cli/zstd-worker.ts' },
+    // The zstd worker thread is an entry of its own: workers/hosts/node/zstd-parallel.ts starts it from next to itself.
+    entryPoints: { partwright: 'cli/main.ts', 'zstd-worker': 'workers/hosts/node/zstd-worker.ts' },
     bundle: true,
     splitting: true,
     platform: 'node',

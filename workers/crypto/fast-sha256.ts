@@ -6,7 +6,7 @@
  * their native hash (cli/node-hash.ts); workers load hash-wasm; the JS one is the fallback when WASM
  * cannot be instantiated.
  */
-import { createSHA256, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import { Sha256 } from './sha256.ts';
 
 /** An incremental SHA-256 (the shape bmap.ts and nix/nar.ts take). */
@@ -28,6 +28,8 @@ export const jsSha256: Sha256Factory = () => new Sha256();
 export async function loadWasmSha256(poolSize = 2): Promise<Sha256Factory> {
   let pool: IHasher[];
   try {
+    // Loaded on first use: a CLI run that hashes nothing never parses it.
+    const { createSHA256 } = await import('hash-wasm');
     pool = await Promise.all(Array.from({ length: poolSize }, () => createSHA256()));
   } catch {
     return jsSha256;
