@@ -12,6 +12,7 @@ import { nodeSha256 } from './hash.ts';
 import { loadNodeTool } from './tools.ts';
 import { createOwnedFile, EXCLUSIVE_RW, freshPartialName, removeOwned, renameOwned } from './scratch.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { writeZstdSeekableParallel } from './zstd-parallel.ts';
 
 function writeFully(fd: number, offsetBytes: number, data: Uint8Array, file: string): void {
   let done = 0;
@@ -58,7 +59,8 @@ export function nodeOutputFile(name: string): OutputFileSink {
   };
 }
 
-export const nodeOutputs: OutputHost = { create: nodeOutputFile };
+/** Files as above; zstd frames compressed on every core. */
+export const nodeOutputs: OutputHost = { create: nodeOutputFile, writeZstdSeekable: writeZstdSeekableParallel };
 
 /** An image written as `format` to `out` (and beside it) on disk: what `convert` and tests call. */
 export function writeOutputFiles(image: ImageSource, plan: OutputPlan, format: OutputFormat, out: string, options: Pick<WriteOutputOptions, 'maxPieceBytes' | 'sourceDateEpoch' | 'onBytes'> = {}): Promise<string[]> {
