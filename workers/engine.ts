@@ -8,7 +8,7 @@
  */
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 import type { BuildJobProgress, BuildJobStage } from './build/run-build.ts';
-import { runBuild } from './build/run-build.ts';
+import { planBuild, runBuild } from './build/run-build.ts';
 import type { IsoReport } from './build/build-iso.ts';
 import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { writeOutput, type OutputPlan } from './build/write-output.ts';
@@ -66,7 +66,18 @@ export interface IsoSummary {
   isohybrid: boolean;
 }
 
-export type PlanResult = { ok: true; plan: ImagePlan; iso?: IsoSummary } | { ok: false; error: EngineFailure };
+export type PlanResult =
+  | {
+      ok: true;
+      plan: ImagePlan;
+      iso?: IsoSummary;
+      /**
+       * Definitions (spec indexes) whose size Minimize= decides from their contents at build time:
+       * their size here is the layout's bound, not the built one, until `planExact` computes it.
+       */
+      decidedAtBuild?: number[];
+    }
+  | { ok: false; error: EngineFailure };
 
 export interface EnginePlanOptions {
   /** Sizes of blobs whose files the app has staged, by blob name. */
@@ -257,7 +268,30 @@ export const engine = {
   plan(spec: ImageSpec, options: EnginePlanOptions = {}): PlanResult {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
-      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }) };
+      const decidedAtBuild = spec.partitions.flatMap((p, i) => (p.format !== undefined && p.minimize !== undefined && p.minimize !== 'off' ? [i] : []));
+      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}) };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /**
+   * The table a build writes, computed as the build computes it (workers/build/run-build.ts
+   * planBuild): blob sizes from their files, contents from the staged folders, Minimize= trial runs
+   * with the same tools. Slower than `plan` (it runs mke2fs); the app asks for it when `plan` says a
+   * size is decided at build.
+   */
+  async planExact(spec: ImageSpec, files: Record<string, Blob>, options: Pick<EngineBuildOptions, 'contentsDir' | 'sourceDateEpoch' | 'preset'> = {}): Promise<PlanResult> {
+    if (spec.table === 'iso') return planIsoSummary(spec);
+    try {
+      const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
+      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      const preset = options.preset === undefined ? undefined : presetByName(options.preset);
+      const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
+        ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+        ...(preset ? { preset } : {}),
+      });
+      return { ok: true, plan };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -302,7 +336,7 @@ export const engine = {
       if (options.base !== undefined && !baseBlob) {
         return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };
       }
-      const host = await createOpfsHost({ files, trees, onProgress: progress });
+      const host = createOpfsHost({ files, trees, onProgress: progress });
       const base = baseBlob ? blobSource(baseBlob) : undefined;
       const result = await runBuild(spec, host, {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
