@@ -6,7 +6,7 @@ import { parseSize } from '../../workers/model/units.ts';
 import { normalizeGuid } from '../../workers/model/partition-types.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
-import { loadLayout, resolveLayoutPath } from '../layout-files.ts';
+import { loadLayout, resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.ts';
-import { resolveLayoutPath } from '../layout-files.ts';
+import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';

@@ -4,11 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ErrorCode, PartwrightError } from '../workers/model/errors.ts';
-import { parseLayoutJson } from '../workers/model/layout-json.ts';
-import { parseRepartDirectory } from '../workers/model/repart-conf.ts';
-import type { ImageSpec } from '../workers/model/spec.ts';
-import type { Diagnostic } from '../workers/model/diagnostics.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { parseLayoutJson } from '../../model/layout-json.ts';
+import { parseRepartDirectory } from '../../model/repart-conf.ts';
+import type { ImageSpec } from '../../model/spec.ts';
+import type { Diagnostic } from '../../model/diagnostics.ts';
 
 export interface LoadedLayout {
   spec: ImageSpec;
