@@ -1,7 +1,7 @@
 /**
  * Partition contents staged in the Origin Private File System, so dropped files and folders survive
  * a reload without ever being held in memory: `contents/<layout>/<source>/…`, one directory per
- * `CopyFiles=` source path (named `encodeURIComponent(source)`, as workers/build/opfs-tree.ts reads
+ * `CopyFiles=` source path (named `encodeURIComponent(source)`, as workers/hosts/opfs/tree.ts reads
  * it). Files are streamed in with `createWritable()`.
  */
 
