@@ -6,12 +6,14 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import { planImage } from '../plan/plan-image.ts';
+import { DEFAULT_MIN_SIZE_BYTES } from '../plan/resolve.ts';
 import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
+import { checkCompressionKeys } from './read-only-filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -101,7 +103,13 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
       ps.makeDirectories ?? [],
     );
     trees.set(i, tree);
-    if (ps.minimize === undefined || ps.minimize === 'off') return ps;
+    checkCompressionKeys(ps, `partitions.${i}.compression`);
+    if (ps.minimize === undefined || ps.minimize === 'off') {
+      if (!kind.madeBeforePlanning) return ps;
+      // squashfs/erofs: the made image is the least the partition holds.
+      const made = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
+      return (ps.sizeMinBytes ?? DEFAULT_MIN_SIZE_BYTES) >= made ? ps : { ...ps, sizeMinBytes: made };
+    }
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
   }) };

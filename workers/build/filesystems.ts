@@ -14,6 +14,7 @@ import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { FILE_SYSTEMS, type FileSystemName, type ToolName } from '../model/registry.ts';
+import { readOnlyFileSystems } from './read-only-filesystems.ts';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
@@ -23,6 +24,12 @@ export interface FileSystemContext {
 }
 
 export interface FileSystemKind {
+  /**
+   * Read-only file systems (squashfs, erofs) are made whole from their tree before planning: the
+   * made image's size is always the partition's minimum (repart makes them in a file first), and
+   * Minimize= pins the partition to it.
+   */
+  readonly madeBeforePlanning?: boolean;
   /** The smallest partition (4 KiB multiple) that holds `tree`; throws naming the bytes needed when over `maxBytes`. */
   minimumSizeBytes(spec: PartitionSpec, label: string | undefined, tree: InputDir, ctx: FileSystemContext): number;
   make(image: SparseImage, p: PlannedPartition, tree: InputDir, ctx: FileSystemContext): void;
@@ -119,7 +126,7 @@ const ext4: FileSystemKind = {
 };
 
 /** One maker per registry row (workers/model/registry.ts): the compiler insists on both. */
-const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4 };
+const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4, squashfs: readOnlyFileSystems.squashfs, erofs: readOnlyFileSystems.erofs };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = (MAKERS as Record<string, FileSystemKind | undefined>)[format];

@@ -9,7 +9,7 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import type { Preset } from '../model/presets/preset.ts';
-import { toolsForFormats, type OutputFormat, type ToolName } from '../model/registry.ts';
+import { toolsForPartitions, type OutputFormat, type ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
@@ -131,7 +131,7 @@ function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Read
 /** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
 async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
   const tools = new Map<ToolName, WebAssembly.Module>();
-  for (const name of toolsForFormats(spec.partitions.map((p) => p.format))) tools.set(name, await host.loadTool(name));
+  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
   return (name) => {
     const m = tools.get(name);
     if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);

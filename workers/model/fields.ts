@@ -640,6 +640,18 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     defaultValue: 'off',
     sinceRepart: 253,
   }),
+  partitionField('compression', 'Partition', 'Compression', stringKind(), {
+    title: 'Compression',
+    help: 'Compressor of a read-only file system: squashfs gzip or zstd, erofs lz4, lz4hc or lzma; repart 257 and later.',
+    defaultText: 'squashfs: gzip; erofs: none',
+    sinceRepart: 257,
+  }),
+  partitionField('compressionLevel', 'Partition', 'CompressionLevel', integerKind('CompressionLevel', 0, 22, 'warning'), {
+    title: 'Compression level',
+    help: 'Level for Compression= (gzip 1–9, zstd 1–22, lz4hc 3–12, lzma 0–9); repart 257 and later.',
+    defaultText: "the compressor's default (gzip 9, zstd 15, lz4hc 9, lzma 6)",
+    sinceRepart: 257,
+  }),
   partitionField('mbrType', 'X-Partwright', 'MBRType', mbrTypeKind, {
     title: 'MBR type',
     help: 'The partition type byte in an MBR or hybrid table, such as 0x0c (FAT32 LBA) or 0x83 (Linux).',

@@ -9,7 +9,7 @@
  */
 
 /** The WASM tools the engine loads lazily (workers/tools/wasm-tools.ts says where each lives). */
-export type ToolName = 'mke2fs' | 'zstd';
+export type ToolName = 'mke2fs' | 'zstd' | 'mkfs.erofs';
 
 export interface FileSystemRow {
   /** The `Format=` value. */
@@ -18,11 +18,15 @@ export interface FileSystemRow {
   readonly title: string;
   /** The WASM tool that makes it, loaded only when a layout needs it; undefined: written in TypeScript. */
   readonly tool: ToolName | undefined;
+  /** `Compression=` values that need a WASM tool of their own (squashfs zstd → zstd). */
+  readonly compressionTools?: Readonly<Record<string, ToolName>>;
 }
 
 export const FILE_SYSTEMS = [
   { name: 'vfat', title: 'FAT12/16/32 (ESP, XBOOTLDR, firmware partitions)', tool: undefined },
   { name: 'ext4', title: 'ext4 (root, /usr, /home)', tool: 'mke2fs' },
+  { name: 'squashfs', title: 'squashfs (read-only, compressed: gzip or zstd; Nix store images)', tool: undefined, compressionTools: { zstd: 'zstd' } },
+  { name: 'erofs', title: 'erofs (read-only; uncompressed, lz4, lz4hc or lzma; /usr and store images)', tool: 'mkfs.erofs' },
 ] as const satisfies readonly FileSystemRow[];
 
 export type FileSystemName = (typeof FILE_SYSTEMS)[number]['name'];
@@ -75,10 +79,17 @@ export function outputFormatRow(name: OutputFormat): OutputFormatRow {
 
 /** The tools a layout's file systems need (what a host loads before the build). */
 export function toolsForFormats(formats: Iterable<string | undefined>): ToolName[] {
+  return toolsForPartitions([...formats].map((format) => ({ format })));
+}
+
+/** The tools a layout's partitions need: their file systems' and their `Compression=`'s. */
+export function toolsForPartitions(partitions: Iterable<{ format?: string | undefined; compression?: string | undefined }>): ToolName[] {
   const out = new Set<ToolName>();
-  for (const f of formats) {
-    const tool = f === undefined ? undefined : fileSystemRow(f)?.tool;
-    if (tool) out.add(tool);
+  for (const p of partitions) {
+    const row = p.format === undefined ? undefined : fileSystemRow(p.format);
+    if (row?.tool) out.add(row.tool);
+    const extra = p.compression === undefined ? undefined : row?.compressionTools?.[p.compression];
+    if (extra) out.add(extra);
   }
   return [...out];
 }

@@ -7,12 +7,14 @@
  */
 import type { ToolName } from '../model/registry.ts';
 import { loadMke2fsModule, MKE2FS_WASM_URL } from './mke2fs-module.ts';
+import { loadMkfsErofsModule, MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
 import { loadZstdModule, ZSTD_WASM_URL } from './zstd.ts';
 import { wasmApi, type WasmBytes } from './wasm-api.ts';
 
 export const WASM_TOOL_URLS: Readonly<Record<ToolName, URL>> = {
   mke2fs: MKE2FS_WASM_URL,
   zstd: ZSTD_WASM_URL,
+  'mkfs.erofs': MKFS_EROFS_WASM_URL,
 };
 
 /** Browser worker: fetch and compile (streaming where the server sends application/wasm). */
@@ -22,6 +24,8 @@ export function fetchWasmTool(name: ToolName): Promise<WebAssembly.Module> {
       return loadMke2fsModule();
     case 'zstd':
       return loadZstdModule();
+    case 'mkfs.erofs':
+      return loadMkfsErofsModule();
   }
 }
 
