@@ -10,6 +10,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
 import type { BuildJobProgress, BuildJobStage } from './build/run-build.ts';
 import { planBuild, runBuild } from './build/run-build.ts';
 import type { IsoReport } from './build/build-iso.ts';
+import { planIsoSummary, type IsoSummary } from './build/iso-summary.ts';
 import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { writeOutput, type OutputPlan } from './build/write-output.ts';
 import { createOpfsHost, blobSource } from './hosts/opfs/index.ts';
@@ -21,8 +22,7 @@ import { scanDataRanges } from './disk/sparse-image.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
 import type { FastbootTransport } from './flash/transport.ts';
-import { resolvePartitionType } from './model/partition-types.ts';
-import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from './model/spec.ts';
+import { DEFAULT_SEED } from './model/spec.ts';
 import { ErrorCode, isPartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
@@ -49,21 +49,6 @@ export interface EngineFailure {
   where?: string;
   /** When a layout does not fit: the smallest disk it fits in. */
   minimumSizeBytes?: number;
-}
-
-/**
- * Table=iso is laid out by the ISO builder from its contents, so planning says what the ISO will be
- * made of (from the layout alone); the exact layout comes with the build (BuiltImage.iso).
- */
-export interface IsoSummary {
-  volumeId: string;
-  /** Index of the Format=iso9660 definition. */
-  isoIndex: number;
-  /** El Torito BIOS boot file inside the ISO, if any. */
-  biosBoot: string | undefined;
-  /** The EFI El Torito image: its path in the ISO and the ESP definition it is made from. */
-  efi: { path: string; espIndex: number; label: string } | undefined;
-  isohybrid: boolean;
 }
 
 export type PlanResult =
@@ -154,36 +139,6 @@ function asFailure(e: unknown): EngineFailure {
     return { code: ErrorCode.Io, message: `${what} (${e.message}); free some space or build a smaller disk.` };
   }
   throw e;
-}
-
-/** What an ISO layout is made of, from the layout alone (the ISO builder checks the rest). */
-function planIsoSummary(spec: ImageSpec): PlanResult {
-  const fail = (message: string, where = 'partitions'): PlanResult => ({ ok: false, error: { code: ErrorCode.InvalidSpec, message, where } });
-  const isoIndexes = spec.partitions.flatMap((p, i) => (p.format === 'iso9660' ? [i] : []));
-  if (isoIndexes.length !== 1) return fail(`Table=iso needs exactly one definition with Format=iso9660 (its CopyFiles= are the ISO's contents); found ${isoIndexes.length}.`);
-  const isoIndex = isoIndexes[0]!;
-  const isoDef = spec.partitions[isoIndex]!;
-  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
-  const espIndexes = spec.partitions.flatMap((p, i) => (i !== isoIndex && resolvePartitionType(p.type, arch)?.known?.role === 'esp' ? [i] : []));
-  if (espIndexes.length > 1 || spec.partitions.length - 1 - espIndexes.length > 0) {
-    return fail('Table=iso takes one Format=iso9660 definition and at most one ESP (the EFI boot image); remove the other definitions.');
-  }
-  const espIndex = espIndexes[0];
-  const seed = spec.seed ?? DEFAULT_SEED;
-  return {
-    ok: true,
-    plan: {
-      table: 'iso', sectorSizeBytes: 512, grainBytes: 2048, diskSizeBytes: 0, seed, architecture: arch, diskGuid: undefined, mbrDiskId: undefined,
-      gpt: undefined, partitions: [], dropped: [], blobs: [], reserved: [], minimumSizeBytes: 0, foreignPartitions: [], mbrExtended: undefined, mbrProtectiveFirst: false,
-    },
-    iso: {
-      volumeId: isoDef.label ?? 'PARTWRIGHT',
-      isoIndex,
-      biosBoot: isoDef.isoBiosBoot,
-      efi: espIndex === undefined ? undefined : { path: isoDef.isoEfiImage ?? '/boot/efi.img', espIndex, label: spec.partitions[espIndex]!.label ?? 'EFIBOOT' },
-      isohybrid: isoDef.isoHybridMbr !== undefined,
-    },
-  };
 }
 
 /** Passes stage changes at once and byte counts at most every `intervalMs`. */
@@ -481,4 +436,5 @@ export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, Fast
 /** The output formats' names (workers/model/registry.ts). */
 export type EngineOutputFormat = OutputFormat;
 export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, OutputFile, BuiltImageRef, WritableFileHandle, ByteRange };
+export type { IsoSummary };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';
