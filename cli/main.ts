@@ -26,7 +26,7 @@ const LAYOUT_FLAGS: FlagSpec[] = [
 
 const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec[]; run: (a: ParsedArgs) => Promise<void> | void }> = {
   build: {
-    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--output-format FORMAT] [--json]',
+    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--output-format FORMAT] [--private-key FILE --certificate FILE] [--json]',
     summary: 'plan the layout and write the image',
     flags: [
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
@@ -36,6 +36,8 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
       { name: 'substituter', takesValue: true, repeatable: true, valueName: 'URL', help: 'binary cache for StorePaths= closures (as nix.conf substituters; repeatable, tried in order)' },
       { name: 'trusted-public-key', takesValue: true, repeatable: true, valueName: 'NAME:BASE64', help: 'key whose signatures are trusted on narinfos (repeatable)' },
       { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size (fastboot max-download-size)' },
+      { name: 'private-key', takesValue: true, valueName: 'FILE', help: 'PEM private key (RSA or ECDSA P-256) that signs Verity=signature partitions' },
+      { name: 'certificate', takesValue: true, valueName: 'FILE', help: 'PEM X.509 certificate of --private-key, named in Verity=signature partitions' },
       ...COMMON,
     ],
     run: runBuild,

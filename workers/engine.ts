@@ -98,6 +98,11 @@ export interface EngineBuildOptions {
   preset?: string;
   /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
   base?: string;
+  /**
+   * `Verity=signature`: the PEM private key (RSA or ECDSA P-256) and certificate the user picked.
+   * They are imported into WebCrypto inside this worker, used once, and never stored or sent anywhere.
+   */
+  veritySigning?: { privateKeyPem: string; certificatePem: string };
 }
 
 export interface BuiltImage {
@@ -291,6 +296,9 @@ export const engine = {
       if (options.base !== undefined && !baseBlob) {
         return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };
       }
+      const veritySigner = options.veritySigning
+        ? await (await import('./crypto/verity-signer.ts')).createVeritySigner(options.veritySigning.privateKeyPem, options.veritySigning.certificatePem)
+        : undefined;
       const host = createOpfsHost({ files, trees, onProgress: progress });
       const base = baseBlob ? blobSource(baseBlob) : undefined;
       const result = await runBuild(spec, host, {
@@ -299,6 +307,7 @@ export const engine = {
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),
         sha256: options.sha256 ?? false,
+        ...(veritySigner ? { veritySigner } : {}),
       });
       const store = host.store!;
       const { image, plan } = result;

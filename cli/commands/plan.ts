@@ -47,7 +47,10 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
       ...(preset ? { preset } : {}),
     });
-    process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+    // Verity data/hash partitions without UUID= get the root hash's halves when built (repart shows "TBD").
+    const verityLabels = plan.partitions.filter((p) => (p.spec.verity === 'data' || p.spec.verity === 'hash') && !p.spec.uuid).map((p) => p.label);
+    const verityNote = verityLabels.length ? `\nUUIDs of ${verityLabels.join(', ')}: the root hash's halves once the hash tree is built (shown: seed-derived placeholders).` : '';
+    process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + verityNote + '\n');
   } finally {
     host.dispose();
     base?.close();

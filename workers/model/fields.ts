@@ -506,6 +506,23 @@ const mbrTypeKind: Kind<number> = {
   check: (v) => (isSafeInt(v) && v >= 1 && v <= 255 ? undefined : 'must be a byte 1…255 (0x01…0xff)'),
 };
 
+/** VerityDataBlockSizeBytes= / VerityHashBlockSizeBytes=: a power of two from 512 to 4096 (repart refuses others). */
+function verityBlockSizeKind(confKey: string): Kind<number> {
+  const ok = (v: number) => v >= 512 && v <= 4096 && (v & (v - 1)) === 0;
+  return {
+    kind: 'size',
+    min: 512,
+    max: 4096,
+    parse(raw) {
+      const r = tryParseSize(raw);
+      if (typeof r !== 'number' || !ok(r)) return refusing(`${confKey}= must be a power of 2 between 512 and 4096: ${raw}`);
+      return { kind: 'set', value: r };
+    },
+    format: (v) => [String(v)],
+    check: (v) => (isSafeInt(v) && ok(v) ? undefined : 'must be 512, 1024, 2048 or 4096'),
+  };
+}
+
 const ENCRYPT_MODES = ['off', 'key-file', 'tpm2', 'key-file+tpm2'] as const;
 const VERITY_MODES = ['off', 'data', 'hash', 'signature'] as const;
 const MINIMIZE_MODES: readonly MinimizeMode[] = ['off', 'best', 'guess'];
@@ -599,7 +616,7 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('verity', 'Partition', 'Verity', enumKind(VERITY_MODES, 'verity mode'), {
     title: 'Verity',
-    help: 'Role in a dm-verity set: data, hash or signature partition (recorded, not built yet).',
+    help: 'Role in a dm-verity set: the data partition, the hash partition computed over it (its UUIDs become the root hash halves), or the signature partition (needs a key and certificate).',
     defaultText: 'off',
     defaultValue: 'off',
   }),
@@ -607,6 +624,18 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     title: 'Verity match key',
     help: 'Ties the data, hash and signature partitions of one verity set together.',
     defaultText: 'none',
+  }),
+  partitionField('verityDataBlockSizeBytes', 'Partition', 'VerityDataBlockSizeBytes', verityBlockSizeKind('VerityDataBlockSizeBytes'), {
+    title: 'Verity data block size',
+    help: 'Block size the hash tree covers the data partition in (512…4096, a power of 2); set on the hash partition.',
+    defaultText: 'the sector size when set explicitly, else 4096',
+    sinceRepart: 255,
+  }),
+  partitionField('verityHashBlockSizeBytes', 'Partition', 'VerityHashBlockSizeBytes', verityBlockSizeKind('VerityHashBlockSizeBytes'), {
+    title: 'Verity hash block size',
+    help: 'Block size of the hash tree itself (512…4096, a power of 2); set on the hash partition.',
+    defaultText: 'the sector size when set explicitly, else 4096',
+    sinceRepart: 255,
   }),
   partitionField('flags', 'Partition', 'Flags', flagsKind, {
     title: 'GPT attribute flags',

@@ -52,10 +52,15 @@ export interface PartitionSpec {
   readOnly?: boolean;
   noAuto?: boolean;
   growFileSystem?: boolean;
-  /** Keys repart 252 knows that Partwright carries but does not act on yet. */
+  /** `Encrypt=`: carried, not acted on yet. */
   encrypt?: string;
+  /** `Verity=`: off, data, hash or signature. */
   verity?: string;
   verityMatchKey?: string;
+  /** `VerityDataBlockSizeBytes=` (repart 255; on the hash partition): 512…4096, default the explicit sector size or 4096. */
+  verityDataBlockSizeBytes?: number;
+  /** `VerityHashBlockSizeBytes=` (repart 255; on the hash partition). */
+  verityHashBlockSizeBytes?: number;
   splitName?: string;
 
   // ---- Partwright's additions ([X-Partwright] section in repart.d files) ----
