@@ -3,7 +3,7 @@
  * the partition offsets and sizes that `sfdisk --json` reads from the built image (Minimize= and
  * blob sizes included), and two builds from the same inputs are byte-identical.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -47,6 +47,18 @@ interface SfdiskJson {
   partitiontable: { sectorsize?: number; partitions: { node: string; start: number; size: number; type: string }[] };
 }
 
+/** Layouts with Verity=signature are built with a test key pair (RSA signatures are deterministic). */
+function signingFlags(layout: string): string[] {
+  const signs = fs.readdirSync(layout).some((n) => n.endsWith('.conf') && /^Verity=signature/m.test(fs.readFileSync(path.join(layout, n), 'utf8')));
+  if (!signs) return [];
+  const key = path.join(work, 'test.key'), cert = path.join(work, 'test.crt');
+  if (!fs.existsSync(key)) {
+    requireTools('openssl');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=partwright plan test', '-days', '3650'], { stdio: 'ignore' });
+  }
+  return ['--private-key', key, '--certificate', cert];
+}
+
 const layouts = fs.readdirSync(EXAMPLES).filter((n) => fs.statSync(path.join(EXAMPLES, n)).isDirectory()).sort();
 
 describe('plan gives the table build writes', () => {
@@ -54,8 +66,9 @@ describe('plan gives the table build writes', () => {
     const layout = path.join(EXAMPLES, name);
     const a = path.join(work, `${name}-a.img`);
     const b = path.join(work, `${name}-b.img`);
-    const built = JSON.parse(cli('build', layout, '-o', a, '--json')) as { sizeBytes: number; iso?: unknown };
-    cli('build', layout, '-o', b);
+    const sign = signingFlags(layout);
+    const built = JSON.parse(cli('build', layout, '-o', a, '--json', ...sign)) as { sizeBytes: number; iso?: unknown };
+    cli('build', layout, '-o', b, ...sign);
     expect(sha256(a)).toBe(sha256(b));
     if (built.iso) return; // Table=iso: no partition table to plan (plan reports the ISO as built).
     const plan = JSON.parse(cli('plan', layout, '--json')) as PlanJson;
