@@ -7,7 +7,7 @@ import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture }
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
-import { loadLayout, resolveLayoutPath, specifierEnv } from '../layout-files.ts';
+import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {

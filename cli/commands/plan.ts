@@ -4,7 +4,7 @@ import { repartJson } from '../../workers/plan/repart-json.ts';
 import { resolvePartitionType } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
-import { resolveLayoutPath } from '../layout-files.ts';
+import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';

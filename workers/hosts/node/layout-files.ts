@@ -5,14 +5,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ErrorCode, PartwrightError } from '../workers/model/errors.ts';
-import { parseLayoutJson } from '../workers/model/layout-json.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { parseLayoutJson } from '../../model/layout-json.ts';
 import {
   parseOsRelease, parseRepartDirectories, specifierValuesFromOsRelease, type ConfFile, type DefinitionSource,
-} from '../workers/model/repart-conf.ts';
-import type { ImageSpec } from '../workers/model/spec.ts';
-import type { ParseEnv } from '../workers/model/fields.ts';
-import type { Diagnostic } from '../workers/model/diagnostics.ts';
+} from '../../model/repart-conf.ts';
+import type { ImageSpec } from '../../model/spec.ts';
+import type { ParseEnv } from '../../model/fields.ts';
+import type { Diagnostic } from '../../model/diagnostics.ts';
 
 export interface LoadedLayout {
   spec: ImageSpec;
