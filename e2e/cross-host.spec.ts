@@ -32,6 +32,8 @@ for (const id of PRESETS) {
       await epoch.press('Enter');
       await epoch.blur();
     }
+    // The whole-image SHA-256 is off by default (it costs time for the holes too); this test needs it.
+    await editor.sha256.check();
     await editor.build();
     await expect(editor.buildResult).toBeVisible({ timeout: 780_000 });
     const browserSha = await editor.buildResult.locator('.hash').getAttribute('title');
