@@ -57,7 +57,7 @@ const b = dump(path.join(work, 'repart.img'));
 const same = JSON.stringify(a.partitions.map((p: Record<string, unknown>) => ({ ...p, node: '' }))) === JSON.stringify(b.partitions.map((p: Record<string, unknown>) => ({ ...p, node: '' })));
 
 // The engine alone, in this process (no Node start-up): plan + build + raw write, best of 5.
-const { loadLayout } = await import('../cli/layout-files.ts');
+const { loadLayout } = await import('../workers/hosts/node/layout-files.ts');
 const { buildImage } = await import('../workers/build/build-image.ts');
 const { writeRawImage } = await import('../workers/formats/outputs/raw.ts');
 const { FileSink, FileSource } = await import('../workers/hosts/node/file.ts');

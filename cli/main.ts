@@ -6,18 +6,31 @@ import { isPartwrightError } from '../workers/model/errors.ts';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { FILE_SYSTEMS, ISO_FORMAT, OUTPUT_FORMATS } from '../workers/model/registry.ts';
 import { PACKAGE_VERSION } from '../workers/version.ts';
-import { runBuild } from './commands/build.ts';
-import { runConvert } from './commands/convert.ts';
-import { runInspect } from './commands/inspect.ts';
-import { runPlan } from './commands/plan.ts';
-import { runPresets } from './commands/presets.ts';
+
+// Each command's module (and whatever engine code and WASM tool it needs) loads only when that
+// command runs: `partwright plan` never parses the build, Nix or zstd code.
+const runBuild = async (a: ParsedArgs) => (await import('./commands/build.ts')).runBuild(a);
+const runConvert = async (a: ParsedArgs) => (await import('./commands/convert.ts')).runConvert(a);
+const runInspect = async (a: ParsedArgs) => (await import('./commands/inspect.ts')).runInspect(a);
+const runPlan = async (a: ParsedArgs) => (await import('./commands/plan.ts')).runPlan(a);
+const runPresets = async (a: ParsedArgs) => (await import('./commands/presets.ts')).runPresets(a);
 
 const COMMON: FlagSpec[] = [
   { name: 'help', short: 'h', takesValue: false, help: 'show this help' },
-  { name: 'json', takesValue: false, help: 'print machine-readable JSON instead of a table' },
+  { name: 'json', takesValue: false, optionalValue: true, help: 'print machine-readable JSON instead of a table; plan --json=repart prints systemd-repart --json=pretty\'s shape' },
 ];
 const LAYOUT_FLAGS: FlagSpec[] = [
+  { name: 'definitions', takesValue: true, repeatable: true, valueName: 'DIR', help: 'another repart.d directory, merged after LAYOUT (repeatable; of two files with the same name the earlier directory\'s wins, as in systemd-repart)' },
   { name: 'preset', takesValue: true, valueName: 'NAME', help: 'use a preset instead of LAYOUT (see partwright presets); its files come from --copy-source' },
+  { name: 'repart-version', takesValue: true, valueName: '252|latest', help: 'behave like this systemd-repart where versions differ (default latest; RepartVersion= in [X-Partwright-Disk])' },
+  { name: 'sector-size', takesValue: true, valueName: 'BYTES', help: '512, 1024, 2048 or 4096 (as repart --sector-size=; SectorSize= in [X-Partwright-Disk])' },
+  { name: 'os-release', takesValue: true, valueName: 'FILE', help: 'os-release file whose IMAGE_VERSION=, IMAGE_ID=, ID=, VERSION_ID=, VARIANT_ID=, BUILD_ID= fill %A %M %o %w %W %B' },
+  { name: 'image-version', takesValue: true, valueName: 'VERSION', help: 'value of %A (overrides the os-release file\'s IMAGE_VERSION=)' },
+  { name: 'image-id', takesValue: true, valueName: 'ID', help: 'value of %M (overrides the os-release file\'s IMAGE_ID=)' },
+  { name: 'architecture', takesValue: true, valueName: 'ARCH', help: 'what Type=root, usr … mean and the value of %a (as repart --architecture=)' },
+  { name: 'host-specifiers', takesValue: false, help: 'take %H %l %q %m %b %v %a from this machine (never done otherwise)' },
+  { name: 'include-partitions', takesValue: true, valueName: 'TYPES', help: 'read only definitions of these types (comma-separated, as repart --include-partitions=)' },
+  { name: 'exclude-partitions', takesValue: true, valueName: 'TYPES', help: 'leave out definitions of these types (comma-separated, as repart --exclude-partitions=)' },
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
@@ -45,7 +58,11 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
   plan: {
     usage: 'partwright plan LAYOUT [--size auto|BYTES] [--seed UUID] [--base IMG] [--json]',
     summary: 'show the partition table the layout gives, without writing anything',
-    flags: [...LAYOUT_FLAGS, ...COMMON],
+    flags: [
+      ...LAYOUT_FLAGS,
+      { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but leave them out of the table, as repart --defer-partitions=' },
+      ...COMMON,
+    ],
     run: runPlan,
   },
   convert: {
@@ -130,7 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
-      process.stderr.write(`partwright ${command}: ${err.syscall} ${err.path ?? ''}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}\n`);
+      const where = err.path ? `${err.syscall} ${err.path}` : err.syscall;
+      process.stderr.write(`partwright ${command}: ${where}: ${err.code === 'ENOSPC' ? 'no space left on the device' : oneLine(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`partwright ${command}: internal error: ${oneLine(String((e as Error)?.stack ?? e))}\n`);

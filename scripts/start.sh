@@ -30,6 +30,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ "$lock" -nt node_modules/.packa
   fi
 fi
 
+node scripts/build-cli.mjs --if-stale
 echo "partwright: building the web app…"
 npx --no-install vite build --logLevel warn
 

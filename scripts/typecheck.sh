@@ -13,4 +13,6 @@ if [ -f web/tsconfig.json ]; then
   echo "typecheck: web/tsconfig.json (svelte-check)"
   npx svelte-check --tsconfig web/tsconfig.json --fail-on-warnings=false --output human || status=1
 fi
+echo "layers: STYLE.md §1 dependency rules (dependency-cruiser)"
+bash scripts/layers.sh || status=1
 exit $status

@@ -7,9 +7,11 @@
  * (workers/hosts/opfs/); this file is argument handling around it.
  */
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+import { loadWasmSha256 } from './crypto/fast-sha256.ts';
 import type { BuildJobProgress, BuildJobStage } from './build/run-build.ts';
-import { runBuild } from './build/run-build.ts';
+import { planBuild, runBuild } from './build/run-build.ts';
 import type { IsoReport } from './build/build-iso.ts';
+import { planIsoSummary, type IsoSummary } from './build/iso-summary.ts';
 import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { writeOutput, type OutputPlan } from './build/write-output.ts';
 import { createOpfsHost, blobSource } from './hosts/opfs/index.ts';
@@ -21,8 +23,7 @@ import { scanDataRanges } from './disk/sparse-image.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
 import type { FastbootTransport } from './flash/transport.ts';
-import { resolvePartitionType } from './model/partition-types.ts';
-import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from './model/spec.ts';
+import { DEFAULT_SEED } from './model/spec.ts';
 import { ErrorCode, isPartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
@@ -51,22 +52,18 @@ export interface EngineFailure {
   minimumSizeBytes?: number;
 }
 
-/**
- * Table=iso is laid out by the ISO builder from its contents, so planning says what the ISO will be
- * made of (from the layout alone); the exact layout comes with the build (BuiltImage.iso).
- */
-export interface IsoSummary {
-  volumeId: string;
-  /** Index of the Format=iso9660 definition. */
-  isoIndex: number;
-  /** El Torito BIOS boot file inside the ISO, if any. */
-  biosBoot: string | undefined;
-  /** The EFI El Torito image: its path in the ISO and the ESP definition it is made from. */
-  efi: { path: string; espIndex: number; label: string } | undefined;
-  isohybrid: boolean;
-}
-
-export type PlanResult = { ok: true; plan: ImagePlan; iso?: IsoSummary } | { ok: false; error: EngineFailure };
+export type PlanResult =
+  | {
+      ok: true;
+      plan: ImagePlan;
+      iso?: IsoSummary;
+      /**
+       * Definitions (spec indexes) whose size Minimize= decides from their contents at build time:
+       * their size here is the layout's bound, not the built one, until `planExact` computes it.
+       */
+      decidedAtBuild?: number[];
+    }
+  | { ok: false; error: EngineFailure };
 
 export interface EnginePlanOptions {
   /** Sizes of blobs whose files the app has staged, by blob name. */
@@ -123,6 +120,8 @@ export interface BuiltImage {
   mappedBytes: number;
   /** Lower-case hex, when asked for. */
   sha256: string | undefined;
+  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (workers/disk/image-digest.ts). */
+  partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   plan: ImagePlan;
   /** What holds data (sorted): lets outputs and the File System Access API skip holes. */
   dataRanges: ByteRange[];
@@ -148,36 +147,6 @@ function asFailure(e: unknown): EngineFailure {
     return { code: ErrorCode.Io, message: `${what} (${e.message}); free some space or build a smaller disk.` };
   }
   throw e;
-}
-
-/** What an ISO layout is made of, from the layout alone (the ISO builder checks the rest). */
-function planIsoSummary(spec: ImageSpec): PlanResult {
-  const fail = (message: string, where = 'partitions'): PlanResult => ({ ok: false, error: { code: ErrorCode.InvalidSpec, message, where } });
-  const isoIndexes = spec.partitions.flatMap((p, i) => (p.format === 'iso9660' ? [i] : []));
-  if (isoIndexes.length !== 1) return fail(`Table=iso needs exactly one definition with Format=iso9660 (its CopyFiles= are the ISO's contents); found ${isoIndexes.length}.`);
-  const isoIndex = isoIndexes[0]!;
-  const isoDef = spec.partitions[isoIndex]!;
-  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
-  const espIndexes = spec.partitions.flatMap((p, i) => (i !== isoIndex && resolvePartitionType(p.type, arch)?.known?.role === 'esp' ? [i] : []));
-  if (espIndexes.length > 1 || spec.partitions.length - 1 - espIndexes.length > 0) {
-    return fail('Table=iso takes one Format=iso9660 definition and at most one ESP (the EFI boot image); remove the other definitions.');
-  }
-  const espIndex = espIndexes[0];
-  const seed = spec.seed ?? DEFAULT_SEED;
-  return {
-    ok: true,
-    plan: {
-      table: 'iso', sectorSizeBytes: 512, grainBytes: 2048, diskSizeBytes: 0, seed, architecture: arch, diskGuid: undefined, mbrDiskId: undefined,
-      gpt: undefined, partitions: [], dropped: [], blobs: [], reserved: [], minimumSizeBytes: 0, foreignPartitions: [], mbrExtended: undefined, mbrProtectiveFirst: false,
-    },
-    iso: {
-      volumeId: isoDef.label ?? 'PARTWRIGHT',
-      isoIndex,
-      biosBoot: isoDef.isoBiosBoot,
-      efi: espIndex === undefined ? undefined : { path: isoDef.isoEfiImage ?? '/boot/efi.img', espIndex, label: spec.partitions[espIndex]!.label ?? 'EFIBOOT' },
-      isohybrid: isoDef.isoHybridMbr !== undefined,
-    },
-  };
 }
 
 /** Passes stage changes at once and byte counts at most every `intervalMs`. */
@@ -262,7 +231,30 @@ export const engine = {
   plan(spec: ImageSpec, options: EnginePlanOptions = {}): PlanResult {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
-      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }) };
+      const decidedAtBuild = spec.partitions.flatMap((p, i) => (p.format !== undefined && p.minimize !== undefined && p.minimize !== 'off' ? [i] : []));
+      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}) };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /**
+   * The table a build writes, computed as the build computes it (workers/build/run-build.ts
+   * planBuild): blob sizes from their files, contents from the staged folders, Minimize= trial runs
+   * with the same tools. Slower than `plan` (it runs mke2fs); the app asks for it when `plan` says a
+   * size is decided at build.
+   */
+  async planExact(spec: ImageSpec, files: Record<string, Blob>, options: Pick<EngineBuildOptions, 'contentsDir' | 'sourceDateEpoch' | 'preset'> = {}): Promise<PlanResult> {
+    if (spec.table === 'iso') return planIsoSummary(spec);
+    try {
+      const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
+      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      const preset = options.preset === undefined ? undefined : presetByName(options.preset);
+      const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
+        ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+        ...(preset ? { preset } : {}),
+      });
+      return { ok: true, plan };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -310,7 +302,7 @@ export const engine = {
       const veritySigner = options.veritySigning
         ? await (await import('./crypto/verity-signer.ts')).createVeritySigner(options.veritySigning.privateKeyPem, options.veritySigning.certificatePem)
         : undefined;
-      const host = await createOpfsHost({ files, trees, onProgress: progress });
+      const host = createOpfsHost({ files, trees, onProgress: progress });
       const base = baseBlob ? blobSource(baseBlob) : undefined;
       const result = await runBuild(spec, host, {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
@@ -331,6 +323,7 @@ export const engine = {
           sizeBytes: image.sizeBytes,
           mappedBytes: image.mappedBytes,
           sha256: result.sha256,
+          partitionDigests: result.partitionDigests,
           plan,
           dataRanges: image.dataRanges(),
           ...(result.iso ? { iso: result.iso } : {}),
@@ -377,6 +370,8 @@ export const engine = {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
         ...(options.maxPieceBytes !== undefined ? { maxPieceBytes: options.maxPieceBytes } : {}),
         loadTool,
+        // bmap's range hashes through hash-wasm (2–3× the JS SHA-256 here).
+        createSha256: await loadWasmSha256(),
         onBytes: (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes, detail: format }),
       });
       return { ok: true, files: names.map((fileName) => ({ fileName, suffix: fileName.slice(base.length) })) };
@@ -456,4 +451,5 @@ export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, Fast
 /** The output formats' names (workers/model/registry.ts). */
 export type EngineOutputFormat = OutputFormat;
 export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, OutputFile, BuiltImageRef, WritableFileHandle, ByteRange };
+export type { IsoSummary };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';

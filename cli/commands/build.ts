@@ -9,7 +9,7 @@ import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
-import { resolveLayoutPath } from '../layout-files.ts';
+import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
 

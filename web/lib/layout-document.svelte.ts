@@ -7,7 +7,8 @@ import { getContext, setContext } from 'svelte';
 import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts';
 import type { FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
-import type { StagedContent } from './contents-store.ts';
+import { layoutInputs } from '../../workers/model/layout-inputs.ts';
+import { contentsDir, type StagedContent } from './contents-store.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 
 export type Selection = { kind: 'partition'; index: number } | { kind: 'blob'; index: number } | undefined;
@@ -69,13 +70,8 @@ export class LayoutDocument {
     return out;
   });
 
-  /** Paths the layout names for which no file is staged. */
-  readonly missingFiles: string[] = $derived.by(() => {
-    const paths = new Set<string>();
-    for (const b of this.spec.blobs ?? []) if (b.source !== undefined) paths.add(b.source);
-    for (const p of this.spec.partitions) if (p.copyBlocks !== undefined && p.copyBlocks !== 'auto') paths.add(p.copyBlocks);
-    return [...paths].filter((p) => !this.files[p]);
-  });
+  /** Paths the layout names for which no file is staged (blobs, CopyBlocks=, BaseImage=, ISOHybridMBR=). */
+  readonly missingFiles: string[] = $derived(layoutInputs(this.spec).map((i) => i.path).filter((p) => !this.files[p]));
 
   /** `CopyFiles=` sources the layout names whose contents are not staged (e.g. after a share link). */
   readonly missingContents: string[] = $derived.by(() => {
@@ -137,7 +133,12 @@ export class LayoutDocument {
     this.checking = true;
     try {
       const problems = await this.#client.call('validate', [spec, options], signal);
-      const planResult = await this.#client.call('plan', [spec, options], signal);
+      let planResult = await this.#client.call('plan', [spec, options], signal);
+      // Minimize= sizes come from the contents, as in a build: ask for the exact plan when all are here.
+      if (planResult.ok && planResult.decidedAtBuild && this.missingFiles.length === 0 && this.missingContents.length === 0) {
+        const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name) }], signal);
+        if (exact.ok) planResult = exact;
+      }
       if (seq !== this.#refreshSeq) return;
       this.problems = problems;
       this.planResult = planResult;

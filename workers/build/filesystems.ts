@@ -70,7 +70,7 @@ const vfat: FileSystemKind = {
   minimumSizeBytes(spec, label, tree, ctx) {
     return minimumFatSizeBytes(toFatTree(tree, ''), {
       fatType: fatType(spec),
-      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      sectorBytes: ctx.sectorSizeBytes as 512 | 1024 | 2048 | 4096,
       ...(label !== undefined ? { label: mangleFatLabel(label) } : {}),
       ...(spec.sizeMaxBytes !== undefined ? { maxSizeBytes: spec.sizeMaxBytes } : {}),
     });
@@ -78,7 +78,7 @@ const vfat: FileSystemKind = {
   make(image, p, tree, ctx) {
     writeFat(image, p.offsetBytes, {
       sizeBytes: p.sizeBytes,
-      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      sectorBytes: ctx.sectorSizeBytes as 512 | 1024 | 2048 | 4096,
       fatType: fatType(p.spec),
       hiddenSectors: p.offsetBytes / ctx.sectorSizeBytes,
       volumeId: fatVolumeId(p),

@@ -1,8 +1,9 @@
 /**
  * Random-access storage behind a sparse image. Synchronous on purpose: OPFS sync access handles,
  * Node's fs.*Sync and WASI tools are all synchronous, and the writers are too.
- * Hosts provide their own: MemoryStore here; a file store in the CLI (cli/node-file-store.ts);
- * an OPFS store in the browser worker.
+ * Hosts provide their own (BuildHost.createStore): MemoryStore here; a sparse file in the Node host
+ * (workers/hosts/node/file.ts FileStore); a compact chunk store in the browser worker
+ * (workers/hosts/opfs/store.ts OpfsStore).
  */
 export interface ByteStore {
   /** Fill `target` from `offsetBytes`; bytes never written read as zero. */

@@ -170,13 +170,6 @@ export async function flashPartition(target: FlashTarget, image: ImageSource, op
   });
 }
 
-/** `erase:PARTITION` as a one-shot over a device or transport. */
-export async function erasePartition(target: FlashTarget, partition: string, options: FlashOptions = {}): Promise<void> {
-  await withClient(target, options, async (client) => {
-    await client.erase(partition, { signal: options.signal });
-  });
-}
-
 /** Device facts worth showing before flashing. */
 export interface FastbootDeviceInfo {
   product: string | undefined;

@@ -76,7 +76,7 @@ describe('field tables', () => {
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([
       'Table', 'SectorSize', 'Size', 'Seed', 'Architecture', 'FirstPartitionOffset', 'GPTEntriesLBA', 'GPTEntryCount',
-      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace',
+      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace', 'RepartVersion',
     ]);
     expect(BLOB_FIELDS.map((f) => f.confKey)).toEqual(['Name', 'Offset', 'Source', 'Size']);
     for (const f of [...PARTITION_FIELDS, ...DISK_FIELDS, ...BLOB_FIELDS]) {

@@ -46,9 +46,8 @@ export interface OpfsHost extends BuildHost {
 
 let buildCounter = 0;
 
-/** A host for one build; removes earlier builds' files first. */
-export async function createOpfsHost(options: OpfsHostOptions): Promise<OpfsHost> {
-  await removeOldBuilds();
+/** A host for one build (earlier builds' files are removed when its store is created). */
+export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
   const baseName = `${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}`;
   let store: OpfsStore | undefined;
   let nixCleared = false;
@@ -71,6 +70,7 @@ export async function createOpfsHost(options: OpfsHostOptions): Promise<OpfsHost
       throw new PartwrightError(ErrorCode.Io, `The contents ${path} for ${what} are missing: add them to the partition before building.`, { where: path });
     },
     async createStore() {
+      await removeOldBuilds();
       store = await OpfsStore.create(`${baseName}.store`);
       return store;
     },
