@@ -23,7 +23,7 @@ import type { VeritySigner } from './verity.ts';
 import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
-import type { InputEntry } from './input-tree.ts';
+import type { InputDir, InputEntry } from './input-tree.ts';
 import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
 import { writeOutput, type OutputHost } from './write-output.ts';
 
@@ -127,10 +127,28 @@ function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Read
       return bytes ? source(bytes) : host.open(path, what);
     },
     openTree(path, what) {
+      const file = (p: string, bytes: Uint8Array): InputEntry =>
+        // Owned by root, 0644, and no time of its own: the writers give it SOURCE_DATE_EPOCH.
+        ({ kind: 'file', name: p.slice(p.lastIndexOf('/') + 1), mode: 0o644, uid: 0, gid: 0, sizeBytes: bytes.length, read: source(bytes).read });
       const bytes = bytesOf(path);
-      if (!bytes) return host.openTree(path, what);
-      // Owned by root, 0644, and no time of its own: the writers give it SOURCE_DATE_EPOCH.
-      return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), mode: 0o644, uid: 0, gid: 0, sizeBytes: bytes.length, read: source(bytes).read };
+      if (bytes) return file(path, bytes);
+      // A folder of preset files (the installer ISO's EFI tree: loader.conf, its entry).
+      const under = Object.keys(files ?? {}).filter((p) => p.startsWith(`${path.replace(/\/+$/, '')}/`)).sort();
+      if (under.length === 0) return host.openTree(path, what);
+      const prefix = path.replace(/\/+$/, '').split('/').filter(Boolean).length;
+      const dir = (name: string): InputDir => ({ kind: 'dir', name, mode: 0o755, uid: 0, gid: 0, children: [] });
+      const root = dir(path.slice(path.lastIndexOf('/') + 1));
+      for (const p of under) {
+        const parts = p.split('/').filter(Boolean).slice(prefix);
+        let at = root;
+        for (const part of parts.slice(0, -1)) {
+          let next = at.children.find((c): c is InputDir => c.kind === 'dir' && c.name === part);
+          if (!next) at.children.push((next = dir(part)));
+          at = next;
+        }
+        at.children.push(file(p, bytesOf(p)!));
+      }
+      return root;
     },
   };
 }

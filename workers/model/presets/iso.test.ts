@@ -6,7 +6,7 @@
  * out as NixOS's store image). That it boots all four ways is test/boot/iso.boot.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { cpSync, symlinkSync } from 'node:fs';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -183,4 +183,19 @@ describe('installer-iso preset', () => {
     const spec: ImageSpec = { table: 'iso', partitions: [{ type: 'linux-generic', format: 'iso9660' }, { type: 'linux-generic', format: 'ext4', isoPath: '/x.img' }] };
     expect(() => buildIsoImage(spec, { open: () => { throw new Error('no files'); } })).toThrow(/ISOPath= makes a squashfs image/);
   });
+
+  it('builds through the CLI from a copy source without the preset\'s own files (its EFI tree is served from the preset)', () => {
+    const bare = join(work, 'bare-src');
+    cpSync(src, bare, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(bare, 'iso'), { recursive: true, force: true });
+    const iso = join(work, 'cli.iso');
+    const cli = join(import.meta.dirname, '../../../cli/bin/partwright.mjs');
+    execFileSync(process.execPath, [cli, 'build', '--preset', 'installer-iso', '--copy-source', bare, '-o', iso], { stdio: 'pipe' });
+    const efi = join(work, 'cli-efi.img');
+    execFileSync('osirrox', ['-indev', iso, '-extract', '/boot/efi.img', efi], { stdio: 'pipe' });
+    expect(execFileSync('mtype', ['-i', efi, '::/loader/entries/installer.conf'], { encoding: 'utf8' })).toContain(`options ${ISO_CMDLINE}`);
+    const sq = join(work, 'cli-store.squashfs');
+    execFileSync('osirrox', ['-indev', iso, '-extract', ISO_STORE_IMAGE, sq], { stdio: 'pipe' });
+    expect(run('unsquashfs', ['-l', '-d', '', sq])).toContain(`/${HELLO}/bin/hello`);
+  }, 120_000);
 });
