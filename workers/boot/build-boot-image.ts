@@ -11,7 +11,7 @@ import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { CopyFilesEntry, ImageSpec } from '../model/spec.ts';
 import { planImage } from '../plan/plan-image.ts';
 import type { ImagePlan } from '../plan/types.ts';
-import { buildImage, type BuildInputs, type BuildOptions, type BuildResult } from '../build/build-image.ts';
+import { buildImage, buildImageSigned, type BuildInputs, type BuildOptions, type BuildResult, type SignedBuildOptions } from '../build/build-image.ts';
 import type { InputEntry } from '../build/input-tree.ts';
 import type { ReadSource } from '../disk/sparse-image.ts';
 import type { BootSpec } from './boot-spec.ts';
@@ -148,20 +148,23 @@ export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInpu
   return { files, inputs: wrapped };
 }
 
-/** Build `spec` with the bootloaders `boot` asks for. */
-export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
-  // A command line naming a verity root hash ({verity.KEY.roothash}) is known only once the data
-  // partition is written: build once with a same-length stand-in (so every size and offset is
-  // final), then again with the root hashes that build found in its entries.
-  let verity: Record<string, string> | undefined;
-  if (namesRootHash(boot)) {
-    const pending = withBootFiles(spec, boot, inputs, options);
-    const { store: _store, onProgress: _progress, ...inMemory } = options;
-    const first = buildImage(pending.files.spec, pending.inputs, inMemory);
-    verity = Object.fromEntries((first.verity ?? []).map((v) => [v.matchKey, v.rootHash]));
-  }
-  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
-  const result = buildImage(files.spec, wrapped, options);
+/**
+ * A command line naming a verity root hash ({verity.KEY.roothash}) is known only once the data
+ * partition is written: the first build uses a same-length stand-in (so every size and offset is
+ * final), the second the root hashes the first found. These are the first build's arguments.
+ */
+function firstPass(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions): [ImageSpec, BuildInputs, BuildOptions] | undefined {
+  if (!namesRootHash(boot)) return undefined;
+  const pending = withBootFiles(spec, boot, inputs, options);
+  const { store: _store, onProgress: _progress, ...inMemory } = options;
+  return [pending.files.spec, pending.inputs, inMemory];
+}
+
+function rootHashesOf(result: BuildResult): Record<string, string> {
+  return Object.fromEntries((result.verity ?? []).map((v) => [v.matchKey, v.rootHash]));
+}
+
+function finishBootBuild(result: BuildResult, files: BootFiles, boot: BootSpec, inputs: BuildInputs, verity: Record<string, string> | undefined): BootBuildResult {
   for (const v of result.verity ?? []) {
     if (verity && verity[v.matchKey] !== v.rootHash) {
       throw new PartwrightError(ErrorCode.InvalidSpec, `The root hash of verity set '${v.matchKey}' changed between builds (${verity[v.matchKey]} → ${v.rootHash}); the boot entry would name the wrong one.`, { where: 'boot.entries' });
@@ -181,4 +184,20 @@ export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: Buil
     grubBios = installGrubBios(result.image, result.plan, bootImg, coreImg);
   }
   return { ...result, spec: files.spec, boot: files, grubBios };
+}
+
+/** Build `spec` with the bootloaders `boot` asks for. */
+export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
+  const first = firstPass(spec, boot, inputs, options);
+  const verity = first ? rootHashesOf(buildImage(...first)) : undefined;
+  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
+  return finishBootBuild(buildImage(files.spec, wrapped, options), files, boot, inputs, verity);
+}
+
+/** buildBootableImage with the layout's Verity=signature partitions signed by `options.veritySigner`. */
+export async function buildBootableImageSigned(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BootBuildResult> {
+  const first = firstPass(spec, boot, inputs, options);
+  const verity = first ? rootHashesOf(await buildImageSigned(first[0], first[1], { ...first[2], ...(options.veritySigner ? { veritySigner: options.veritySigner } : {}) })) : undefined;
+  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
+  return finishBootBuild(await buildImageSigned(files.spec, wrapped, options), files, boot, inputs, verity);
 }

@@ -17,7 +17,7 @@ import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
 import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
 import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
-import { buildBootableImage, withBootFiles } from '../boot/build-boot-image.ts';
+import { buildBootableImage, buildBootableImageSigned, withBootFiles } from '../boot/build-boot-image.ts';
 import { buildImage, buildImageSigned, needsVeritySigner, prepareContents, type BuildInputs, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
 import type { VeritySigner } from './verity.ts';
 import { planImage } from '../plan/plan-image.ts';
@@ -246,7 +246,9 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       };
       const boot = options.preset?.boot;
       built = boot
-        ? buildBootableImage(spec, boot, inputs, buildOptions)
+        ? options.veritySigner
+          ? await buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
+          : buildBootableImage(spec, boot, inputs, buildOptions)
         : options.veritySigner
           ? await buildImageSigned(spec, inputs, { ...buildOptions, veritySigner: options.veritySigner })
           : buildImage(spec, inputs, buildOptions);

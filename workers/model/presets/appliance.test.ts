@@ -11,14 +11,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBootableImage } from '../../boot/build-boot-image.ts';
+import { buildBootableImage, buildBootableImageSigned } from '../../boot/build-boot-image.ts';
+import { createVeritySigner } from '../../crypto/verity-signer.ts';
 import { FileSource } from '../../hosts/node/file.ts';
 import { readTree } from '../../hosts/node/tree.ts';
 import { writeOutputFiles as writeOutput } from '../../hosts/node/outputs.ts';
 import { loadNodeTool } from '../../hosts/node/tools.ts';
 import { requireTools } from '../../test-support/debian.ts';
 import { isPartwrightError } from '../errors.ts';
-import { APPLIANCE_VERITY_KEY, PRESET_INPUTS as IN, appliance, presetByName } from './index.ts';
+import { APPLIANCE_VERITY_KEY, PRESET_INPUTS as IN, appliance, applianceSigned, presetByName } from './index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'partwright-appliance-'));
 const src = join(work, 'src');
@@ -56,7 +57,7 @@ const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'u
 
 let built: Awaited<ReturnType<typeof build>>;
 beforeAll(async () => {
-  requireTools('veritysetup', 'fsck.erofs', 'mtype', 'sfdisk', 'e2fsck');
+  requireTools('veritysetup', 'fsck.erofs', 'mtype', 'sfdisk', 'e2fsck', 'openssl');
   put(IN.kernel, 'kernel');
   put(IN.initrd, 'initrd');
   put(IN.systemdBootEfi, 'MZ systemd-boot');
@@ -133,4 +134,33 @@ describe('appliance preset', () => {
       expect(isPartwrightError(e) && e.message).toMatch(/VerityMatchKey=nope/);
     }
   });
+
+  it('appliance-signed: the signature partition holds a PKCS#7 signature of the root hash the entry carries (openssl smime -verify)', async () => {
+    const key = join(work, 'key.pem'), cert = join(work, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=appliance', '-days', '30'], { stdio: 'ignore' });
+    const veritySigner = await createVeritySigner(readFileSync(key, 'utf8'), readFileSync(cert, 'utf8'));
+    const opened: FileSource[] = [];
+    const result = await buildBootableImageSigned(applianceSigned.spec, applianceSigned.boot!, {
+      open: (p) => { const s = new FileSource(join(src, p)); opened.push(s); return s; },
+      openTree: (p) => readTree(join(src, p)),
+    }, { loadTool: loadNodeTool, veritySigner });
+    const img = join(work, 'appliance-signed.img');
+    await writeOutput(result.image, result.plan, 'raw', img);
+    for (const s of opened) s.close();
+    const [espP, usrP, hashP, sigP] = result.plan.partitions;
+    expect(sigP!.label).toBe('usr-verity-sig');
+    const rootHash = result.verity!.find((v) => v.matchKey === APPLIANCE_VERITY_KEY)!.rootHash;
+    const entry = execFileSync('mtype', ['-i', `${img}@@${espP!.offsetBytes}`, '::/loader/entries/appliance.conf'], { encoding: 'utf8', env: ENV });
+    expect(entry).toContain(`usrhash=${rootHash}`);
+    const ok = run('veritysetup', ['verify', extract(img, usrP!.offsetBytes, usrP!.sizeBytes, 's-usr'), extract(img, hashP!.offsetBytes, hashP!.sizeBytes, 's-hash'), rootHash]);
+    expect(ok.status, ok.stderr).toBe(0);
+    const raw = readFileSync(extract(img, sigP!.offsetBytes, sigP!.sizeBytes, 's-sig'));
+    const json = JSON.parse(raw.subarray(0, raw.indexOf(0)).toString('utf8')) as { rootHash: string; signature: string };
+    expect(json.rootHash).toBe(rootHash);
+    const der = join(work, 'sig.der'), content = join(work, 'roothash.txt');
+    writeFileSync(der, Buffer.from(json.signature, 'base64'));
+    writeFileSync(content, rootHash);
+    const verify = run('openssl', ['smime', '-verify', '-binary', '-inform', 'DER', '-in', der, '-content', content, '-CAfile', cert, '-purpose', 'any', '-out', '/dev/null']);
+    expect(verify.status, verify.stderr).toBe(0);
+  }, 120_000);
 });

@@ -55,19 +55,34 @@ const root: PartitionSpec = {
 
 const entry: BootEntrySpec = { id: 'appliance', title: 'Appliance', kernel: IN.kernel, initrd: IN.initrd, cmdline: APPLIANCE_CMDLINE };
 
-export const appliance: Preset = {
-  name: 'appliance',
-  title: 'Appliance: verity-protected /usr (UEFI)',
-  description: 'GPT disk with an ESP holding systemd-boot and the kernel, a read-only erofs /usr (or Nix store) checked by dm-verity with its hash partition, and a writable root. The loader entry carries the root hash (usrhash=); the data and hash partition UUIDs are its halves.',
-  like: 'NixOS image.repart with verityStore (repart-verity-store)',
-  spec: { table: 'gpt', seed: DEFAULT_SEED, sourceDateEpoch: EPOCH, partitions: [esp, usr, usrVerity, root] },
-  boot: { bootPartition: 'ESP', rootPartition: 'root', entries: [entry], systemdBoot: { efi: IN.systemdBootEfi } },
-  inputs: [
-    presetInput('kernel'),
-    { ...presetInput('initrd'), description: 'initramfs that opens /usr with dm-verity (root hash from usrhash=, devices by the PARTUUIDs that are its halves) and mounts the root' },
-    presetInput('systemdBootEfi'),
-    presetInput('usr'),
-    presetInput('rootfs'),
-  ],
-  bootsWith: ['ovmf'],
+/**
+ * The signature partition of the signed variant: repart's JSON (rootHash, certificateFingerprint,
+ * PKCS#7 signature of the root hash) made from the build's private key and certificate.
+ */
+const usrVeritySig: PartitionSpec = {
+  type: 'usr-verity-sig', label: 'usr-verity-sig',
+  verity: 'signature', verityMatchKey: APPLIANCE_VERITY_KEY,
 };
+
+function appliancePreset(signed: boolean): Preset {
+  return {
+    name: signed ? 'appliance-signed' : 'appliance',
+    title: signed ? 'Appliance: verity-protected, signed /usr (UEFI)' : 'Appliance: verity-protected /usr (UEFI)',
+    description: `GPT disk with an ESP holding systemd-boot and the kernel, a read-only erofs /usr (or Nix store) checked by dm-verity with its hash partition${signed ? ' and a signature partition (PKCS#7 over the root hash; build with a private key and certificate)' : ''}, and a writable root. The loader entry carries the root hash (usrhash=); the data and hash partition UUIDs are its halves.`,
+    like: 'NixOS image.repart with verityStore (repart-verity-store)',
+    spec: { table: 'gpt', seed: DEFAULT_SEED, sourceDateEpoch: EPOCH, partitions: signed ? [esp, usr, usrVerity, usrVeritySig, root] : [esp, usr, usrVerity, root] },
+    boot: { bootPartition: 'ESP', rootPartition: 'root', entries: [entry], systemdBoot: { efi: IN.systemdBootEfi } },
+    inputs: [
+      presetInput('kernel'),
+      { ...presetInput('initrd'), description: 'initramfs that opens /usr with dm-verity (root hash from usrhash=, devices by the PARTUUIDs that are its halves) and mounts the root' },
+      presetInput('systemdBootEfi'),
+      presetInput('usr'),
+      presetInput('rootfs'),
+    ],
+    bootsWith: ['ovmf'],
+  };
+}
+
+export const appliance: Preset = appliancePreset(false);
+/** The same with a `usr-verity-sig` partition: needs a private key and certificate to build. */
+export const applianceSigned: Preset = appliancePreset(true);

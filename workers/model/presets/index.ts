@@ -6,14 +6,14 @@
 import { repartDisk, vmDisk, vmDiskLegacy } from './x86.ts';
 import { sdCardPreset } from './sd-card.ts';
 import { installerIso } from './iso.ts';
-import { appliance } from './appliance.ts';
+import { appliance, applianceSigned } from './appliance.ts';
 import type { Preset } from './preset.ts';
 
 export type { Preset, Firmware } from './preset.ts';
 export { ROOT_FORMAT, DEFAULT_CMDLINE } from './preset.ts';
 export { PRESET_INPUTS, presetInput, type PresetInput } from './inputs.ts';
 export { sdCardPreset, SD_DISK_ID, SD_ROOT_FS_UUID, SD_EPOCH, SD_ROOT_FORMAT, type SdCardOptions, type UbootSlot } from './sd-card.ts';
-export { repartDisk, vmDisk, vmDiskLegacy, installerIso, appliance };
+export { repartDisk, vmDisk, vmDiskLegacy, installerIso, appliance, applianceSigned };
 export { APPLIANCE_CMDLINE, APPLIANCE_VERITY_KEY } from './appliance.ts';
 export { ISO_VOLUME_ID, ISO_KERNEL, ISO_INITRD, ISO_CMDLINE, ISO_PRESET_FILES, ISO_STORE_IMAGE } from './iso.ts';
 
@@ -27,6 +27,7 @@ export const PRESETS: readonly Preset[] = [
   sdCardPreset({ uboot: 'rockchip' }),
   installerIso,
   appliance,
+  applianceSigned,
 ];
 
 export function presetByName(name: string): Preset | undefined {
