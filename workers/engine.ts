@@ -7,6 +7,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
 import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
+import { MADE_FORMATS } from './build/filesystems.ts';
 import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StagedClosures, type StorePathStatus } from './build/nix-closure.ts';
 import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
 import {
@@ -237,6 +238,14 @@ export const engine = {
   /** Every GPT partition type the engine knows by name (systemd-repart's table). */
   partitionTypes(): readonly PartitionType[] {
     return PARTITION_TYPES;
+  },
+
+  /**
+   * The Format= values the engine makes: in partitions of a GPT/MBR disk, and in a Table=iso layout
+   * (the ISO9660 volume itself). The app's File system field offers exactly these.
+   */
+  fileSystems(): { partition: readonly string[]; iso: readonly string[] } {
+    return { partition: MADE_FORMATS, iso: ['iso9660', ...MADE_FORMATS.filter((f) => f === 'vfat')] };
   },
 
   /** Every problem found without laying the disk out, each with the field it is about. */

@@ -119,6 +119,9 @@ const ext4: FileSystemKind = {
 
 const KINDS: Record<string, FileSystemKind> = { vfat, ext4 };
 
+/** The Format= values the engine makes in partitions (what the app's File system field offers). */
+export const MADE_FORMATS: readonly string[] = Object.keys(KINDS);
+
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = KINDS[format];
   if (!kind) {
