@@ -8,6 +8,8 @@ import pkg from '../package.json' with { type: 'json' };
 import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
 import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
 import { MADE_FORMATS } from './build/filesystems.ts';
+import { decodeBmapXml, makeBmap } from './formats/outputs/bmap.ts';
+import { verifyReadback, type ReadbackCheck } from './formats/outputs/bmap-verify.ts';
 import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StagedClosures, type StorePathStatus } from './build/nix-closure.ts';
 import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
 import {
@@ -425,6 +427,33 @@ export const engine = {
   },
 
   /**
+   * Checks a read-back of the device the user wrote (a file they picked, e.g. `dd if=/dev/sdX`)
+   * against the bmap's SHA-256 of every mapped range: the bmap file they pick, or the one the last
+   * build makes (the same bytes as its `.bmap` download). Hashing runs here, never on the page.
+   */
+  async verifyReadback(
+    image: BuiltImageRef | undefined,
+    readback: Blob,
+    bmapFile: Blob | undefined,
+    onProgress?: (p: EngineBuildProgress) => void,
+  ): Promise<{ ok: true; check: ReadbackCheck; imageSizeBytes: number; fromBmapFile: boolean } | { ok: false; error: EngineFailure }> {
+    try {
+      let xml: string;
+      if (bmapFile) xml = await bmapFile.text();
+      else if (image) xml = makeBmap(await opfsImageSource(image));
+      else throw new PartwrightError(ErrorCode.InvalidSpec, 'Choose the .bmap file that came with the image.');
+      const bmap = decodeBmapXml(xml);
+      const progress = throttled(onProgress);
+      const check = await verifyReadback(bmap, readback.size, async (offset, length) => new Uint8Array(await readback.slice(offset, offset + length).arrayBuffer()), {
+        onBytes: (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes, detail: 'verify' }),
+      });
+      return { ok: true, check, imageSizeBytes: bmap.imageSizeBytes, fromBmapFile: bmapFile !== undefined };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /**
    * What a fastboot device says about itself (product, max-download-size, the size of `partition`).
    * The transport is the page's (a comlink proxy); it is closed when this returns.
    */
@@ -481,5 +510,5 @@ export const engine = {
 
 export type Engine = typeof engine;
 export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, FastbootTransport };
-export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, EngineOutputFormat, OutputFile, BuiltImageRef, WritableFileHandle };
+export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, EngineOutputFormat, OutputFile, BuiltImageRef, WritableFileHandle, ReadbackCheck };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';
