@@ -59,8 +59,8 @@ const same = JSON.stringify(a.partitions.map((p: Record<string, unknown>) => ({ 
 // The engine alone, in this process (no Node start-up): plan + build + raw write, best of 5.
 const { loadLayout } = await import('../cli/layout-files.ts');
 const { buildImage } = await import('../workers/build/build-image.ts');
-const { writeRawImage } = await import('../workers/disk/raw-output.ts');
-const { FileSink, FileSource } = await import('../cli/node-file.ts');
+const { writeRawImage } = await import('../workers/formats/outputs/raw.ts');
+const { FileSink, FileSource } = await import('../workers/hosts/node/file.ts');
 let engineMs = Infinity;
 for (let i = 0; i < 5; i++) {
   const t0 = performance.now();

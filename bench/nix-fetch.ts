@@ -1,7 +1,7 @@
 /** Child of nix-200m.ts: fetch, verify and unpack a closure with Partwright's client into a folder. */
 import { NixCacheClient } from '../workers/nix/index.ts';
-import { FsTreeSink } from '../cli/node-nar-sink.ts';
-import { nodeSha256 } from '../cli/node-hash.ts';
+import { FsTreeSink } from '../workers/hosts/node/nar-sink.ts';
+import { nodeSha256 } from '../workers/hosts/node/hash.ts';
 
 const [cache, key, storePath, outDir] = process.argv.slice(2) as [string, string, string, string];
 const client = await NixCacheClient.create({ substituters: [cache], trustedPublicKeys: [key], createSha256: nodeSha256 });

@@ -4,7 +4,8 @@
  */
 import { isPartwrightError } from '../workers/model/errors.ts';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
-import { OUTPUT_FORMATS } from './write-output.ts';
+import { FILE_SYSTEMS, ISO_FORMAT, OUTPUT_FORMATS } from '../workers/model/registry.ts';
+import { PACKAGE_VERSION } from '../workers/version.ts';
 import { runBuild } from './commands/build.ts';
 import { runConvert } from './commands/convert.ts';
 import { runInspect } from './commands/inspect.ts';
@@ -31,7 +32,7 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
       ...LAYOUT_FLAGS,
       { name: 'in-place', takesValue: false, help: 'with --base: write into the base image itself instead of a new file' },
-      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.join('|')} (default raw; bmap writes OUT and OUT.bmap; split writes OUT.<type>.raw per partition)` },
+      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.map((f) => f.name).join('|')} (default raw; bmap writes OUT and OUT.bmap; split writes OUT.<type>.raw per partition)` },
       { name: 'substituter', takesValue: true, repeatable: true, valueName: 'URL', help: 'binary cache for StorePaths= closures (as nix.conf substituters; repeatable, tried in order)' },
       { name: 'trusted-public-key', takesValue: true, repeatable: true, valueName: 'NAME:BASE64', help: 'key whose signatures are trusted on narinfos (repeatable)' },
       { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size (fastboot max-download-size)' },
@@ -50,7 +51,7 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
     summary: 'write an existing raw image in another format (Android sparse, bmap, qcow2, VHD, gz), reading only its data',
     flags: [
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'file to write' },
-      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.filter((f) => f !== 'split').join('|')}` },
+      { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.filter((f) => !f.needsPlan).map((f) => f.name).join('|')}` },
       { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size' },
       { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for the VHD unique ID' },
       ...COMMON,
@@ -81,6 +82,7 @@ function mainHelp(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
     '',
     'LAYOUT is a repart.d directory (*.conf) or a layout .json file.',
+    `Format= makes ${FILE_SYSTEMS.map((f) => f.name).join(', ')} (and ${ISO_FORMAT} for Table=iso); outputs: ${OUTPUT_FORMATS.map((f) => f.name).join(', ')}.`,
     'Run `partwright COMMAND --help` for a command\'s options.',
   ];
   return lines.join('\n');
@@ -99,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === '--version') {
-    process.stdout.write('partwright 0.1.0\n');
+    process.stdout.write(`partwright ${PACKAGE_VERSION}\n`);
     return 0;
   }
   const cmd = COMMANDS[command];

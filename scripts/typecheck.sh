@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for p in workers/tsconfig.json cli/tsconfig.json server/tsconfig.json e2e/tsconfig.json test/tsconfig.json tsconfig.test.json; do
+for p in workers/tsconfig.json workers/hosts/node/tsconfig.json cli/tsconfig.json server/tsconfig.json e2e/tsconfig.json test/tsconfig.json tsconfig.test.json; do
   [ -f "$p" ] || continue
   echo "typecheck: $p"
   npx tsc -p "$p" || status=1

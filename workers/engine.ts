@@ -1,34 +1,35 @@
 /**
- * The engine's public API: what the web app calls through comlink (web/lib/engine-client.ts) and what
- * the CLI and server tests call directly. A hand-written object, not a class, so `typeof engine` is the
+ * The engine's public API as the web app calls it through comlink (web/lib/engine-client.ts; the
+ * worker entry only exposes it). A hand-written object, not a class, so `typeof engine` is the
  * contract and adding an operation is one method here (STYLE.md §7). Every method takes and returns
  * structured-clone-safe data; expected outcomes come back as results, not as thrown errors.
+ * Builds run the same job as the CLI (workers/build/run-build.ts) on the OPFS host
+ * (workers/hosts/opfs/); this file is argument handling around it.
  */
-import pkg from '../package.json' with { type: 'json' };
-import { buildImage, type BuildInputs, type BuildProgress, type BuildStage } from './build/build-image.ts';
-import { buildIsoImage, type IsoReport } from './build/build-iso.ts';
-import { MADE_FORMATS } from './build/filesystems.ts';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+import type { BuildJobProgress, BuildJobStage } from './build/run-build.ts';
+import { runBuild } from './build/run-build.ts';
+import type { IsoReport } from './build/build-iso.ts';
+import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
+import { writeOutput, type OutputPlan } from './build/write-output.ts';
+import { createOpfsHost, blobSource } from './hosts/opfs/index.ts';
+import { opfsImageSource, opfsOutputs, writeRawToHandle, type BuiltImageRef, type OutputFile, type WritableFileHandle } from './hosts/opfs/image.ts';
+import { OPFS_CHUNK_BYTES } from './hosts/opfs/store.ts';
+import { readStagedTrees } from './hosts/opfs/tree.ts';
+import { fetchWasmTool, toolCache } from './tools/wasm-tools.ts';
+import { scanDataRanges } from './disk/sparse-image.ts';
 import { decodeBmapXml, makeBmap } from './formats/outputs/bmap.ts';
 import { verifyReadback, type ReadbackCheck } from './formats/outputs/bmap-verify.ts';
-import { lookUpStorePaths, stageNixClosures, type NixCacheSettings, type StagedClosures, type StorePathStatus } from './build/nix-closure.ts';
-import { BUILD_FILE_PREFIX, removeOldBuilds } from './build/opfs-output.ts';
-import {
-  convertImage, opfsImageSource, OUTPUT_SUFFIXES, writeRawToHandle, type BuiltImageRef, type EngineOutputFormat, type OutputFile, type WritableFileHandle,
-} from './build/opfs-convert.ts';
-import { OPFS_CHUNK_BYTES, OpfsStore } from './build/opfs-store.ts';
-import { readBlobSync, readStagedTrees } from './build/opfs-tree.ts';
-import { Sha256 } from './crypto/sha256.ts';
-import { loadMke2fsModule } from './tools/mke2fs-module.ts';
-import { rawImageChunks } from './disk/raw-output.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
 import type { FastbootTransport } from './flash/transport.ts';
-import type { ReadSource } from './disk/sparse-image.ts';
 import { resolvePartitionType } from './model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from './model/spec.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
+import { presetByName } from './model/presets/index.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from './model/registry.ts';
 import { exportRepartDirectory, parseRepartDirectory, type ConfFile } from './model/repart-conf.ts';
 import type { ImageSpec } from './model/spec.ts';
 import { planImage } from './plan/plan-image.ts';
@@ -84,25 +85,25 @@ export interface ImportResult {
 
 export type { NixCacheSettings, StorePathStatus };
 
-export type EngineBuildStage = 'read' | 'nix' | BuildStage | 'write' | 'sha256';
-
-export interface EngineBuildProgress {
-  stage: EngineBuildStage;
-  doneBytes: number;
-  totalBytes: number;
-  detail?: string;
-}
+export type EngineBuildStage = BuildJobStage;
+export type EngineBuildProgress = BuildJobProgress;
 
 export interface EngineBuildOptions {
   /** Hash the whole image (holes included) after writing it; off for very large images. */
   sha256?: boolean;
   /**
    * OPFS directory (`contents/<layout>`) holding the layout's staged `CopyFiles=` sources, one
-   * directory per source path named `encodeURIComponent(source)` (workers/build/opfs-tree.ts).
+   * directory per source path named `encodeURIComponent(source)` (workers/hosts/opfs/tree.ts).
    */
   contentsDir?: string;
   /** Binary caches and keys for `StorePaths=` (needed when a partition has store paths). */
   nix?: NixCacheSettings;
+  /** SOURCE_DATE_EPOCH when the layout gives none (as the CLI takes it from the environment). */
+  sourceDateEpoch?: number;
+  /** A preset by name: its boot installation and its own files (its other files come in `files`). */
+  preset?: string;
+  /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
+  base?: string;
 }
 
 export interface BuiltImage {
@@ -124,6 +125,8 @@ export interface BuiltImage {
   dataRanges: ByteRange[];
   /** Table=iso: the ISO as built (volume, El Torito entries, EFI image). */
   iso?: IsoReport;
+  /** The SOURCE_DATE_EPOCH the build used (outputs use the same). */
+  sourceDateEpoch: number | undefined;
   elapsedMs: number;
 }
 
@@ -142,11 +145,6 @@ function asFailure(e: unknown): EngineFailure {
     return { code: ErrorCode.Io, message: `${what} (${e.message}); free some space or build a smaller disk.` };
   }
   throw e;
-}
-
-/** A staged file read lazily in slices (FileReaderSync), never whole. */
-function blobSource(blob: Blob): ReadSource {
-  return { sizeBytes: blob.size, read: (offsetBytes, target) => readBlobSync(blob, offsetBytes, target) };
 }
 
 /** What an ISO layout is made of, from the layout alone (the ISO builder checks the rest). */
@@ -227,27 +225,26 @@ function asFlashFailure(e: unknown): FlashFailure {
   return { problem: 'no-device', message: engineFailure.message, partial: false };
 }
 
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** Tools for outputs (zst) after the build, fetched once per worker. */
+const loadTool = toolCache(fetchWasmTool);
 
-let buildCounter = 0;
+/** What a conversion needs besides the image: the plan's seed and partitions, and the build's epoch. */
+export interface ConvertOptions {
+  plan?: OutputPlan;
+  sourceDateEpoch?: number;
+  /** Android sparse: the largest piece (fastboot's max-download-size). */
+  maxPieceBytes?: number;
+}
 
 export const engine = {
   /** Which engine answers: lets a host check that the worker it talks to is the one it was built with. */
   version(): EngineVersion {
-    return { name: pkg.name, version: pkg.version };
+    return { name: PACKAGE_NAME, version: PACKAGE_VERSION };
   },
 
   /** Every GPT partition type the engine knows by name (systemd-repart's table). */
   partitionTypes(): readonly PartitionType[] {
     return PARTITION_TYPES;
-  },
-
-  /**
-   * The Format= values the engine makes: in partitions of a GPT/MBR disk, and in a Table=iso layout
-   * (the ISO9660 volume itself). The app's File system field offers exactly these.
-   */
-  fileSystems(): { partition: readonly string[]; iso: readonly string[] } {
-    return { partition: MADE_FORMATS, iso: ['iso9660', ...MADE_FORMATS.filter((f) => f === 'vfat')] };
   },
 
   /** Every problem found without laying the disk out, each with the field it is about. */
@@ -285,97 +282,57 @@ export const engine = {
   },
 
   /**
-   * Builds the image and writes it raw into an OPFS file (worker only): data ranges only, then
-   * truncated to the disk size. `blobFiles` holds the files the layout names (blob sources,
-   * CopyBlocks=), keyed by the path as written in the spec. `onProgress` arrives as a comlink proxy.
+   * Builds the image into a compact OPFS store (worker only) with the same job as the CLI. `files`
+   * holds the files the layout names (blob sources, CopyBlocks=, BaseImage=, a preset's boot files),
+   * keyed by the path as written in the spec. `onProgress` arrives as a comlink proxy.
    */
   async build(
     spec: ImageSpec,
-    blobFiles: Record<string, Blob>,
+    files: Record<string, Blob>,
     onProgress?: (p: EngineBuildProgress) => void,
     options: EngineBuildOptions = {},
   ): Promise<BuildOutcome> {
     const started = Date.now();
     const progress = throttled(onProgress);
-    let store: OpfsStore | undefined;
-    let closures: StagedClosures | undefined;
     try {
-      const sources = new Map<string, ReadSource>();
-      for (const [path, blob] of Object.entries(blobFiles)) sources.set(path, blobSource(blob));
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
-      // StorePaths=: each closure fetched and verified into OPFS scratch (workers/build/nix-closure.ts).
-      closures = await stageNixClosures(spec, options.nix, {
-        onProgress: (p) =>
-          progress({ stage: 'nix', doneBytes: p.bytesDone, totalBytes: p.bytesTotal, detail: `${p.pathsDone}/${p.pathsTotal} paths${p.phase === 'nar' ? ` · ${p.storePath.slice(44) || p.storePath}` : ''}` }),
-      });
-      const extraTrees = closures.trees;
-      const inputs: BuildInputs = {
-        open(path, what) {
-          const source = sources.get(path);
-          if (!source) throw new PartwrightError(ErrorCode.Io, `The file ${path} for ${what} is missing: choose it in the layout before building.`, { where: path });
-          return source;
-        },
-        openTree(path, what) {
-          const tree = trees.get(path);
-          if (!tree) throw new PartwrightError(ErrorCode.Io, `The contents ${path} for ${what} are missing: add them to the partition before building.`, { where: path });
-          return tree;
-        },
-      };
-
-      // WASM tools are fetched and compiled only when the layout needs them (the service worker
-      // precaches them, so this works offline too).
-      const mke2fs = spec.partitions.some((p) => p.format === 'ext4') ? await loadMke2fsModule() : undefined;
-      const loadTool = (name: 'mke2fs') => {
-        if (!mke2fs) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
-        return mke2fs;
-      };
-
-      await removeOldBuilds();
-      store = await OpfsStore.create(`${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}.store`);
-      const onBuild = (p: BuildProgress) => progress(p);
-      const built = spec.table === 'iso'
-        ? buildIsoImage(spec, inputs, { store, onProgress: onBuild, extraTrees })
-        : { ...buildImage(spec, inputs, { store, onProgress: onBuild, loadTool, extraTrees }), report: undefined };
-      const { plan, image } = built;
-      store.flush();
-
-      let digest: string | undefined;
-      if (options.sha256) {
-        const hash = new Sha256();
-        let done = 0;
-        for (const chunk of rawImageChunks(image)) {
-          hash.update(chunk);
-          done += chunk.length;
-          progress({ stage: 'sha256', doneBytes: done, totalBytes: image.sizeBytes });
-        }
-        digest = toHex(hash.digest());
+      const preset = options.preset === undefined ? undefined : presetByName(options.preset);
+      if (options.preset !== undefined && !preset) return { ok: false, error: { code: ErrorCode.InvalidSpec, message: `No preset '${options.preset}'.`, where: 'preset' } };
+      const baseBlob = options.base === undefined ? undefined : files[options.base];
+      if (options.base !== undefined && !baseBlob) {
+        return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };
       }
-      const dataRanges = image.dataRanges();
-      const slots = store.slotPairs();
-      store.close();
-      progress({ stage: 'done', doneBytes: image.sizeBytes, totalBytes: image.sizeBytes });
+      const host = await createOpfsHost({ files, trees, onProgress: progress });
+      const base = baseBlob ? blobSource(baseBlob) : undefined;
+      const result = await runBuild(spec, host, {
+        ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+        ...(preset ? { preset } : {}),
+        ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
+        ...(options.nix ? { nix: options.nix } : {}),
+        sha256: options.sha256 ?? false,
+      });
+      const store = host.store!;
+      const { image, plan } = result;
       return {
         ok: true,
         image: {
           fileName: store.fileName,
           chunkBytes: OPFS_CHUNK_BYTES,
-          slots,
+          slots: store.slotPairs(),
           sizeBytes: image.sizeBytes,
           mappedBytes: image.mappedBytes,
-          sha256: digest,
+          sha256: result.sha256,
           plan,
-          dataRanges,
-          ...(built.report ? { iso: built.report } : {}),
+          dataRanges: image.dataRanges(),
+          ...(result.iso ? { iso: result.iso } : {}),
+          sourceDateEpoch: result.sourceDateEpoch,
           elapsedMs: Date.now() - started,
         },
       };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
-    } finally {
-      store?.close();
-      await closures?.close().catch(() => {});
     }
   },
 
@@ -392,20 +349,30 @@ export const engine = {
   },
 
   /**
-   * Writes a built raw image (an OPFS file from `build`) in another format into new OPFS files:
-   * `.gz` (CompressionStream), Android sparse, bmap (the raw file + a `.bmap`), qcow2, VHD. Reads
-   * the raw file in slices; holes are never read. Returns the files to download, in order.
+   * Writes a build (its compact OPFS store) in an output format of the registry into new OPFS files,
+   * with the same writers as the CLI: raw, gz, zst, Android sparse (in pieces under
+   * `maxPieceBytes`), bmap, qcow2, VHD, split. Reads the store in slices; holes are never read.
+   * Returns the files to download, in order, each with its suffix after the build's base name.
    */
   async convert(
     image: BuiltImageRef,
-    format: EngineOutputFormat,
+    format: OutputFormat,
     onProgress?: (p: EngineBuildProgress) => void,
+    options: ConvertOptions = {},
   ): Promise<{ ok: true; files: OutputFile[] } | { ok: false; error: EngineFailure }> {
     try {
       const source = await opfsImageSource(image);
       const progress = throttled(onProgress);
-      const files = await convertImage(source, image.fileName, format, { seed: image.seed ?? '', onBytes: (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes, detail: format }) });
-      return { ok: true, files };
+      const row = OUTPUT_FORMATS.find((f) => f.name === format)!;
+      const base = image.fileName.replace(/\.store$/, '');
+      const plan: OutputPlan = options.plan ?? { seed: image.seed ?? DEFAULT_SEED, partitions: [] };
+      const names = await writeOutput(source, plan, format, `${base}${row.suffix}`, opfsOutputs, {
+        ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+        ...(options.maxPieceBytes !== undefined ? { maxPieceBytes: options.maxPieceBytes } : {}),
+        loadTool,
+        onBytes: (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes, detail: format }),
+      });
+      return { ok: true, files: names.map((fileName) => ({ fileName, suffix: fileName.slice(base.length) })) };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -502,13 +469,11 @@ export const engine = {
     }
   },
 
-  /** The download suffixes of each output format (`.img.gz`, …), for the app's menu. */
-  outputFormats(): Record<EngineOutputFormat, string> {
-    return OUTPUT_SUFFIXES;
-  },
 };
 
 export type Engine = typeof engine;
 export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, FastbootTransport };
-export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, EngineOutputFormat, OutputFile, BuiltImageRef, WritableFileHandle, ReadbackCheck };
+/** The output formats' names (workers/model/registry.ts). */
+export type EngineOutputFormat = OutputFormat;
+export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, OutputFile, BuiltImageRef, WritableFileHandle, ByteRange, ReadbackCheck };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';

@@ -1,7 +1,7 @@
 /** `partwright inspect`: an image's tables, partitions and data outside partitions. */
 import { inspectImage } from '../../workers/build/inspect-image.ts';
 import type { ParsedArgs } from '../args.ts';
-import { FileSource } from '../node-file.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatInspection, toJson } from '../output.ts';
 import { exactlyOne } from './options.ts';
 

@@ -5,10 +5,8 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { normalizeGuid } from '../../workers/model/partition-types.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
-import { readExistingDisk } from '../../workers/build/existing-disk.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath } from '../layout-files.ts';
-import { FileSource } from '../node-file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -68,12 +66,9 @@ export function prepare(args: ParsedArgs): Prepared {
   return { spec, layoutDir, copySource, basePath, preset };
 }
 
-export function openBase(basePath: string) {
-  const source = new FileSource(basePath);
-  const existing = readExistingDisk((o, n) => {
-    const buf = new Uint8Array(Math.max(0, Math.min(n, source.sizeBytes - o)));
-    source.read(o, buf);
-    return buf;
-  }, source.sizeBytes);
-  return { source, existing };
+
+/** SOURCE_DATE_EPOCH from the environment (whole seconds), as every host passes it to the build job. */
+export function sourceDateEpochEnv(): number | undefined {
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  return sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined;
 }

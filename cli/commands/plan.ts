@@ -2,47 +2,54 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planImage } from '../../workers/plan/plan-image.ts';
-import { buildIsoImage } from '../../workers/build/build-iso.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
-import { FileSource, FileStore } from '../node-file.ts';
-import { readTree } from '../node-tree.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, openBase } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
+import { planBuild, runBuild } from '../../workers/build/run-build.ts';
+import { createNodeHost } from '../../workers/hosts/node/index.ts';
 
-export function runPlan(args: ParsedArgs): void {
-  const { spec, basePath, layoutDir, copySource } = prepare(args);
+export async function runPlan(args: ParsedArgs): Promise<void> {
+  const { spec, basePath, layoutDir, copySource, preset } = prepare(args);
+  const seed = seedOption(args);
+  const sourceDateEpoch = sourceDateEpochEnv();
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
-    const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-')), 'iso.store');
-    const store = new FileStore(scratch);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-'));
+    const host = createNodeHost({ resolve: (p) => resolveLayoutPath(p, layoutDir, copySource), storePath: path.join(scratch, 'iso.store') });
     try {
-      const seed = seedOption(args);
-      const { report } = buildIsoImage(spec, {
-        open: (p: string) => new FileSource(resolveLayoutPath(p, layoutDir, copySource)),
-        openTree: (p: string) => readTree(resolveLayoutPath(p, layoutDir, copySource)),
-      }, { ...(seed ? { seed } : {}), store });
-      process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatIsoReport(report) + '\n');
+      const { iso } = await runBuild(spec, host, {
+        ...(seed !== undefined ? { seed } : {}),
+        ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+        ...(preset ? { preset } : {}),
+      });
+      process.stdout.write(args.flags.has('json') ? toJson(iso) + '\n' : formatIsoReport(iso!) + '\n');
     } finally {
-      store.close();
-      fs.rmSync(path.dirname(scratch), { recursive: true, force: true });
+      host.dispose();
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
     return;
   }
-  const base = basePath ? openBase(basePath) : undefined;
-  // Blob sizes come from their files, as in a build.
-  const blobSizes: Record<string, number> = {};
-  for (const b of spec.blobs ?? []) {
-    if (b.source === undefined || b.sizeBytes !== undefined) continue;
-    const full = resolveLayoutPath(b.source, layoutDir, copySource);
-    try {
-      blobSizes[b.name] = fs.statSync(full).size;
-    } catch {
-      throw new UsageError(`blob '${b.name}': cannot read ${full}`);
-    }
+  // The same contents, Minimize= trial runs and boot files as a build: the table a build writes.
+  const host = createNodeHost({
+    resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
+    storePath: '',
+    cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
+  });
+  const base = basePath ? new FileSource(basePath) : undefined;
+  try {
+    const sizeBytes = sizeOption(args);
+    const { plan } = await planBuild(spec, host, {
+      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+      ...(base ? { base: { source: base, dataRanges: [] } } : {}),
+      ...(preset ? { preset } : {}),
+    });
+    process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+  } finally {
+    host.dispose();
+    base?.close();
   }
-  const plan = planImage(spec, { sizeBytes: sizeOption(args), seed: seedOption(args), existing: base?.existing, blobSizes });
-  base?.source.close();
-  process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
 }

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NixCacheClient } from '../../workers/nix/client.ts';
-import { FsTreeSink } from '../../cli/node-nar-sink.ts';
+import { FsTreeSink } from '../../workers/hosts/node/nar-sink.ts';
 import { makeNixEnv, type NixEnv } from '../../workers/nix/test-support/nix-env.ts';
 import type { NixJobConfig } from './config.ts';
 import { createServer } from 'node:http';

@@ -10,10 +10,10 @@ import { buildImage } from '../../workers/build/build-image.ts';
 import { buildIsoImage, type IsoReport } from '../../workers/build/build-iso.ts';
 import type { BuildInputs } from '../../workers/build/build-image.ts';
 import type { Preset } from '../../workers/model/presets/index.ts';
-import { FileSource } from '../../cli/node-file.ts';
-import { readTree } from '../../cli/node-tree.ts';
-import { writeOutput } from '../../cli/write-output.ts';
-import { loadNodeTool } from '../../cli/node-tools.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
+import { readTree } from '../../workers/hosts/node/tree.ts';
+import { writeOutputFiles as writeOutput } from '../../workers/hosts/node/outputs.ts';
+import { loadNodeTool } from '../../workers/hosts/node/tools.ts';
 import type { ImagePlan } from '../../workers/plan/types.ts';
 
 /** Put `files` (copy-source path → host file or text) into `dir`. */

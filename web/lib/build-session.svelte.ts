@@ -6,21 +6,13 @@
 import { proxy } from 'comlink';
 import type { BuiltImage, BuiltImageRef, ReadbackCheck, EngineBuildOptions, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
+import { OUTPUT_FORMATS } from '../../workers/model/registry.ts';
 import { buildClient, type EngineClient } from './engine-client.ts';
 
 export type BuildStatus = 'idle' | 'running' | 'converting' | 'done' | 'failed' | 'cancelled';
 
-/** The download choices, in menu order, with what the user's next tool is. */
-export const OUTPUT_CHOICES: readonly { format: EngineOutputFormat; label: string }[] = [
-  { format: 'raw', label: 'raw .img' },
-  { format: 'gz', label: '.img.gz (gzip)' },
-  { format: 'zst', label: '.img.zst (zstd)' },
-  { format: 'android-sparse', label: 'Android sparse (.simg, fastboot)' },
-  { format: 'bmap', label: 'raw + .bmap (bmaptool)' },
-  { format: 'qcow2', label: 'qcow2 (QEMU)' },
-  { format: 'vhd', label: 'VHD fixed (Hyper-V, Azure)' },
-  { format: 'vhd-dynamic', label: 'VHD dynamic' },
-];
+/** The download choices, in menu order, with what the user's next tool is (the engine's registry). */
+export const OUTPUT_CHOICES: readonly { format: EngineOutputFormat; label: string }[] = OUTPUT_FORMATS.map((f) => ({ format: f.name, label: f.label }));
 
 const STAGE_TEXT: Partial<Record<string, string>> = {
   read: 'reading input files',
@@ -110,11 +102,17 @@ export class BuildSession {
    * Writes the last build in another format (in the worker, into OPFS). Resolves with the files to
    * download, or undefined when it failed or was cancelled (`error` / `status` say which).
    */
-  async convert(format: EngineOutputFormat): Promise<OutputFile[] | undefined> {
+  async convert(format: EngineOutputFormat, options: { maxPieceBytes?: number } = {}): Promise<OutputFile[] | undefined> {
     const image = this.result;
     if (!image || this.running) return undefined;
+    // The same plan and SOURCE_DATE_EPOCH as the build, so the files match the CLI's byte for byte.
+    const convertOptions = {
+      plan: { seed: image.plan.seed, partitions: image.plan.partitions },
+      ...(image.sourceDateEpoch !== undefined ? { sourceDateEpoch: image.sourceDateEpoch } : {}),
+      ...options,
+    };
     return this.#background(async (signal, onProgress) => {
-      const r = await this.#client.call('convert', [this.#ref(image), format, proxy(onProgress)], signal);
+      const r = await this.#client.call('convert', [this.#ref(image), format, proxy(onProgress), convertOptions], signal);
       if (r.ok) return r.files;
       this.error = r.error;
       return undefined;

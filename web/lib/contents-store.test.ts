@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanRelativePath, contentsDir, groupByTopFolder, treeRows, type FileToStage } from './contents-store.ts';
+import { archiveBaseName, parseStagedMeta, stagedMetaName, stagedSourceName } from '../../workers/model/staged-contents.ts';
+import { cleanRelativePath, contentsDir, groupByTopFolder, isContentArchive, metadataWarnings, treeRows, type FileToStage, type StagedContent } from './contents-store.ts';
 
 const file = (path: string): FileToStage => ({ path, file: new File(['x'], path.split('/').pop()!) });
 
@@ -53,5 +54,46 @@ describe('treeRows', () => {
       'A file.txt 50',
     ]);
     expect(rows.find((r) => r.name === 'loader')?.fileCount).toBe(2);
+  });
+});
+
+describe('archives and metadata warnings', () => {
+  const staged = (paths: [string, number][], extra: Partial<StagedContent> = {}): StagedContent => ({
+    files: paths.map(([path, sizeBytes]) => ({ path, sizeBytes })),
+    totalBytes: paths.reduce((n, [, b]) => n + b, 0),
+    ...extra,
+  });
+
+  it('takes .tar, .tar.gz, .tgz, .tar.zst, .cpio and .zip as archives, named without the extension', () => {
+    for (const name of ['rootfs.tar', 'rootfs.tar.gz', 'rootfs.tgz', 'rootfs.tar.zst', 'rootfs.cpio', 'rootfs.zip', 'ROOTFS.TAR.GZ']) {
+      expect(isContentArchive(new File([], name)), name).toBe(true);
+      expect(archiveBaseName(name).toLowerCase()).toBe('rootfs');
+    }
+    for (const name of ['notes.txt', 'tar', 'image.gz', 'boot.img']) expect(isContentArchive(new File([], name)), name).toBe(false);
+  });
+
+  it('keeps the sidecar beside the source, under a name no encoded source can take', () => {
+    expect(stagedMetaName('/rootfs')).toBe(`${stagedSourceName('/rootfs')}#meta.json`);
+    expect(stagedSourceName('/a#meta.json')).not.toContain('#');
+    expect(parseStagedMeta('{"archive":"rootfs.tar","mtimes":{"a":5,"b":-1,"c":"x"},"unreadable":["bin",3]}')).toEqual({ archive: 'rootfs.tar', mtimes: { a: 5 }, unreadable: ['bin'] });
+    expect(parseStagedMeta('{"archive":"../x"}')).toEqual({});
+    expect(parseStagedMeta('not json')).toEqual({});
+  });
+
+  it('warns for a picked folder on ext4, naming merged-/usr links dropped or followed; not for archives or vfat', () => {
+    const dropped = staged([['usr/bin/hello', 43], ['etc/hostname', 19]]);
+    const [w] = metadataWarnings(dropped, 'ext4');
+    expect(w).toContain('0644');
+    expect(w).toContain('/bin (symlink to usr/');
+    expect(w).toContain('drop an archive');
+    const followed = staged([['bin/hello', 43], ['usr/bin/hello', 43]]);
+    expect(metadataWarnings(followed, 'ext4')[0]).toContain('/bin');
+    const real = staged([['bin/busybox', 900], ['usr/bin/hello', 43]]);
+    expect(metadataWarnings(real, 'ext4')[0]).not.toContain('/bin');
+    expect(metadataWarnings(dropped, 'vfat')).toEqual([]);
+    expect(metadataWarnings(dropped, undefined)).toEqual([]);
+    expect(metadataWarnings(staged([['rootfs.tar', 1024]], { archive: 'rootfs.tar' }), 'ext4')).toEqual([]);
+    const unreadable = metadataWarnings(staged([['a', 1]], { unreadable: ['lib', 'sbin'] }), 'ext4');
+    expect(unreadable[1]).toContain('could not read 2 entries (lib, sbin)');
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Partition contents staged in the Origin Private File System, so dropped files and folders survive
  * a reload without ever being held in memory: `contents/<layout>/<source>/…`, one directory per
- * `CopyFiles=` source path (named `encodeURIComponent(source)`, as workers/build/opfs-tree.ts reads
- * it). Files are streamed in with `createWritable()`.
+ * `CopyFiles=` source path (named `encodeURIComponent(source)`, as workers/hosts/opfs/tree.ts reads
+ * it). Files are streamed in with `createWritable()`. What the browser knows beyond the bytes (each
+ * file's modification time, entries it could not read, or that the source is one archive to unpack
+ * at build time) is kept beside it in `<source>#meta.json` (workers/model/staged-contents.ts).
  */
+import { CONTENT_ARCHIVE_NAME, parseStagedMeta, stagedMetaName, stagedSourceName, type StagedMeta } from '../../workers/model/staged-contents.ts';
 
 /** One staged file: its path below the staged source folder and its size. */
 export interface StagedFile {
@@ -15,12 +18,20 @@ export interface StagedFile {
 export interface StagedContent {
   files: StagedFile[];
   totalBytes: number;
+  /** The source is this archive, unpacked at build time with its modes, owners, times and symlinks. */
+  archive?: string;
+  /** Entries the browser reported but could not read (symlinks, special files, no permission). */
+  unreadable?: string[];
 }
 
 /** A file to stage, with its path below the source folder (`EFI/BOOT/BOOTX64.EFI`). */
 export interface FileToStage {
   path: string;
   file: File;
+  /** The file is an archive that becomes the whole source (unpacked at build time). */
+  archive?: boolean;
+  /** The browser listed this entry but could not read it: recorded, not staged. */
+  unreadable?: boolean;
 }
 
 const ROOT = 'contents';
@@ -108,10 +119,27 @@ async function list(dir: FileSystemDirectoryHandle, prefix: string, out: StagedF
   }
 }
 
-async function describe(dir: FileSystemDirectoryHandle): Promise<StagedContent> {
+async function describe(dir: FileSystemDirectoryHandle, meta: StagedMeta): Promise<StagedContent> {
   const files: StagedFile[] = [];
   await list(dir, '', files);
-  return { files, totalBytes: files.reduce((n, f) => n + f.sizeBytes, 0) };
+  const out: StagedContent = { files, totalBytes: files.reduce((n, f) => n + f.sizeBytes, 0) };
+  if (meta.archive !== undefined) out.archive = meta.archive;
+  if (meta.unreadable?.length) out.unreadable = meta.unreadable;
+  return out;
+}
+
+async function readMeta(root: FileSystemDirectoryHandle, source: string): Promise<StagedMeta> {
+  try {
+    return parseStagedMeta(await (await (await root.getFileHandle(stagedMetaName(source))).getFile()).text());
+  } catch {
+    return {};
+  }
+}
+
+async function writeMeta(root: FileSystemDirectoryHandle, source: string, meta: StagedMeta): Promise<void> {
+  const w = await (await root.getFileHandle(stagedMetaName(source), { create: true })).createWritable();
+  await w.write(JSON.stringify(meta));
+  await w.close();
 }
 
 export class ContentsStore {
@@ -122,32 +150,64 @@ export class ContentsStore {
     if (!root) return out;
     for await (const [name, handle] of (root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
       if (handle.kind !== 'directory') continue;
-      out[decodeURIComponent(name)] = await describe(handle as FileSystemDirectoryHandle);
+      const source = decodeURIComponent(name);
+      out[source] = await describe(handle as FileSystemDirectoryHandle, await readMeta(root, source));
     }
     return out;
   }
 
-  /** Stages files under a source path (added to what is there; same paths are replaced). */
+  /**
+   * Stages files under a source path (added to what is there; same paths are replaced), keeping each
+   * file's modification time. An archive (`archive: true`) replaces the whole source.
+   */
   async stage(layout: string, source: string, files: readonly FileToStage[], onFile?: (done: number, total: number) => void): Promise<StagedContent> {
-    const dir = await dirAt(`${contentsDir(layout)}/${encodeURIComponent(source)}`, true);
+    const root = await dirAt(contentsDir(layout), true);
+    const archive = files.find((f) => f.archive);
+    let meta = await readMeta(root, source);
+    if (archive || meta.archive !== undefined) {
+      // An archive is the whole source; files added to an archive source replace it.
+      await root.removeEntry(stagedSourceName(source), { recursive: true }).catch(() => undefined);
+      meta = {};
+    }
+    const dir = await root.getDirectoryHandle(stagedSourceName(source), { create: true });
+    if (archive) {
+      const name = cleanRelativePath(archive.file.name)?.split('/').pop() ?? 'archive';
+      const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      await archive.file.stream().pipeTo(writable);
+      meta = { archive: name };
+      await writeMeta(root, source, meta);
+      onFile?.(1, 1);
+      return describe(dir, meta);
+    }
+    const mtimes = { ...meta.mtimes };
+    const unreadable = new Set(meta.unreadable);
     let done = 0;
-    for (const { path, file } of files) {
+    for (const { path, file, unreadable: lost } of files) {
       const clean = cleanRelativePath(path);
       if (!clean) continue;
+      if (lost) {
+        unreadable.add(clean);
+        continue;
+      }
       const parts = clean.split('/');
       let parent = dir;
       for (const name of parts.slice(0, -1)) parent = await parent.getDirectoryHandle(name, { create: true });
       const handle = await parent.getFileHandle(parts.at(-1)!, { create: true });
       const writable = await handle.createWritable();
       await file.stream().pipeTo(writable);
+      mtimes[clean] = Math.floor(file.lastModified / 1000);
+      unreadable.delete(clean);
       onFile?.(++done, files.length);
     }
-    return describe(dir);
+    meta = { mtimes, ...(unreadable.size ? { unreadable: [...unreadable].sort() } : {}) };
+    await writeMeta(root, source, meta);
+    return describe(dir, meta);
   }
 
   /** Removes one file below a source (and the directories it leaves empty); returns what is left. */
   async removeFile(layout: string, source: string, path: string): Promise<StagedContent> {
-    const dir = await dirAt(`${contentsDir(layout)}/${encodeURIComponent(source)}`, false);
+    const root = await dirAt(contentsDir(layout), false);
+    const dir = await root.getDirectoryHandle(stagedSourceName(source));
     const parts = path.split('/');
     const chain = [dir];
     for (const name of parts.slice(0, -1)) chain.push(await chain.at(-1)!.getDirectoryHandle(name));
@@ -157,12 +217,18 @@ export class ContentsStore {
       if (!(await entries.next()).done) break;
       await chain[i - 1]!.removeEntry(parts[i - 1]!);
     }
-    return describe(dir);
+    const meta = await readMeta(root, source);
+    if (meta.archive === path) {
+      delete meta.archive;
+      await writeMeta(root, source, meta);
+    }
+    return describe(dir, meta);
   }
 
   async remove(layout: string, source: string): Promise<void> {
     const root = await optionalDir(contentsDir(layout));
-    await root?.removeEntry(encodeURIComponent(source), { recursive: true }).catch(() => undefined);
+    await root?.removeEntry(stagedSourceName(source), { recursive: true }).catch(() => undefined);
+    await root?.removeEntry(stagedMetaName(source)).catch(() => undefined);
   }
 
   async removeLayout(layout: string): Promise<void> {
@@ -202,9 +268,17 @@ export async function filesFromDrop(items: DataTransferItemList): Promise<{ fold
       out.push(...batch);
     }
   };
+  // An entry the browser lists but cannot read (a dangling symlink, a special file, no permission)
+  // is recorded as unreadable rather than failing the whole drop.
   const walk = async (e: FileSystemEntry, prefix: string): Promise<void> => {
-    if (e.isFile) files.push({ path: `${prefix}${e.name}`, file: await fileOf(e as FileSystemFileEntry) });
-    else if (e.isDirectory) for (const c of await readAll(e as FileSystemDirectoryEntry)) await walk(c, `${prefix}${e.name}/`);
+    const path = `${prefix}${e.name}`;
+    try {
+      if (e.isFile) files.push({ path, file: await fileOf(e as FileSystemFileEntry) });
+      else if (e.isDirectory) for (const c of await readAll(e as FileSystemDirectoryEntry)) await walk(c, `${path}/`);
+      else files.push({ path, file: new File([], e.name), unreadable: true });
+    } catch {
+      files.push({ path, file: new File([], e.name), unreadable: true });
+    }
   };
   for (const e of entries) {
     if (e.isDirectory) folders.push(e.name);
@@ -233,4 +307,40 @@ export function groupByTopFolder(files: readonly FileToStage[], folders?: readon
     groups.set(top, list);
   }
   return [...groups].map(([name, files]) => ({ name, files }));
+}
+
+/** A dropped or picked file that is a content archive (.tar, .tar.gz, .tgz, .tar.zst, .cpio, .zip). */
+export function isContentArchive(file: File): boolean {
+  return CONTENT_ARCHIVE_NAME.test(file.name);
+}
+
+/** Directories of a merged-/usr root that are symlinks (`bin → usr/bin`): a folder picker drops them. */
+const MERGED_USR_LINKS = ['bin', 'sbin', 'lib', 'lib64'];
+
+/**
+ * Why a staged source will not carry what the file system can hold, for a partition of `format`:
+ * empty when it is an archive, or the file system keeps no modes, owners or symlinks (vfat).
+ */
+export function metadataWarnings(staged: StagedContent, format: string | undefined): string[] {
+  if (staged.archive !== undefined || format === undefined || format === 'vfat') return [];
+  const out: string[] = [];
+  const sizes = new Map(staged.files.map((f) => [f.path, f.sizeBytes]));
+  const under = (dir: string) => staged.files.filter((f) => f.path.startsWith(`${dir}/`));
+  // A symlink the picker dropped (bin missing beside usr/bin) or followed (bin a copy of usr/bin).
+  const lost = MERGED_USR_LINKS.filter((d) => {
+    const usr = under(`usr/${d}`);
+    if (usr.length === 0) return false;
+    const top = under(d);
+    return top.length === 0 || top.every((f) => sizes.get(`usr/${f.path}`) === f.sizeBytes);
+  });
+  out.push(
+    `Picked in the browser, this folder lost its modes, owners and symlinks: every file will be 0644 and owned by root${
+      lost.length ? `, and ${lost.map((d) => `/${d}`).join(', ')} (symlink${lost.length === 1 ? '' : 's'} to usr/ in a merged-/usr tree) ${lost.length === 1 ? 'is' : 'are'} missing or copied` : ''
+    }. To keep them, drop an archive of the folder instead (tar -C DIR -czf rootfs.tar.gz . — or .tar, .tar.zst, .cpio, .zip).`,
+  );
+  if (staged.unreadable?.length) {
+    const shown = staged.unreadable.slice(0, 5).join(', ');
+    out.push(`The browser could not read ${staged.unreadable.length} entr${staged.unreadable.length === 1 ? 'y' : 'ies'} (${shown}${staged.unreadable.length > 5 ? ', …' : ''}), often symlinks: they are left out. An archive keeps them.`);
+  }
+  return out;
 }

@@ -11,8 +11,6 @@ export class EngineProbe {
   status = $state<ProbeStatus>('loading');
   version = $state.raw<EngineVersion | undefined>(undefined);
   partitionTypes = $state.raw<readonly PartitionType[]>([]);
-  /** The Format= values the engine makes (partitions; a Table=iso layout). */
-  fileSystems = $state.raw<{ partition: readonly string[]; iso: readonly string[] } | undefined>(undefined);
   /** How long the worker took to answer both calls, including starting it. */
   elapsedMs = $state<number | undefined>(undefined);
   error = $state<string | undefined>(undefined);
@@ -30,7 +28,6 @@ export class EngineProbe {
     try {
       const version = await this.#client.call('version', [], signal);
       const partitionTypes = await this.#client.call('partitionTypes', [], signal);
-      this.fileSystems = await this.#client.call('fileSystems', [], signal);
       this.version = version;
       this.partitionTypes = partitionTypes;
       this.elapsedMs = performance.now() - started;

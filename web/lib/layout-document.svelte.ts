@@ -7,6 +7,7 @@ import { getContext, setContext } from 'svelte';
 import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts';
 import type { FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
+import { FILE_SYSTEMS, ISO_FORMAT } from '../../workers/model/registry.ts';
 import { formatSize } from '../../workers/model/units.ts';
 import { labelWarnings } from '../../workers/model/volume-labels.ts';
 import type { StagedContent } from './contents-store.ts';
@@ -75,8 +76,11 @@ export class LayoutDocument {
   drafts = $state.raw<Record<string, FieldDraft>>({});
   /** The field changed last (`partitions.1.sizeMinBytes`): where a "does not fit" belongs. */
   lastEdit = $state<string | undefined>(undefined);
-  /** The Format= values the engine makes (from the engine, once it answered). */
-  fileSystems = $state.raw<{ partition: readonly string[]; iso: readonly string[] } | undefined>(undefined);
+  /** The Format= values the engine makes (its registry): in partitions, and in a Table=iso layout. */
+  readonly fileSystems: { partition: readonly string[]; iso: readonly string[] } = {
+    partition: FILE_SYSTEMS.map((f) => f.name),
+    iso: [ISO_FORMAT, 'vfat'],
+  };
   /** Consecutive changes of one field (typing) make one history step. */
   #coalesceKey: string | undefined;
 
@@ -129,7 +133,6 @@ export class LayoutDocument {
   readonly fieldProblems: SpecProblem[] = $derived.by(() => {
     const out: SpecProblem[] = [];
     const made = this.fileSystems;
-    if (!made) return out;
     const allowed = this.spec.table === 'iso' ? made.iso : made.partition;
     this.spec.partitions.forEach((p, i) => {
       if (p.format !== undefined && !allowed.includes(p.format)) {

@@ -13,11 +13,11 @@ import { SparseImage } from '../disk/sparse-image.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { repartDisk, vmDisk, vmDiskLegacy, PRESET_INPUTS } from '../model/presets/index.ts';
 import { BOOT_IMG, BLOCKLIST, buildBootableImage, encodeGrubCore, encodeGrubMbr, encodeLoaderEntry, expandCmdline, grubEmbeddingArea, installGrubBios, partitionIdentity, planBootFiles } from './index.ts';
-import { FileSource } from '../../cli/node-file.ts';
-import { readTree } from '../../cli/node-tree.ts';
-import { writeOutput } from '../../cli/write-output.ts';
+import { FileSource } from '../hosts/node/file.ts';
+import { readTree } from '../hosts/node/tree.ts';
+import { writeOutputFiles as writeOutput } from '../hosts/node/outputs.ts';
 import { ext4UuidFromPartitionUuid } from '../tools/mke2fs.ts';
-import { loadNodeTool } from '../../cli/node-tools.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'partwright-boot-unit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

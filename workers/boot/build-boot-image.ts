@@ -115,13 +115,15 @@ export interface BootBuildResult extends BuildResult {
   grubBios: GrubBiosInstall | undefined;
 }
 
-/** Build `spec` with the bootloaders `boot` asks for. */
-export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
+/**
+ * The spec with the boot files added (loader entries naming the planned identities) and inputs that
+ * serve the generated files: what a build and an exact plan of a bootable preset both start from.
+ */
+export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sizeBytes' | 'seed' | 'base'> = {}): { files: BootFiles; inputs: BuildInputs } {
   const blobSizes: Record<string, number> = {};
   for (const b of spec.blobs ?? []) if (b.source !== undefined && b.sizeBytes === undefined) blobSizes[b.name] = inputs.open(b.source, `blob '${b.name}'`).sizeBytes;
   const prePlan = planImage(spec, { sizeBytes: options.sizeBytes, seed: options.seed, existing: options.base?.existing, blobSizes });
   const files = planBootFiles(spec, prePlan, boot);
-
   const wrapped: BuildInputs = {
     open: (path, what) => inputs.open(path, what),
     openTree: (path, what) => {
@@ -131,6 +133,12 @@ export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: Buil
       return inputs.openTree(path, what);
     },
   };
+  return { files, inputs: wrapped };
+}
+
+/** Build `spec` with the bootloaders `boot` asks for. */
+export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
+  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options);
   const result = buildImage(files.spec, wrapped, options);
 
   // The config names identities from the first plan; the build must have used the same ones.

@@ -6,12 +6,14 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import { planImage } from '../plan/plan-image.ts';
+import { DEFAULT_MIN_SIZE_BYTES } from '../plan/resolve.ts';
 import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
+import { checkCompressionKeys } from './read-only-filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -50,10 +52,22 @@ export interface BuildResult {
 
 const COPY_CHUNK_BYTES = 1 << 20;
 
-export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
-  const progress = options.onProgress ?? (() => {});
-  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+export interface PreparedContents {
+  /** The spec with Minimize= partitions sized to their contents (SizeMinBytes = SizeMaxBytes = the minimum). */
+  planned: ImageSpec;
+  /** Each formatted definition's content tree, by definition index. */
+  trees: Map<number, InputDir>;
+  /** Blob files opened, by blob name, and their sizes. */
+  blobSources: Map<string, ReadSource>;
+  blobSizes: Record<string, number>;
+}
 
+/**
+ * What planning needs from the inputs, exactly as a build computes it: blob sizes from their files,
+ * content trees, and Minimize= sizes (file system trial runs). `plan` calls this too, so the table it
+ * shows is the one a build writes.
+ */
+export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'> = {}): PreparedContents {
   // Blob sizes come from their files unless the spec states them.
   const blobSources = new Map<string, ReadSource>();
   const blobSizes: Record<string, number> = {};
@@ -65,12 +79,7 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
   }
 
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
-  const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const fsCtx: FileSystemContext = {
-    sectorSizeBytes,
-    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
-    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
-  };
+  const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {
@@ -94,10 +103,32 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
       ps.makeDirectories ?? [],
     );
     trees.set(i, tree);
-    if (ps.minimize === undefined || ps.minimize === 'off') return ps;
+    checkCompressionKeys(ps, `partitions.${i}.compression`);
+    if (ps.minimize === undefined || ps.minimize === 'off') {
+      if (!kind.madeBeforePlanning) return ps;
+      // squashfs/erofs: the made image is the least the partition holds.
+      const made = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
+      return (ps.sizeMinBytes ?? DEFAULT_MIN_SIZE_BYTES) >= made ? ps : { ...ps, sizeMinBytes: made };
+    }
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
   }) };
+  return { planned, trees, blobSources, blobSizes };
+}
+
+function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceDateEpoch' | 'loadTool'>): FileSystemContext {
+  return {
+    sectorSizeBytes: spec.sectorSizeBytes ?? 512,
+    sourceDateEpoch: spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0,
+    ...(options.loadTool ? { loadTool: options.loadTool } : {}),
+  };
+}
+
+export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
+  const progress = options.onProgress ?? (() => {});
+  progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
+  const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
+  const fsCtx = fileSystemContext(spec, options);
 
   const plan = planImage(planned, {
     sizeBytes: options.sizeBytes,

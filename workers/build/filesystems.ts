@@ -13,15 +13,23 @@ import { ext4UuidFromPartitionUuid, formatExt4 } from '../tools/mke2fs.ts';
 import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
+import { FILE_SYSTEMS, type FileSystemName, type ToolName } from '../model/registry.ts';
+import { readOnlyFileSystems } from './read-only-filesystems.ts';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
   sourceDateEpoch: number;
-  /** The host's compiled WASM tools, asked for only when a layout needs them (Format=ext4 → mke2fs). */
-  loadTool?: (name: 'mke2fs') => WebAssembly.Module;
+  /** The host's compiled WASM tools, loaded before the build for the registry rows a layout uses. */
+  loadTool?: (name: ToolName) => WebAssembly.Module;
 }
 
 export interface FileSystemKind {
+  /**
+   * Read-only file systems (squashfs, erofs) are made whole from their tree before planning: the
+   * made image's size is always the partition's minimum (repart makes them in a file first), and
+   * Minimize= pins the partition to it.
+   */
+  readonly madeBeforePlanning?: boolean;
   /** The smallest partition (4 KiB multiple) that holds `tree`; throws naming the bytes needed when over `maxBytes`. */
   minimumSizeBytes(spec: PartitionSpec, label: string | undefined, tree: InputDir, ctx: FileSystemContext): number;
   make(image: SparseImage, p: PlannedPartition, tree: InputDir, ctx: FileSystemContext): void;
@@ -117,17 +125,15 @@ const ext4: FileSystemKind = {
   },
 };
 
-const KINDS: Record<string, FileSystemKind> = { vfat, ext4 };
-
-/** The Format= values the engine makes in partitions (what the app's File system field offers). */
-export const MADE_FORMATS: readonly string[] = Object.keys(KINDS);
+/** One maker per registry row (workers/model/registry.ts): the compiler insists on both. */
+const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4, squashfs: readOnlyFileSystems.squashfs, erofs: readOnlyFileSystems.erofs };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
-  const kind = KINDS[format];
+  const kind = (MAKERS as Record<string, FileSystemKind | undefined>)[format];
   if (!kind) {
     throw new PartwrightError(
       ErrorCode.Unsupported,
-      `Format=${format} (partition '${label}'): Partwright makes ${Object.keys(KINDS).join(', ')} so far; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
+      `Format=${format} (partition '${label}'): Partwright makes ${FILE_SYSTEMS.map((f) => f.name).join(', ')} so far; leave Format= out, or use CopyBlocks= with a prebuilt file system image.`,
       { where },
     );
   }

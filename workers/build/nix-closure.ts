@@ -1,18 +1,15 @@
 /**
- * `StorePaths=` in the worker: each definition's Nix closure fetched from binary caches (signatures
- * and NAR hashes checked by workers/nix) into memory, with the `/nix-path-registration` that
- * `nix-store --load-db` reads on first boot, as extra content trees laid at `/` (the CLI's
- * cli/nix-closure.ts stages the same on disk).
- *
- * Memory bound: file bytes go to an OPFS pack file as they arrive (OpfsNarSink) and are read back
- * lazily while the file system is written, so the worker holds only the tree's nodes; the caller
- * closes the staged closures (deleting the pack) after the build.
+ * `StorePaths=` for every host: each definition's Nix closure fetched from binary caches
+ * (signatures and NAR hashes checked by workers/nix) into the host's scratch (Node: a folder; the
+ * browser: an OPFS pack file, workers/hosts/opfs/nar-sink.ts), with the `/nix-path-registration`
+ * that `nix-store --load-db` reads on first boot, as extra content trees laid at `/`. File bytes are
+ * read back lazily while the file system is written; the caller closes the staged closures (removing
+ * the scratch) after the build.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
-import { NixCacheClient, STORE_MTIME_SECONDS, encodeNixPathRegistration, type ClosureProgress, type StoreTreeFile } from '../nix/index.ts';
-import type { TreeCopy } from './input-tree.ts';
-import { OpfsNarSink, removeNixScratch } from './opfs-nar-sink.ts';
+import { NixCacheClient, encodeNixPathRegistration, type ClosureProgress, type IncrementalHash, type NarSink } from '../nix/index.ts';
+import type { InputDir, TreeCopy } from './input-tree.ts';
 
 export interface NixCacheSettings {
   /** Cache base URLs (`substituters`), tried in order. */
@@ -21,64 +18,62 @@ export interface NixCacheSettings {
   trustedPublicKeys: string[];
 }
 
+/** Where a host stages one closure: a NAR sink, then the staged tree with the registration file added. */
+export interface NixScratch {
+  readonly sink: NarSink;
+  /** The closure as a tree laid at `/`, with `nix-path-registration` holding `registration`. */
+  finish(registration: string): InputDir;
+  /** Remove the scratch (after the build has read the tree). */
+  close(): void | Promise<void>;
+}
+
 export interface StageClosureOptions {
   signal?: AbortSignal;
   onProgress?: (p: ClosureProgress & { partitionIndex: number }) => void;
-}
-
-export function storePathsOf(spec: ImageSpec): string[] {
-  return [...new Set(spec.partitions.flatMap((p) => p.storePaths ?? []))];
+  createSha256?: () => IncrementalHash;
 }
 
 export function needsCaches(settings: NixCacheSettings | undefined): NixCacheSettings {
   if (!settings || settings.substituters.length === 0 || settings.trustedPublicKeys.length === 0) {
-    throw new PartwrightError(ErrorCode.InvalidSpec, 'StorePaths= needs a binary cache: set the Nix substituters and trusted public keys (NAME:BASE64) before building.');
+    throw new PartwrightError(
+      ErrorCode.InvalidSpec,
+      'StorePaths= needs a binary cache: give its substituter URLs and trusted public keys (NAME:BASE64, as in nix.conf) — --substituter and --trusted-public-key on the command line, the Nix settings in the app.',
+    );
   }
   return settings;
-}
-
-function textFile(name: string, text: string): StoreTreeFile {
-  const bytes = new TextEncoder().encode(text);
-  return {
-    kind: 'file',
-    name,
-    mode: 0o444,
-    mtimeSeconds: STORE_MTIME_SECONDS,
-    sizeBytes: bytes.length,
-    read(offsetBytes, target) {
-      target.set(bytes.subarray(offsetBytes, offsetBytes + target.length));
-    },
-  };
 }
 
 export interface StagedClosures {
   /** By definition index (BuildOptions.extraTrees). */
   trees: Record<number, TreeCopy[]>;
-  /** Delete the OPFS scratch behind the trees (after the build has read them). */
+  /** Remove the scratch behind the trees (after the build has read them). */
   close(): Promise<void>;
 }
 
-/** Fetch every definition's closure into OPFS scratch (earlier builds' scratch removed first). */
-export async function stageNixClosures(spec: ImageSpec, settings: NixCacheSettings | undefined, options: StageClosureOptions = {}): Promise<StagedClosures> {
+/** Fetch every definition's closure into the host's scratch. */
+export async function stageNixClosures(
+  spec: ImageSpec,
+  settings: NixCacheSettings | undefined,
+  createScratch: (partitionIndex: number) => Promise<NixScratch>,
+  options: StageClosureOptions = {},
+): Promise<StagedClosures> {
   const wanted = spec.partitions.map((p, i) => ({ i, paths: p.storePaths ?? [] })).filter((x) => x.paths.length > 0);
   if (wanted.length === 0) return { trees: {}, close: async () => {} };
-  const client = await NixCacheClient.create(needsCaches(settings));
-  await removeNixScratch();
-  const sinks: OpfsNarSink[] = [];
+  const client = await NixCacheClient.create({ ...needsCaches(settings), ...(options.createSha256 ? { createSha256: options.createSha256 } : {}) });
+  const scratches: NixScratch[] = [];
   const close = async () => {
-    for (const sink of sinks) await sink.close();
+    for (const s of scratches) await s.close();
   };
   const trees: Record<number, TreeCopy[]> = {};
   try {
     for (const { i, paths } of wanted) {
-      const sink = await OpfsNarSink.create();
-      sinks.push(sink);
-      const result = await client.fetchClosure(paths, sink, {
+      const scratch = await createScratch(i);
+      scratches.push(scratch);
+      const result = await client.fetchClosure(paths, scratch.sink, {
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (p) => options.onProgress?.({ ...p, partitionIndex: i }),
       });
-      sink.root.children.push(textFile('nix-path-registration', encodeNixPathRegistration(result.paths)));
-      trees[i] = [{ target: '/', entry: sink.root }];
+      trees[i] = [{ target: '/', entry: scratch.finish(encodeNixPathRegistration(result.paths)) }];
     }
   } catch (e) {
     await close();

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileSink, FileSource } from '../../cli/node-file.ts';
+import { FileSink, FileSource } from '../hosts/node/file.ts';
 import { ExtentMap } from './extent-map.ts';
-import { rawImageChunks, writeRawImage } from './raw-output.ts';
+import { rawBytes, writeRawImage } from '../formats/outputs/index.ts';
 import { SparseImage, scanDataRanges, type ReadSource } from './sparse-image.ts';
 
 /** A deterministic pseudo-random sequence (tests must not depend on Math.random). */
@@ -124,7 +124,7 @@ describe('raw output', () => {
   it('streams holes as zeros in order', () => {
     const img = new SparseImage(5000);
     img.write(1000, new Uint8Array([9, 9]));
-    const parts = [...rawImageChunks(img, 1024)];
+    const parts = [...rawBytes(img, img.sizeBytes, 1024)];
     const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
     for (const p of parts) { whole.set(p, o); o += p.length; }

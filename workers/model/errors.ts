@@ -12,6 +12,8 @@ export const ErrorCode = {
   Io: 'io',
   BaseImage: 'base-image',
   Unsupported: 'unsupported',
+  /** A content archive (tar, cpio, zip) that is damaged, truncated or unsafe to unpack; `detail.problem` says which. */
+  CorruptArchive: 'corrupt-archive',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

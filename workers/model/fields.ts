@@ -19,6 +19,7 @@ import type {
   SectorSize,
   TableType,
 } from './spec.ts';
+import { FILE_SYSTEMS, ISO_FORMAT } from './registry.ts';
 import { formatSizeForConf, parseSystemdInt32, parseSystemdUnsigned, tryParseSize } from './units.ts';
 import {
   cEscapeForColonList,
@@ -577,7 +578,7 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('format', 'Partition', 'Format', formatKind, {
     title: 'File system',
-    help: 'Make this file system in the partition (vfat, ext4, xfs, btrfs, squashfs, swap, …).',
+    help: `Make this file system in the partition (Partwright makes ${FILE_SYSTEMS.map((f) => f.name).join(', ')}; ${ISO_FORMAT} is a Table=iso image).`,
     defaultText: 'none (ext4 when files or directories are copied in)',
   }),
   partitionField('copyFiles', 'Partition', 'CopyFiles', copyFilesKind, {
@@ -638,6 +639,18 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     defaultText: 'off',
     defaultValue: 'off',
     sinceRepart: 253,
+  }),
+  partitionField('compression', 'Partition', 'Compression', stringKind(), {
+    title: 'Compression',
+    help: 'Compressor of a read-only file system: squashfs gzip or zstd, erofs lz4, lz4hc or lzma; repart 257 and later.',
+    defaultText: 'squashfs: gzip; erofs: none',
+    sinceRepart: 257,
+  }),
+  partitionField('compressionLevel', 'Partition', 'CompressionLevel', integerKind('CompressionLevel', 0, 22, 'warning'), {
+    title: 'Compression level',
+    help: 'Level for Compression= (gzip 1–9, zstd 1–22, lz4hc 3–12, lzma 0–9); repart 257 and later.',
+    defaultText: "the compressor's default (gzip 9, zstd 15, lz4hc 9, lzma 6)",
+    sinceRepart: 257,
   }),
   partitionField('mbrType', 'X-Partwright', 'MBRType', mbrTypeKind, {
     title: 'MBR type',

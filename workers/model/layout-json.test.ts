@@ -70,7 +70,7 @@ describe('field tables', () => {
       sizeMaxBytes: true, paddingMinBytes: true, paddingMaxBytes: true, factoryReset: true, copyBlocks: true, format: true,
       copyFiles: true, makeDirectories: true, minimize: true, flags: true, readOnly: true, noAuto: true, growFileSystem: true,
       encrypt: true, verity: true, verityMatchKey: true, splitName: true, mbrType: true, mbrBootable: true, hybridMbr: true,
-      storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true,
+      storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true, compression: true, compressionLevel: true,
       isoBiosBoot: true, isoHybridMbr: true, isoEfiImage: true, isoPublisher: true, isoApplication: true, isoFileOrder: true,
     };
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
@@ -87,14 +87,14 @@ describe('field tables', () => {
   });
 
   it('know every key of repart 252 [Partition]', () => {
-    // The keys of repart.c's ConfigTableItem table in systemd 252, plus Minimize= (253).
+    // The keys of repart.c's ConfigTableItem table in systemd 252, plus Minimize= (253), Compression= and CompressionLevel= (257).
     const repart252 = [
       'Type', 'Label', 'UUID', 'Priority', 'Weight', 'PaddingWeight', 'SizeMinBytes', 'SizeMaxBytes', 'PaddingMinBytes',
       'PaddingMaxBytes', 'FactoryReset', 'CopyBlocks', 'Format', 'CopyFiles', 'MakeDirectories', 'Encrypt', 'Verity',
       'VerityMatchKey', 'Flags', 'ReadOnly', 'NoAuto', 'GrowFileSystem', 'SplitName',
     ];
     const ours = PARTITION_FIELDS.filter((f) => f.section === 'Partition').map((f) => f.confKey);
-    expect(ours).toEqual([...repart252, 'Minimize']);
+    expect(ours).toEqual([...repart252, 'Minimize', 'Compression', 'CompressionLevel']);
     expect(PARTITION_FIELDS.filter((f) => f.sinceRepart === 252).length).toBe(repart252.length);
   });
 });

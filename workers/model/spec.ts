@@ -43,6 +43,10 @@ export interface PartitionSpec {
   makeDirectories?: string[];
   /** `Minimize=` (repart ≥ 253). */
   minimize?: MinimizeMode;
+  /** `Compression=` (repart ≥ 257): the compressor of a squashfs or erofs file system (gzip, zstd, lz4, lz4hc, …). */
+  compression?: string;
+  /** `CompressionLevel=` (repart ≥ 257): the compressor's level. */
+  compressionLevel?: number;
   /** `Flags=`: the 64-bit GPT attribute field, as written (decimal or 0x-hex). */
   flags?: string;
   readOnly?: boolean;

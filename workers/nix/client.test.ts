@@ -13,7 +13,7 @@ import { NixCacheClient, type ClosureProgress } from './client.ts';
 import { NixProblem } from './errors.ts';
 import { narInfoFingerprint } from './narinfo.ts';
 import { encodeNixPathRegistration } from './registration.ts';
-import { FsTreeSink } from '../../cli/node-nar-sink.ts';
+import { FsTreeSink } from '../hosts/node/nar-sink.ts';
 import { encodeTestNar, type TestNode } from './test-support/nar-encode.ts';
 import { makeNixEnv, serveDirectory, writeTestExpression, type NixEnv, type ServedDir } from './test-support/nix-env.ts';
 import { nixSigner } from './test-support/sign.ts';

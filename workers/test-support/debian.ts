@@ -16,7 +16,8 @@ const PACKAGES: Record<string, string> = {
   '/usr/lib/ISOLINUX/isolinux.bin': 'isolinux', '/usr/lib/ISOLINUX/isohdpfx.bin': 'isolinux',
   '/usr/lib/syslinux/modules/bios/ldlinux.c32': 'syslinux-common', '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
   '/bin/busybox': 'busybox-static', cpio: 'cpio', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi': 'systemd-boot-efi',
-  python3: 'python3', zstd: 'zstd',
+  python3: 'python3', zstd: 'zstd', zip: 'zip', tar: 'tar', gzip: 'gzip',
+  mksquashfs: 'squashfs-tools', unsquashfs: 'squashfs-tools', 'mkfs.erofs': 'erofs-utils', 'fsck.erofs': 'erofs-utils', 'dump.erofs': 'erofs-utils',
 };
 
 function present(tool: string): boolean {

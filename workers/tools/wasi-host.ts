@@ -44,6 +44,11 @@ export interface VfsFile {
   read(offsetBytes: number, target: Uint8Array): void;
   /** Absent for read-only files. `data` is a view into the tool's memory: copy it if kept. */
   write?(offsetBytes: number, data: Uint8Array): void;
+  /**
+   * Present on files that may change size (a tool's output whose size only the tool knows, as
+   * mkfs.erofs's image): ftruncate, O_TRUNC and writes past the end call it. Absent: fixed size.
+   */
+  resize?(sizeBytes: number): void;
 }
 
 export interface VfsSymlink {
@@ -276,7 +281,10 @@ export function runWasi(module: WebAssembly.Module, options: WasiRunOptions): Wa
     let total = 0;
     for (const [ptr, len] of iovs) {
       if (len === 0) continue;
-      if (offset + total + len > file.sizeBytes) return { errno: Errno.FBIG };
+      if (offset + total + len > file.sizeBytes) {
+        if (!file.resize) return { errno: Errno.FBIG };
+        file.resize(offset + total + len);
+      }
       file.write(offset + total, bytes(ptr, len));
       total += len;
     }
@@ -364,7 +372,10 @@ export function runWasi(module: WebAssembly.Module, options: WasiRunOptions): Wa
       const f = fds.get(fd);
       if (!f) return Errno.BADF;
       if (f.node.kind !== 'file') return Errno.INVAL;
-      return BigInt(f.node.sizeBytes) === size ? Errno.SUCCESS : Errno.NOTSUP;
+      if (BigInt(f.node.sizeBytes) === size) return Errno.SUCCESS;
+      if (!f.node.resize || !f.writable) return Errno.NOTSUP;
+      f.node.resize(Number(size));
+      return Errno.SUCCESS;
     },
     fd_pread(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nreadPtr: number): number {
       const f = fds.get(fd);
@@ -487,7 +498,10 @@ export function runWasi(module: WebAssembly.Module, options: WasiRunOptions): Wa
       const wantsWrite = (rightsBase & RIGHT_FD_WRITE) !== 0n;
       if ((oflags & OFLAGS.TRUNC) !== 0) {
         if (r.node.kind !== 'file' || !r.node.write) return Errno.ROFS;
-        if (r.node.sizeBytes !== 0) return Errno.NOTSUP;
+        if (r.node.sizeBytes !== 0) {
+          if (!r.node.resize) return Errno.NOTSUP;
+          r.node.resize(0);
+        }
       }
       const writable = r.node.kind === 'file' && r.node.write !== undefined && wantsWrite;
       const newFd = nextFd++;

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileSink } from '../../../cli/node-file.ts';
+import { FileSink } from '../../hosts/node/file.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import {
   decodeVhdDynamicHeader, decodeVhdFooter, planVhdDynamic, VHD_BLOCK_BYTES, vhdDynamicChunks, vhdFixedChunks, vhdFixedSizeBytes,

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIsoImage } from '../../build/build-iso.ts';
-import { FileSource } from '../../../cli/node-file.ts';
-import { readTree } from '../../../cli/node-tree.ts';
-import { writeOutput } from '../../../cli/write-output.ts';
+import { FileSource } from '../../hosts/node/file.ts';
+import { readTree } from '../../hosts/node/tree.ts';
+import { writeOutputFiles as writeOutput } from '../../hosts/node/outputs.ts';
 import { requireIsoTools, run } from '../../formats/iso9660/test-support/iso-tools.ts';
 import { ISO_CMDLINE, ISO_INITRD, ISO_KERNEL, ISO_VOLUME_ID, PRESET_INPUTS as IN, installerIso, presetByName } from './index.ts';
 

@@ -11,11 +11,11 @@ import { planImage } from '../../plan/plan-image.ts';
 import { buildImage, type BuildInputs } from '../../build/build-image.ts';
 import { ErrorCode, PartwrightError } from '../errors.ts';
 import { PRESETS, PRESET_INPUTS, SD_DISK_ID, presetByName, sdCardPreset } from './index.ts';
-import { FileSource } from '../../../cli/node-file.ts';
-import { readTree } from '../../../cli/node-tree.ts';
-import { writeOutput } from '../../../cli/write-output.ts';
+import { FileSource } from '../../hosts/node/file.ts';
+import { readTree } from '../../hosts/node/tree.ts';
+import { writeOutputFiles as writeOutput } from '../../hosts/node/outputs.ts';
 import type { Preset } from './preset.ts';
-import { loadNodeTool } from '../../../cli/node-tools.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
 
 const MiB = 1024 * 1024;
 const work = mkdtempSync(join(tmpdir(), 'partwright-presets-'));

@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSink } from '../../../../cli/node-file.ts';
-import { writeRawImage } from '../../../disk/raw-output.ts';
+import { FileSink } from '../../../hosts/node/file.ts';
+import { writeRawImage } from '../raw.ts';
 import { SparseImage } from '../../../disk/sparse-image.ts';
 
 export { requireTools } from '../../../test-support/debian.ts';

@@ -1,0 +1,269 @@
+/**
+ * The one build job every host runs (the CLI through workers/hosts/node, the app's worker through
+ * workers/hosts/opfs): it loads the WASM tools the layout's file systems need (registry), stages Nix
+ * closures, dispatches disk / ISO / bootable preset, writes tables last (build-image.ts), hashes, and
+ * streams the output format. A host supplies only what differs (BuildHost): how inputs open, where the
+ * image's bytes live, how a WASM tool loads, where output files go, how progress shows.
+ * SOURCE_DATE_EPOCH follows one rule in every host: the layout's, else the host's environment/setting.
+ */
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { ImageSpec } from '../model/spec.ts';
+import type { Preset } from '../model/presets/preset.ts';
+import { toolsForPartitions, type OutputFormat, type ToolName } from '../model/registry.ts';
+import type { ByteRange, ImagePlan } from '../plan/types.ts';
+import type { ByteStore } from '../disk/byte-store.ts';
+import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
+import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
+import { rawBytes } from '../formats/outputs/index.ts';
+import { Sha256 } from '../crypto/sha256.ts';
+import type { IncrementalHash } from '../nix/index.ts';
+import { buildBootableImage, withBootFiles } from '../boot/build-boot-image.ts';
+import { buildImage, prepareContents, type BuildInputs, type BuildOptions, type BuildStage } from './build-image.ts';
+import { planImage } from '../plan/plan-image.ts';
+import { buildIsoImage, type IsoReport } from './build-iso.ts';
+import { readExistingDisk } from './existing-disk.ts';
+import type { InputEntry } from './input-tree.ts';
+import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
+import { writeOutput, type OutputHost } from './write-output.ts';
+
+export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'sha256';
+
+export interface BuildJobProgress {
+  stage: BuildJobStage;
+  doneBytes: number;
+  totalBytes: number;
+  detail?: string;
+}
+
+/** What differs between hosts; everything else is the job's. */
+export interface BuildHost {
+  /** A file the layout names (blob Source=, CopyBlocks=, a preset's boot file); `what` says why, for messages. */
+  open(path: string, what: string): ReadSource;
+  /** A `CopyFiles=` source: a file or directory tree, file bytes read lazily. */
+  openTree(path: string, what: string): InputEntry;
+  /** Where the image's bytes live while it is built (Node: a sparse file; browser: a compact OPFS store). */
+  createStore(): ByteStore | Promise<ByteStore>;
+  /** A registry tool, compiled (loaded once per host). */
+  loadTool(name: ToolName): Promise<WebAssembly.Module>;
+  /** Scratch for one Nix closure (`StorePaths=`). */
+  createNixScratch(partitionIndex: number): Promise<NixScratch>;
+  /** Where output files go. */
+  outputs: OutputHost;
+  /** In-place output (`--in-place`): the base image opened for writing. */
+  openInPlace?(name: string): SeekableSink & { close(): void };
+  /**
+   * Raw output when the store already is the raw image (Node's sparse file without a base layer):
+   * make it the file `name` and return true; the store is closed afterwards either way.
+   */
+  adoptStoreAsRaw?(store: ByteStore, sizeBytes: number, name: string): boolean;
+  /** A native SHA-256, when the host has a faster one than the engine's. */
+  createSha256?(): IncrementalHash;
+  onProgress?(p: BuildJobProgress): void;
+}
+
+export interface BuildJobOutput {
+  format: OutputFormat;
+  /** The main file's name as the host's outputs understand it (a path; an OPFS name). */
+  name: string;
+  /** Android sparse: the largest piece (fastboot's max-download-size). */
+  maxPieceBytes?: number;
+  /** Write only what changed into the base image itself (raw; needs `base`). */
+  inPlace?: boolean;
+}
+
+export interface RunBuildOptions {
+  /** Disk size, or `auto` for the minimum (the layout's otherwise). */
+  sizeBytes?: number | 'auto';
+  seed?: string;
+  /** SOURCE_DATE_EPOCH when the layout gives none. */
+  sourceDateEpoch?: number;
+  /** Base-image mode: the image whose partitions are kept (read only), and where its data is. */
+  base?: { source: ReadSource; dataRanges: ByteRange[] };
+  /** A preset's boot installation and the text files it brings (copy-source path → contents). */
+  preset?: Pick<Preset, 'boot' | 'files'>;
+  /** Binary caches and keys for `StorePaths=`. */
+  nix?: NixCacheSettings;
+  /** Hash the whole image (holes included). */
+  sha256?: boolean;
+  /** Write the image out; without it the image stays in the host's store (the app converts later). */
+  output?: BuildJobOutput;
+  signal?: AbortSignal;
+}
+
+export interface BuildJobResult {
+  plan: ImagePlan;
+  /** The image as built (its store is closed: sizes and data ranges only). */
+  image: Pick<SparseImage, 'sizeBytes' | 'mappedBytes'> & { dataRanges(): ByteRange[] };
+  /** Table=iso: the ISO as built. */
+  iso?: IsoReport;
+  /** Lower-case hex, when asked for. */
+  sha256?: string;
+  /** Files written, in order (empty without `output`). */
+  files: string[];
+  sourceDateEpoch: number | undefined;
+}
+
+/** SOURCE_DATE_EPOCH as every host applies it: the layout's, else the host's. */
+export function sourceDateEpochOf(spec: ImageSpec, hostEpoch: number | undefined): number | undefined {
+  return spec.sourceDateEpoch ?? hostEpoch;
+}
+
+const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** A preset's own text files, served from memory over the host's inputs. */
+function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Readonly<Record<string, string>> | undefined): BuildInputs {
+  const bytesOf = (p: string) => (files && Object.hasOwn(files, p) ? new TextEncoder().encode(files[p]) : undefined);
+  const source = (bytes: Uint8Array): ReadSource => ({ sizeBytes: bytes.length, read: (o, t) => t.set(bytes.subarray(o, o + t.length)) });
+  return {
+    open(path, what) {
+      const bytes = bytesOf(path);
+      return bytes ? source(bytes) : host.open(path, what);
+    },
+    openTree(path, what) {
+      const bytes = bytesOf(path);
+      if (!bytes) return host.openTree(path, what);
+      // Owned by root, 0644, and no time of its own: the writers give it SOURCE_DATE_EPOCH.
+      return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), mode: 0o644, uid: 0, gid: 0, sizeBytes: bytes.length, read: source(bytes).read };
+    },
+  };
+}
+
+/** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
+async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
+  const tools = new Map<ToolName, WebAssembly.Module>();
+  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
+  return (name) => {
+    const m = tools.get(name);
+    if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
+    return m;
+  };
+}
+
+function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
+  if (!base) return undefined;
+  return {
+    layer: { source: base.source, dataRanges: base.dataRanges },
+    existing: readExistingDisk((o, n) => {
+      const buf = new Uint8Array(Math.max(0, Math.min(n, base.source.sizeBytes - o)));
+      base.source.read(o, buf);
+      return buf;
+    }, base.source.sizeBytes),
+  };
+}
+
+/**
+ * The table a build of a disk layout writes, without writing it: the same contents, Minimize= trial
+ * runs and boot files as `runBuild`, so `plan` never shows a different number. (`StorePaths=`
+ * closures are not fetched: a Minimize= partition holding them is sized without them, and `partial`
+ * says so.)
+ */
+export async function planBuild(
+  spec: ImageSpec,
+  host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
+): Promise<{ plan: ImagePlan; partial: boolean }> {
+  const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
+  const loadTool = await loadToolsFor(spec, host);
+  const base = baseLayer(options.base);
+  const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
+  let inputs = withPresetFiles(host, options.preset?.files);
+  let planned = spec;
+  if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
+  const prepared = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
+  const plan = planImage(prepared.planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: prepared.blobSizes });
+  const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
+  return { plan, partial };
+}
+
+export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
+  const progress = (p: BuildJobProgress) => host.onProgress?.(p);
+  const output = options.output;
+  if (spec.table === 'iso' && options.base) throw new PartwrightError(ErrorCode.InvalidSpec, 'An ISO (Table=iso) is made whole: a base image does not apply.', { where: 'base' });
+  if (output?.inPlace && (!options.base || output.format !== 'raw' || !host.openInPlace)) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Writing in place needs a base image and the raw format.', { where: 'base' });
+  }
+  const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
+  const inputs = withPresetFiles(host, options.preset?.files);
+
+  const loadTool = await loadToolsFor(spec, host);
+
+  let closures: StagedClosures | undefined;
+  let store: ByteStore | undefined;
+  try {
+    // StorePaths=: each closure fetched and verified into the host's scratch.
+    closures = await stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
+      onProgress: (p) =>
+        progress({ stage: 'nix', doneBytes: p.bytesDone, totalBytes: p.bytesTotal, detail: `${p.pathsDone}/${p.pathsTotal} paths${p.phase === 'nar' ? ` · ${p.storePath.slice(44) || p.storePath}` : ''}` }),
+    });
+    store = await host.createStore();
+    const base = baseLayer(options.base);
+    const common = {
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+      store,
+      extraTrees: closures.trees,
+      onProgress: progress,
+    };
+    let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport };
+    if (spec.table === 'iso') {
+      built = buildIsoImage(spec, inputs, common);
+    } else {
+      const buildOptions: BuildOptions = { ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}) };
+      const boot = options.preset?.boot;
+      built = boot ? buildBootableImage(spec, boot, inputs, buildOptions) : buildImage(spec, inputs, buildOptions);
+    }
+    const { plan, image } = built;
+    store.flush();
+
+    let sha256: string | undefined;
+    if (options.sha256) {
+      const hash = host.createSha256?.() ?? new Sha256();
+      let done = 0;
+      for (const chunk of rawBytes(image)) {
+        hash.update(chunk);
+        progress({ stage: 'sha256', doneBytes: (done += chunk.length), totalBytes: image.sizeBytes });
+      }
+      sha256 = toHex(hash.digest());
+    }
+
+    let files: string[] = [];
+    if (output) {
+      const onBytes = (doneBytes: number, totalBytes: number) => progress({ stage: 'write', doneBytes, totalBytes, detail: output.format });
+      if (output.inPlace) {
+        const sink = host.openInPlace!(output.name);
+        try {
+          writeChangesInPlace(image, sink, options.base!.source.sizeBytes);
+        } finally {
+          sink.close();
+        }
+        files = [output.name];
+      } else if (output.format === 'raw' && !base && host.adoptStoreAsRaw?.(store, image.sizeBytes, output.name)) {
+        files = [output.name];
+      } else {
+        files = await writeOutput(image, plan, output.format, output.name, host.outputs, {
+          ...(output.maxPieceBytes !== undefined ? { maxPieceBytes: output.maxPieceBytes } : {}),
+          ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+          loadTool: (name) => host.loadTool(name),
+          ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
+          onBytes,
+        });
+      }
+    }
+    const dataRanges = image.dataRanges();
+    const sizes = { sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes };
+    progress({ stage: 'done', doneBytes: image.sizeBytes, totalBytes: image.sizeBytes });
+    return {
+      plan,
+      image: { ...sizes, dataRanges: () => dataRanges },
+      ...(built.report ? { iso: built.report } : {}),
+      ...(sha256 !== undefined ? { sha256 } : {}),
+      files,
+      sourceDateEpoch,
+    };
+  } finally {
+    store?.close();
+    await closures?.close();
+  }
+}
