@@ -1,0 +1,19 @@
+/**
+ * cloud-init settings as files at the root of a vfat file system (a NoCloud seed): the trees a build
+ * copies in beside CopyFiles= (BuildOptions.extraTrees, by partition index).
+ */
+import { makeCloudInitSeed, validateCloudInit, type CloudInitSpec } from '../model/cloud-init.ts';
+import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { TreeCopy } from './input-tree.ts';
+
+export function cloudInitTrees(settings: CloudInitSpec, where = 'cloudInit'): TreeCopy[] {
+  const problem = validateCloudInit(settings)[0];
+  if (problem) throw new PartwrightError(ErrorCode.InvalidSpec, problem.message, { where: `${where}.${problem.field}` });
+  return Object.entries(makeCloudInitSeed(settings)).map(([name, text]) => {
+    const bytes = new TextEncoder().encode(text);
+    return {
+      target: `/${name}`,
+      entry: { kind: 'file', name, mode: 0o644, sizeBytes: bytes.length, read: (offset: number, target: Uint8Array) => target.set(bytes.subarray(offset, offset + target.length)) },
+    };
+  });
+}
