@@ -1,6 +1,6 @@
 /**
- * 256 MiB in 3,000 files into squashfs: Partwright's build (the TypeScript squashfs writer, gzip via
- * fflate and zstd via wasm/zstd, Node, through `partwright build` with Minimize=best) beside native
+ * 256 MiB in 3,000 files into squashfs: Partwright's build (the TypeScript squashfs writer, gzip via zlib.wasm
+ * and zstd via wasm/zstd, Node, through `partwright build` with Minimize=best) beside native
  * `mksquashfs` 4.5.1 on the same tree in the same run (all cores, and -processors 1 since the writer
  * is single-threaded). Prints time, peak RSS, image sizes and the ratios.
  */

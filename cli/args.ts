@@ -7,6 +7,8 @@ export interface FlagSpec {
   short?: string;
   takesValue: boolean;
   repeatable?: boolean;
+  /** The value is optional and only given inline (`--json` or `--json=repart`). */
+  optionalValue?: boolean;
   help: string;
   valueName?: string;
 }
@@ -59,7 +61,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): ParsedArgs {
         i++;
       }
     } else if (inline !== undefined) {
-      throw new UsageError(`--${spec.name} takes no value`);
+      if (!spec.optionalValue) throw new UsageError(`--${spec.name} takes no value`);
+      value = inline;
     }
     const list = flags.get(spec.name) ?? [];
     if (list.length && !spec.repeatable) throw new UsageError(`--${spec.name} given twice`);

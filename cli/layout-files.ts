@@ -3,11 +3,15 @@
  * and resolving the paths a layout names (blob sources, CopyBlocks=, the base image).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode, PartwrightError } from '../workers/model/errors.ts';
 import { parseLayoutJson } from '../workers/model/layout-json.ts';
-import { parseRepartDirectory } from '../workers/model/repart-conf.ts';
+import {
+  parseOsRelease, parseRepartDirectories, specifierValuesFromOsRelease, type ConfFile, type DefinitionSource,
+} from '../workers/model/repart-conf.ts';
 import type { ImageSpec } from '../workers/model/spec.ts';
+import type { ParseEnv } from '../workers/model/fields.ts';
 import type { Diagnostic } from '../workers/model/diagnostics.ts';
 
 export interface LoadedLayout {
@@ -16,35 +20,116 @@ export interface LoadedLayout {
   warnings: Diagnostic[];
   /** Relative paths in the layout (blob sources, base image) resolve against this folder. */
   layoutDir: string;
+  /** repart.d layouts: which files each partition came from (one entry per partition). */
+  sources: DefinitionSource[] | undefined;
 }
 
-export function loadLayout(layoutPath: string): LoadedLayout {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(layoutPath);
-  } catch {
-    throw new PartwrightError(ErrorCode.Io, `Layout ${layoutPath} does not exist: give a repart.d directory or a layout .json file.`);
-  }
-  if (st.isDirectory()) {
-    const names = fs.readdirSync(layoutPath).filter((n) => n.endsWith('.conf')).sort();
-    if (names.length === 0) {
-      throw new PartwrightError(ErrorCode.InvalidSpec, `${layoutPath} holds no *.conf partition definitions.`);
+/** A definitions directory's files: `*.conf` at the top, drop-ins in `NAME.conf.d/*.conf`. */
+function readDefinitionsDir(dir: string): ConfFile[] {
+  const files: ConfFile[] = [];
+  const regular = (p: string): boolean => {
+    try {
+      // A definition masked by a symlink to /dev/null (conf_files_list's masking) is left out.
+      if (fs.lstatSync(p).isSymbolicLink() && fs.readlinkSync(p) === '/dev/null') return false;
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
     }
-    const files = names.map((name) => ({ name, text: fs.readFileSync(path.join(layoutPath, name), 'utf8') }));
-    const { spec, diagnostics } = parseRepartDirectory(files);
+  };
+  for (const name of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (name.endsWith('.conf') && regular(full)) files.push({ name, text: fs.readFileSync(full, 'utf8') });
+    else if (name.endsWith('.conf.d') && fs.statSync(full).isDirectory()) {
+      for (const d of fs.readdirSync(full).sort()) {
+        const p = path.join(full, d);
+        if (d.endsWith('.conf') && regular(p)) files.push({ name: `${name}/${d}`, text: fs.readFileSync(p, 'utf8') });
+      }
+    }
+  }
+  return files;
+}
+
+/**
+ * Load a layout: one layout .json file, or one or more repart.d directories merged as
+ * `systemd-repart --definitions=A --definitions=B` merges them (see parseRepartDirectories). An empty
+ * definitions directory is a layout without partitions (repart writes an empty GPT, or leaves an
+ * existing table alone).
+ */
+export function loadLayout(layoutPath: string | readonly string[], env?: ParseEnv): LoadedLayout {
+  const paths = typeof layoutPath === 'string' ? [layoutPath] : layoutPath;
+  const first = paths[0];
+  if (first === undefined) throw new PartwrightError(ErrorCode.Io, 'No layout given: give a repart.d directory or a layout .json file.');
+  const stats = paths.map((p) => {
+    try {
+      return fs.statSync(p);
+    } catch {
+      throw new PartwrightError(ErrorCode.Io, `Layout ${p} does not exist: give a repart.d directory or a layout .json file.`);
+    }
+  });
+  if (stats.every((st) => st.isDirectory())) {
+    const dirs = paths.map((dir) => ({ dir, files: readDefinitionsDir(dir) }));
+    const { spec, diagnostics, sources } = parseRepartDirectories(dirs, env);
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) {
-      const first = errors[0]!;
+      const e = errors[0]!;
       const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-      throw new PartwrightError(ErrorCode.ConfSyntax, `${path.join(layoutPath, first.file)}:${first.line}: ${first.message}${more}`, {
-        where: `${first.file}:${first.line}`,
+      throw new PartwrightError(ErrorCode.ConfSyntax, `${e.file}:${e.line}: ${e.message}${more}`, {
+        where: `${e.file}:${e.line}`,
       });
     }
-    return { spec, warnings: diagnostics.filter((d) => d.severity !== 'error'), layoutDir: path.resolve(layoutPath) };
+    return { spec, warnings: diagnostics.filter((d) => d.severity !== 'error'), layoutDir: path.resolve(first), sources };
   }
-  const text = fs.readFileSync(layoutPath, 'utf8');
+  if (paths.length > 1) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Several layouts can only be repart.d directories (a layout .json file stands alone).');
+  }
+  const text = fs.readFileSync(first, 'utf8');
   const spec = parseLayoutJson(text);
-  return { spec, warnings: [], layoutDir: path.dirname(path.resolve(layoutPath)) };
+  return { spec, warnings: [], layoutDir: path.dirname(path.resolve(first)), sources: undefined };
+}
+
+/**
+ * The specifier values a CLI run uses (%A, %H, …): from `--os-release FILE` and the options that
+ * override single fields, %T=/tmp and %V=/var/tmp; the building machine's host name, machine ID, boot
+ * ID, kernel release and architecture only with `--host-specifiers`. Any other specifier used in a
+ * layout is an error naming file and line.
+ */
+export function specifierEnv(o: {
+  osReleasePath?: string; imageVersion?: string; imageId?: string; architecture?: string; hostSpecifiers?: boolean;
+}): ParseEnv {
+  let osRelease: Record<string, string> = {};
+  if (o.osReleasePath !== undefined) {
+    try {
+      osRelease = parseOsRelease(fs.readFileSync(o.osReleasePath, 'utf8'));
+    } catch {
+      throw new PartwrightError(ErrorCode.Io, `--os-release ${o.osReleasePath}: cannot read the file`);
+    }
+  }
+  const values = specifierValuesFromOsRelease(osRelease);
+  if (o.hostSpecifiers) {
+    const read = (p: string) => {
+      try {
+        return fs.readFileSync(p, 'utf8').trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const hostname = os.hostname();
+    values.H = hostname;
+    values.l = hostname.split('.')[0] ?? hostname;
+    values.q = hostname;
+    const machineId = read('/etc/machine-id');
+    if (machineId) values.m = machineId;
+    const bootId = read('/proc/sys/kernel/random/boot_id');
+    if (bootId) values.b = bootId.replace(/-/g, '');
+    values.v = os.release();
+    const arch: Record<string, string> = { x64: 'x86-64', arm64: 'arm64', ia32: 'x86', arm: 'arm', riscv64: 'riscv64', ppc64: 'ppc64-le', s390x: 's390x', loong64: 'loongarch64' };
+    const a = arch[os.arch()];
+    if (a) values.a = a;
+  }
+  if (o.architecture !== undefined) values.a = o.architecture;
+  if (o.imageVersion !== undefined) values.A = o.imageVersion;
+  if (o.imageId !== undefined) values.M = o.imageId;
+  return { specifiers: values };
 }
 
 /**

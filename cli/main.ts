@@ -14,10 +14,20 @@ import { runPresets } from './commands/presets.ts';
 
 const COMMON: FlagSpec[] = [
   { name: 'help', short: 'h', takesValue: false, help: 'show this help' },
-  { name: 'json', takesValue: false, help: 'print machine-readable JSON instead of a table' },
+  { name: 'json', takesValue: false, optionalValue: true, help: 'print machine-readable JSON instead of a table; plan --json=repart prints systemd-repart --json=pretty\'s shape' },
 ];
 const LAYOUT_FLAGS: FlagSpec[] = [
+  { name: 'definitions', takesValue: true, repeatable: true, valueName: 'DIR', help: 'another repart.d directory, merged after LAYOUT (repeatable; of two files with the same name the earlier directory\'s wins, as in systemd-repart)' },
   { name: 'preset', takesValue: true, valueName: 'NAME', help: 'use a preset instead of LAYOUT (see partwright presets); its files come from --copy-source' },
+  { name: 'repart-version', takesValue: true, valueName: '252|latest', help: 'behave like this systemd-repart where versions differ (default latest; RepartVersion= in [X-Partwright-Disk])' },
+  { name: 'sector-size', takesValue: true, valueName: 'BYTES', help: '512, 1024, 2048 or 4096 (as repart --sector-size=; SectorSize= in [X-Partwright-Disk])' },
+  { name: 'os-release', takesValue: true, valueName: 'FILE', help: 'os-release file whose IMAGE_VERSION=, IMAGE_ID=, ID=, VERSION_ID=, VARIANT_ID=, BUILD_ID= fill %A %M %o %w %W %B' },
+  { name: 'image-version', takesValue: true, valueName: 'VERSION', help: 'value of %A (overrides the os-release file\'s IMAGE_VERSION=)' },
+  { name: 'image-id', takesValue: true, valueName: 'ID', help: 'value of %M (overrides the os-release file\'s IMAGE_ID=)' },
+  { name: 'architecture', takesValue: true, valueName: 'ARCH', help: 'what Type=root, usr … mean and the value of %a (as repart --architecture=)' },
+  { name: 'host-specifiers', takesValue: false, help: 'take %H %l %q %m %b %v %a from this machine (never done otherwise)' },
+  { name: 'include-partitions', takesValue: true, valueName: 'TYPES', help: 'read only definitions of these types (comma-separated, as repart --include-partitions=)' },
+  { name: 'exclude-partitions', takesValue: true, valueName: 'TYPES', help: 'leave out definitions of these types (comma-separated, as repart --exclude-partitions=)' },
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
@@ -26,7 +36,7 @@ const LAYOUT_FLAGS: FlagSpec[] = [
 
 const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec[]; run: (a: ParsedArgs) => Promise<void> | void }> = {
   build: {
-    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--output-format FORMAT] [--json]',
+    usage: 'partwright build LAYOUT -o OUT.img [--size auto|BYTES] [--seed UUID] [--base IMG [--in-place]] [--copy-source DIR] [--output-format FORMAT] [--private-key FILE --certificate FILE] [--json]',
     summary: 'plan the layout and write the image',
     flags: [
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
@@ -36,6 +46,8 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
       { name: 'substituter', takesValue: true, repeatable: true, valueName: 'URL', help: 'binary cache for StorePaths= closures (as nix.conf substituters; repeatable, tried in order)' },
       { name: 'trusted-public-key', takesValue: true, repeatable: true, valueName: 'NAME:BASE64', help: 'key whose signatures are trusted on narinfos (repeatable)' },
       { name: 'max-piece-bytes', takesValue: true, valueName: 'BYTES', help: 'android-sparse: split into pieces of at most this size (fastboot max-download-size)' },
+      { name: 'private-key', takesValue: true, valueName: 'FILE', help: 'PEM private key (RSA or ECDSA P-256) that signs Verity=signature partitions' },
+      { name: 'certificate', takesValue: true, valueName: 'FILE', help: 'PEM X.509 certificate of --private-key, named in Verity=signature partitions' },
       { name: 'cloud-init-hostname', takesValue: true, valueName: 'NAME', help: 'first boot (cloud-init NoCloud seed in the vfat CIDATA/ESP/FIRMWARE partition): hostname' },
       { name: 'cloud-init-user', takesValue: true, valueName: 'LOGIN', help: 'first boot: a user to create (sudo group)' },
       { name: 'cloud-init-password-hash', takesValue: true, valueName: 'HASH', help: "first boot: the user's crypt(3) password hash (mkpasswd -m sha-512)" },
@@ -52,7 +64,11 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
   plan: {
     usage: 'partwright plan LAYOUT [--size auto|BYTES] [--seed UUID] [--base IMG] [--json]',
     summary: 'show the partition table the layout gives, without writing anything',
-    flags: [...LAYOUT_FLAGS, ...COMMON],
+    flags: [
+      ...LAYOUT_FLAGS,
+      { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but leave them out of the table, as repart --defer-partitions=' },
+      ...COMMON,
+    ],
     run: runPlan,
   },
   convert: {

@@ -58,10 +58,11 @@ export function formatInspection(r: Inspection): string {
   out.push('');
   out.push(
     table(
-      ['#', 'TYPE', 'LABEL', 'UUID', 'START', 'END', 'SIZE', '', 'FLAGS'],
+      ['#', 'TYPE', 'FS', 'LABEL', 'UUID', 'START', 'END', 'SIZE', '', 'FLAGS'],
       r.partitions.map((p) => [
         String(p.partitionNumber),
         p.typeName,
+        p.fileSystem ?? '',
         p.label ?? '',
         p.uuid ?? '',
         String(p.offsetBytes),
@@ -70,9 +71,14 @@ export function formatInspection(r: Inspection): string {
         formatSize(p.sizeBytes),
         p.flags,
       ]),
-      new Set([0, 4, 5, 6, 7]),
+      new Set([0, 5, 6, 7, 8]),
     ),
   );
+  for (const p of r.partitions) if (p.swap) out.push(`swap #${p.partitionNumber}: UUID ${p.swap.uuid}, label "${p.swap.label}", ${p.swap.pageSizeBytes}-byte pages`);
+  for (const v of r.verity ?? []) {
+    const sig = v.signaturePartition !== undefined ? `, signature #${v.signaturePartition}` : v.signatureNamesRootHash === false ? ', no signature names it' : '';
+    out.push(`verity data #${v.dataPartition} + hash #${v.hashPartition}${sig}: root hash ${v.rootHash || '-'} · tree ${v.verified ? 'verifies' : `does NOT verify${v.problem ? ` (${v.problem})` : ''}`} · UUIDs ${v.uuidsMatch ? 'are' : 'are NOT'} the root hash halves · blocks ${v.dataBlockBytes}/${v.hashBlockBytes}`);
+  }
   if (r.blobs.length) {
     out.push('', table(['DATA OUTSIDE PARTITIONS', 'START', 'END', 'SIZE'], r.blobs.map((b) => ['blob', String(b.offsetBytes), String(b.offsetBytes + b.sizeBytes - 1), String(b.sizeBytes)]), new Set([1, 2, 3])));
   }

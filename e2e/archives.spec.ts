@@ -144,7 +144,7 @@ test('a picked folder: flagged for ext4 (not vfat); its files get SOURCE_DATE_EP
   await expect(entry).toContainText('2 files');
   const warning = entry.getByTestId('contents-warning');
   await expect(warning.first()).toContainText('lost its modes, owners and symlinks');
-  await expect(warning.first()).toContainText('/bin (symlink to usr/');
+  await expect(warning.first()).toContainText('/bin is missing or copied');
   await expect(warning.first()).toContainText('drop an archive');
 
   await editor.build();
@@ -163,5 +163,42 @@ test('a picked folder: flagged for ext4 (not vfat); its files get SOURCE_DATE_EP
   await editor.selectRow(0);
   await editor.addFolder(join(tree, 'etc'));
   await expect(editor.contentsEntries).toHaveCount(1);
+  await expect(page.getByTestId('contents-warning')).toHaveCount(0);
+});
+
+test('a damaged archive fails the build with a coded message naming the archive and what is wrong', async ({ page }) => {
+  test.setTimeout(120_000);
+  const archive = join(work, 'rootfs-cut.tar.gz');
+  execFileSync('sh', ['-c', `tar -czf ${archive}.full . && head -c 300 ${archive}.full > ${archive}`], { cwd: rootfs });
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady();
+  await openExt4Root(editor);
+  await editor.selectRow(1);
+  await dropFile(editor, 'rootfs.tar.gz', readFileSync(archive));
+  await expect(editor.contentsEntries.first()).toContainText('archive rootfs.tar.gz');
+  await editor.build();
+  await expect(editor.buildStatus).toContainText('Build failed: rootfs.tar.gz', { timeout: 60_000 });
+  await expect(editor.buildStatus).toContainText(/gzip stream is corrupt or cut short|ends inside/);
+});
+
+test('"Choose archive…" fills a missing source; the archive survives a reload', async ({ page }) => {
+  const archive = join(work, 'chosen', 'rootfs.tar');
+  execFileSync('sh', ['-c', `mkdir -p ${join(work, 'chosen')} && tar -cf ${archive} .`], { cwd: rootfs });
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady();
+  await openExt4Root(editor);
+  await editor.selectRow(1);
+  const entry = editor.contentsEntries.first();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), entry.getByRole('button', { name: 'Choose archive…' }).click()]);
+  await chooser.setFiles(archive);
+  await expect(entry).toContainText('archive rootfs.tar');
+  await expect(editor.buildButton).toBeEnabled();
+  await editor.waitForSaved();
+  await page.reload();
+  await editor.waitForReady();
+  await editor.selectRow(1);
+  await expect(editor.contentsEntries.first()).toContainText('archive rootfs.tar');
   await expect(page.getByTestId('contents-warning')).toHaveCount(0);
 });

@@ -107,6 +107,11 @@ export interface EngineBuildOptions {
   cloudInit?: CloudInitSpec;
   /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
   base?: string;
+  /**
+   * `Verity=signature`: the PEM private key (RSA or ECDSA P-256) and certificate the user picked.
+   * They are imported into WebCrypto inside this worker, used once, and never stored or sent anywhere.
+   */
+  veritySigning?: { privateKeyPem: string; certificatePem: string };
 }
 
 export interface BuiltImage {
@@ -307,6 +312,9 @@ export const engine = {
       if (options.base !== undefined && !baseBlob) {
         return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };
       }
+      const veritySigner = options.veritySigning
+        ? await (await import('./crypto/verity-signer.ts')).createVeritySigner(options.veritySigning.privateKeyPem, options.veritySigning.certificatePem)
+        : undefined;
       const host = await createOpfsHost({ files, trees, onProgress: progress });
       const base = baseBlob ? blobSource(baseBlob) : undefined;
       const result = await runBuild(spec, host, {
@@ -316,6 +324,7 @@ export const engine = {
         ...(options.nix ? { nix: options.nix } : {}),
         ...(options.cloudInit ? { cloudInit: options.cloudInit } : {}),
         sha256: options.sha256 ?? false,
+        ...(veritySigner ? { veritySigner } : {}),
       });
       const store = host.store!;
       const { image, plan } = result;

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { isOutputFormat, OUTPUT_FORMAT_NAMES } from '../../workers/model/registry.ts';
 import { runBuild as runBuildJob } from '../../workers/build/run-build.ts';
+import { createVeritySigner } from '../../workers/crypto/verity-signer.ts';
+import * as fs from 'node:fs';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
@@ -25,6 +27,23 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     throw new UsageError(`-o ${out} is the base image; the base is never overwritten unless you pass --in-place`);
   }
   const maxPiece = flag(args, 'max-piece-bytes');
+  // Verity=signature: the key and certificate are read and checked before anything is built.
+  const keyFile = flag(args, 'private-key');
+  const certFile = flag(args, 'certificate');
+  if ((keyFile === undefined) !== (certFile === undefined)) throw new UsageError('--private-key and --certificate go together');
+  const readText = (f: string, what: string) => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      throw new UsageError(`${what}: cannot read ${f}`);
+    }
+  };
+  const veritySigner = keyFile !== undefined && certFile !== undefined
+    ? await createVeritySigner(readText(keyFile, '--private-key'), readText(certFile, '--certificate'))
+    : undefined;
+  if (spec.partitions.some((p) => p.verity === 'signature') && !veritySigner) {
+    throw new UsageError('Verity signature partition requested but no private key provided (--private-key= and --certificate=)');
+  }
   const name = inPlace ? basePath! : out!;
   const host = createNodeHost({
     resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
@@ -50,14 +69,15 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
       output: { format, name, inPlace, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
+      ...(veritySigner ? { veritySigner } : {}),
     });
-    const { plan, image, iso: report } = result;
+    const { plan, image, iso: report, verity } = result;
     const files = result.files.map((f) => path.resolve(f));
-    const json = { output: files[0]!, files, format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan, ...(report ? { iso: report } : {}) };
+    const json = { output: files[0]!, files, format, sizeBytes: image.sizeBytes, mappedBytes: image.mappedBytes, plan, ...(report ? { iso: report } : {}), ...(verity ? { verity } : {}) };
     process.stdout.write(
       args.flags.has('json')
         ? toJson(json) + '\n'
-        : `${report ? formatIsoReport(report) : formatPlan(plan)}\n\nWrote ${files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
+        : `${report ? formatIsoReport(report) : formatPlan(plan)}\n${(verity ?? []).map((v) => `\nVerity ${v.matchKey}: root hash ${v.rootHash}`).join('')}\nWrote ${files.join(', ')} (${format}): image of ${image.sizeBytes} bytes, ${image.mappedBytes} bytes of data.\n`,
     );
   } finally {
     host.dispose();

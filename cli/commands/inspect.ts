@@ -4,12 +4,13 @@ import type { ParsedArgs } from '../args.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatInspection, toJson } from '../output.ts';
 import { exactlyOne } from './options.ts';
+import { nodeSha256 } from '../../workers/hosts/node/hash.ts';
 
 export function runInspect(args: ParsedArgs): void {
   const file = exactlyOne(args, 'IMG (an image file)');
   const source = new FileSource(file);
   try {
-    const report = inspectImage(source);
+    const report = inspectImage(source, { createSha256: nodeSha256 });
     process.stdout.write(args.flags.has('json') ? toJson(report) + '\n' : formatInspection(report) + '\n');
   } finally {
     source.close();

@@ -3,11 +3,12 @@
  */
 import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
-import { normalizeGuid } from '../../workers/model/partition-types.ts';
+import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
+import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
-import { loadLayout, resolveLayoutPath } from '../layout-files.ts';
+import { loadLayout, resolveLayoutPath, specifierEnv } from '../layout-files.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -37,6 +38,8 @@ export interface Prepared {
   copySource: string | undefined;
   basePath: string | undefined;
   preset: Preset | undefined;
+  /** repart.d layouts: the files each partition came from. */
+  sources: ReturnType<typeof loadLayout>['sources'];
 }
 
 export function prepare(args: ParsedArgs): Prepared {
@@ -44,8 +47,9 @@ export function prepare(args: ParsedArgs): Prepared {
   let spec: Prepared['spec'];
   let layoutDir: string;
   let preset: Preset | undefined;
+  let sources: Prepared['sources'];
   if (presetName !== undefined) {
-    if (args.positionals.length) throw new UsageError('give either LAYOUT or --preset NAME, not both');
+    if (args.positionals.length || args.flags.has('definitions')) throw new UsageError('give either LAYOUT (or --definitions) or --preset NAME, not both');
     preset = presetByName(presetName);
     if (!preset) throw new UsageError(`no preset '${presetName}'; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
     if (flag(args, 'copy-source') === undefined && preset.inputs.length) {
@@ -54,17 +58,64 @@ export function prepare(args: ParsedArgs): Prepared {
     spec = structuredClone(preset.spec);
     layoutDir = process.cwd();
   } else {
-    const layoutPath = exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file), or --preset NAME');
-    const loaded = loadLayout(layoutPath);
+    const extra = args.flags.get('definitions') ?? [];
+    const layoutPaths = args.positionals.length === 0 && extra.length > 0
+      ? extra
+      : [exactlyOne(args, 'LAYOUT (a repart.d directory or a layout .json file), --definitions DIR, or --preset NAME'), ...extra];
+    const loaded = loadLayout(layoutPaths, specifierEnv({
+      osReleasePath: flag(args, 'os-release'),
+      imageVersion: flag(args, 'image-version'),
+      imageId: flag(args, 'image-id'),
+      architecture: flag(args, 'architecture'),
+      hostSpecifiers: args.flags.has('host-specifiers'),
+    }));
     spec = loaded.spec;
     layoutDir = loaded.layoutDir;
-    for (const w of loaded.warnings) process.stderr.write(`partwright: warning: ${path.join(layoutPath, w.file)}:${w.line}: ${w.message}\n`);
+    sources = loaded.sources;
+    for (const w of loaded.warnings) process.stderr.write(`partwright: warning: ${w.file}:${w.line}: ${w.message}\n`);
+  }
+  const architecture = flag(args, 'architecture');
+  if (architecture !== undefined) {
+    if (!(ARCHITECTURES as readonly string[]).includes(architecture)) throw new UsageError(`--architecture ${architecture}: give one of ${ARCHITECTURES.join(', ')}`);
+    // repart --architecture= (v254): Type=root, usr … mean this architecture's types.
+    spec.architecture = architecture as Architecture;
+  }
+  const repartVersion = flag(args, 'repart-version');
+  if (repartVersion !== undefined) {
+    if (repartVersion !== '252' && repartVersion !== 'latest') throw new UsageError(`--repart-version ${repartVersion}: give 252 or latest`);
+    spec.repartVersion = repartVersion;
+  }
+  const sectorSize = flag(args, 'sector-size');
+  if (sectorSize !== undefined) {
+    const n = Number(sectorSize);
+    if (n !== 512 && n !== 1024 && n !== 2048 && n !== 4096) throw new UsageError(`--sector-size ${sectorSize}: give 512, 1024, 2048 or 4096`);
+    spec.sectorSizeBytes = n;
+  }
+  // --include-partitions= / --exclude-partitions= (repart v255): the other definitions are not read.
+  const list = (name: string) => flag(args, name)?.split(',').map((t) => t.trim()).filter(Boolean);
+  const include = list('include-partitions');
+  const exclude = list('exclude-partitions');
+  if (include && exclude) throw new UsageError('Combination of --include-partitions= and --exclude-partitions= is invalid.');
+  if (include || exclude) {
+    const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+    const guids = (names: string[], option: string) => new Set(names.map((t) => {
+      const r = resolvePartitionType(t, arch);
+      if (!r) throw new UsageError(`--${option}: unknown partition type ${t}`);
+      return r.guid;
+    }));
+    const set = include ? guids(include, 'include-partitions') : guids(exclude!, 'exclude-partitions');
+    const keep = spec.partitions.map((p) => {
+      const g = resolvePartitionType(p.type, arch)?.guid;
+      return g === undefined || (include ? set.has(g) : !set.has(g));
+    });
+    spec.partitions = spec.partitions.filter((_, i) => keep[i]);
+    if (sources) sources = sources.filter((_, i) => keep[i]);
   }
   const copySourceFlag = flag(args, 'copy-source');
   const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;
   const baseFlag = flag(args, 'base');
   const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
-  return { spec, layoutDir, copySource, basePath, preset };
+  return { spec, layoutDir, copySource, basePath, preset, sources };
 }
 
 

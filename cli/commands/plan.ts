@@ -2,6 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repartJson } from '../../workers/plan/repart-json.ts';
+import { resolvePartitionType } from '../../workers/model/partition-types.ts';
+import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
@@ -11,7 +14,9 @@ import { planBuild, runBuild } from '../../workers/build/run-build.ts';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
-  const { spec, basePath, layoutDir, copySource, preset } = prepare(args);
+  const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
+  const json = args.flags.get('json')?.[0];
+  if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
   const seed = seedOption(args);
   const sourceDateEpoch = sourceDateEpochEnv();
   if (spec.table === 'iso') {
@@ -47,7 +52,26 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
       ...(preset ? { preset } : {}),
     });
-    process.stdout.write(args.flags.has('json') ? toJson(plan) + '\n' : formatPlan(plan) + '\n');
+    // --defer-partitions= (repart v255): planned like the others, left out of the table.
+    const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
+    if (defer) {
+      const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+      const guids = new Set(defer.map((t) => {
+        const r = resolvePartitionType(t, arch);
+        if (!r) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
+        return r.guid;
+      }));
+      plan.partitions = plan.partitions.filter((p) => p.existing || !guids.has(p.typeGuid));
+    }
+    if (json === 'repart') {
+      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
+      process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
+      return;
+    }
+    // Verity data/hash partitions without UUID= get the root hash's halves when built (repart shows "TBD").
+    const verityLabels = plan.partitions.filter((p) => (p.spec.verity === 'data' || p.spec.verity === 'hash') && !p.spec.uuid).map((p) => p.label);
+    const verityNote = verityLabels.length ? `\nUUIDs of ${verityLabels.join(', ')}: the root hash's halves once the hash tree is built (shown: seed-derived placeholders).` : '';
+    process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + verityNote + '\n');
   } finally {
     host.dispose();
     base?.close();

@@ -84,7 +84,7 @@ describe('archives and metadata warnings', () => {
     const dropped = staged([['usr/bin/hello', 43], ['etc/hostname', 19]]);
     const [w] = metadataWarnings(dropped, 'ext4');
     expect(w).toContain('0644');
-    expect(w).toContain('/bin (symlink to usr/');
+    expect(w).toContain('/bin is missing or copied');
     expect(w).toContain('drop an archive');
     const followed = staged([['bin/hello', 43], ['usr/bin/hello', 43]]);
     expect(metadataWarnings(followed, 'ext4')[0]).toContain('/bin');
@@ -93,6 +93,9 @@ describe('archives and metadata warnings', () => {
     expect(metadataWarnings(dropped, 'vfat')).toEqual([]);
     expect(metadataWarnings(dropped, undefined)).toEqual([]);
     expect(metadataWarnings(staged([['rootfs.tar', 1024]], { archive: 'rootfs.tar' }), 'ext4')).toEqual([]);
+    // What Chromium's picker leaves of examples/ext4-root's rootfs: etc/ only (bin → usr/bin took usr/ along).
+    expect(metadataWarnings(staged([['etc/hostname', 19], ['etc/passwd', 30]]), 'ext4')[0]).toContain('/bin, /usr are missing');
+    expect(metadataWarnings(staged([['etc/hostname', 19]]), 'ext4', '/srv')[0]).not.toContain('/bin');
     const unreadable = metadataWarnings(staged([['a', 1]], { unreadable: ['lib', 'sbin'] }), 'ext4');
     expect(unreadable[1]).toContain('could not read 2 entries (lib, sbin)');
   });

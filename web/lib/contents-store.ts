@@ -318,13 +318,15 @@ export function isContentArchive(file: File): boolean {
 const MERGED_USR_LINKS = ['bin', 'sbin', 'lib', 'lib64'];
 
 /**
- * Why a staged source will not carry what the file system can hold, for a partition of `format`:
- * empty when it is an archive, or the file system keeps no modes, owners or symlinks (vfat).
+ * Why a staged source will not carry what the file system can hold, for a partition of `format`
+ * where the source lands at `target`: empty when it is an archive, or the file system keeps no
+ * modes, owners or symlinks (vfat).
  */
-export function metadataWarnings(staged: StagedContent, format: string | undefined): string[] {
+export function metadataWarnings(staged: StagedContent, format: string | undefined, target = '/'): string[] {
   if (staged.archive !== undefined || format === undefined || format === 'vfat') return [];
   const out: string[] = [];
   const sizes = new Map(staged.files.map((f) => [f.path, f.sizeBytes]));
+  const tops = new Set(staged.files.map((f) => f.path.split('/')[0]!));
   const under = (dir: string) => staged.files.filter((f) => f.path.startsWith(`${dir}/`));
   // A symlink the picker dropped (bin missing beside usr/bin) or followed (bin a copy of usr/bin).
   const lost = MERGED_USR_LINKS.filter((d) => {
@@ -332,10 +334,15 @@ export function metadataWarnings(staged: StagedContent, format: string | undefin
     if (usr.length === 0) return false;
     const top = under(d);
     return top.length === 0 || top.every((f) => sizes.get(`usr/${f.path}`) === f.sizeBytes);
-  });
+  }).map((d) => `/${d}`);
+  // A root file system (etc/ at the target /) without bin/ or usr/: Chromium's picker drops a
+  // symlink and the folder it points to (bin → usr/bin takes both).
+  if (target.replace(/\/+$/, '') === '' && tops.has('etc')) {
+    for (const d of ['/bin', '/usr']) if (!tops.has(d.slice(1)) && !lost.includes(d)) lost.push(d);
+  }
   out.push(
     `Picked in the browser, this folder lost its modes, owners and symlinks: every file will be 0644 and owned by root${
-      lost.length ? `, and ${lost.map((d) => `/${d}`).join(', ')} (symlink${lost.length === 1 ? '' : 's'} to usr/ in a merged-/usr tree) ${lost.length === 1 ? 'is' : 'are'} missing or copied` : ''
+      lost.length ? `; ${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} missing or copied (a picker drops or follows symlinks like bin → usr/bin)` : ''
     }. To keep them, drop an archive of the folder instead (tar -C DIR -czf rootfs.tar.gz . — or .tar, .tar.zst, .cpio, .zip).`,
   );
   if (staged.unreadable?.length) {

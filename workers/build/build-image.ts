@@ -13,6 +13,8 @@ import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-ima
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
+import { findVeritySets, minimizeVerityHashes, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
+import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
@@ -43,11 +45,38 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   extraTrees?: Record<number, TreeCopy[]>;
   /** The host's compiled WASM tools (Node: read from wasm/; browser: fetched), loaded on first use. */
   loadTool?: FileSystemContext['loadTool'];
+  /** The host's fastest SHA-256 (Node's crypto, hash-wasm) for verity hash trees; default the engine's own. */
+  createSha256?: CreateSha256;
 }
 
 export interface BuildResult {
   plan: ImagePlan;
   image: SparseImage;
+  /** One per dm-verity set built: its match key and root hash (hex). */
+  verity?: VerityRootHash[];
+}
+
+export interface VerityRootHash {
+  matchKey: string;
+  rootHash: string;
+}
+
+/** Builds that may sign: `Verity=signature` partitions need a signer (async: WebCrypto). */
+export interface SignedBuildOptions extends BuildOptions {
+  veritySigner?: VeritySigner;
+}
+
+/** Everything but the signatures and the tables; `finish` writes the tables. */
+interface StagedBuild {
+  plan: ImagePlan;
+  image: SparseImage;
+  verity: VerityOutcome[];
+  finish(): BuildResult;
+}
+
+/** True when a layout has a `Verity=signature` partition, which only the signing build can fill. */
+export function needsVeritySigner(spec: ImageSpec): boolean {
+  return spec.partitions.some((p) => p.verity === 'signature');
 }
 
 const COPY_CHUNK_BYTES = 1 << 20;
@@ -113,7 +142,8 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
   }) };
-  return { planned, trees, blobSources, blobSizes };
+  // Verity sets are checked before anything is written; Minimize= hash partitions take their size from the data's.
+  return { planned: minimizeVerityHashes(planned, findVeritySets(spec)), trees, blobSources, blobSizes };
 }
 
 function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceDateEpoch' | 'loadTool'>): FileSystemContext {
@@ -125,12 +155,30 @@ function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceD
 }
 
 export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
+  const staged = stageImage(spec, inputs, options);
+  const unsigned = staged.verity.find((o) => o.signature && !o.signature.existing);
+  if (unsigned) {
+    throw new PartwrightError(ErrorCode.Unsupported, `Verity signature partition '${unsigned.signature!.label}' needs a private key and certificate; this build path cannot sign.`, {
+      where: `partitions.${unsigned.signature!.specIndex}.verity`,
+    });
+  }
+  return staged.finish();
+}
+
+/** buildImage, then the verity signature partitions signed with `veritySigner`, then the tables. */
+export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BuildResult> {
+  const staged = stageImage(spec, inputs, options);
+  await writeVeritySignatures(staged.image, staged.verity, options.veritySigner);
+  return staged.finish();
+}
+
+function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild {
   const progress = options.onProgress ?? (() => {});
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
   const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
   const fsCtx = fileSystemContext(spec, options);
 
-  const plan = planImage(planned, {
+  let plan = planImage(planned, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
@@ -178,10 +226,26 @@ export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildO
     });
   }
 
-  progress({ stage: 'tables', doneBytes: 0, totalBytes: 0 });
-  writeTables(image, plan);
-  progress({ stage: 'done', doneBytes: image.mappedBytes, totalBytes: image.mappedBytes });
-  return { plan, image };
+  // Verity hash partitions over the data as written; their UUIDs change the table, so it comes after.
+  const sets = findVeritySets(spec);
+  const verity = writeVerityHashes(image, plan, spec, sets, options.createSha256);
+  plan = verity.plan;
+
+  return {
+    plan,
+    image,
+    verity: verity.outcomes,
+    finish() {
+      progress({ stage: 'tables', doneBytes: 0, totalBytes: 0 });
+      writeTables(image, plan);
+      progress({ stage: 'done', doneBytes: image.mappedBytes, totalBytes: image.mappedBytes });
+      return {
+        plan,
+        image,
+        ...(verity.outcomes.length ? { verity: verity.outcomes.map((o) => ({ matchKey: o.matchKey, rootHash: toHex(o.rootHash) })) } : {}),
+      };
+    },
+  };
 }
 
 function openContents(p: PlannedPartition, inputs: BuildInputs): ReadSource | undefined {

@@ -12,6 +12,8 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import { ext4UuidFromPartitionUuid, formatExt4 } from '../tools/mke2fs.ts';
 import { minimalExt4SizeBytes } from '../tools/ext4-minimize.ts';
 import type { PlannedPartition } from '../plan/types.ts';
+import { deriveUuid } from '../plan/uuid.ts';
+import { DEFAULT_SWAP_PAGE_BYTES, SWAP_MIN_PAGES, encodeSwapHeader, swapHeaderFor } from '../formats/swap/index.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { FILE_SYSTEMS, type FileSystemName, type ToolName } from '../model/registry.ts';
 import { readOnlyFileSystems } from './read-only-filesystems.ts';
@@ -68,7 +70,7 @@ const vfat: FileSystemKind = {
   minimumSizeBytes(spec, label, tree, ctx) {
     return minimumFatSizeBytes(toFatTree(tree, ''), {
       fatType: fatType(spec),
-      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      sectorBytes: ctx.sectorSizeBytes as 512 | 1024 | 2048 | 4096,
       ...(label !== undefined ? { label: mangleFatLabel(label) } : {}),
       ...(spec.sizeMaxBytes !== undefined ? { maxSizeBytes: spec.sizeMaxBytes } : {}),
     });
@@ -76,7 +78,7 @@ const vfat: FileSystemKind = {
   make(image, p, tree, ctx) {
     writeFat(image, p.offsetBytes, {
       sizeBytes: p.sizeBytes,
-      sectorBytes: ctx.sectorSizeBytes as 512 | 4096,
+      sectorBytes: ctx.sectorSizeBytes as 512 | 1024 | 2048 | 4096,
       fatType: fatType(p.spec),
       hiddenSectors: p.offsetBytes / ctx.sectorSizeBytes,
       volumeId: fatVolumeId(p),
@@ -125,8 +127,31 @@ const ext4: FileSystemKind = {
   },
 };
 
+/** repart derives every file system UUID the same way: v4(HMAC-SHA256(partition UUID, "file-system-uuid")). */
+export function fileSystemUuidOf(p: PlannedPartition): string {
+  return p.spec.fileSystemUuid ?? deriveUuid(p.uuid, 'file-system-uuid');
+}
+
+/** `Format=swap`: the SWAPSPACE2 header page (what `mkswap -L LABEL -U UUID` writes); the rest stays a hole. */
+const swap: FileSystemKind = {
+  minimumSizeBytes(spec) {
+    if ((spec.copyFiles?.length ?? 0) > 0 || (spec.makeDirectories?.length ?? 0) > 0 || (spec.storePaths?.length ?? 0) > 0) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, 'Format=swap holds no files; remove CopyFiles=/MakeDirectories=/StorePaths=.');
+    }
+    return SWAP_MIN_PAGES * DEFAULT_SWAP_PAGE_BYTES;
+  },
+  make(image, p, tree) {
+    if (tree.children.length > 0) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `Format=swap (partition '${p.label}') holds no files; remove CopyFiles=/MakeDirectories=/StorePaths=.`, {
+        where: `partitions.${p.specIndex}.copyFiles`,
+      });
+    }
+    image.write(p.offsetBytes, encodeSwapHeader(swapHeaderFor(p.sizeBytes, fileSystemUuidOf(p), p.label)));
+  },
+};
+
 /** One maker per registry row (workers/model/registry.ts): the compiler insists on both. */
-const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4, squashfs: readOnlyFileSystems.squashfs, erofs: readOnlyFileSystems.erofs };
+const MAKERS: Record<FileSystemName, FileSystemKind> = { vfat, ext4, squashfs: readOnlyFileSystems.squashfs, erofs: readOnlyFileSystems.erofs, swap };
 
 export function fileSystemKind(format: string, where: string, label: string): FileSystemKind {
   const kind = (MAKERS as Record<string, FileSystemKind | undefined>)[format];

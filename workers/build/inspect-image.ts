@@ -10,6 +10,10 @@ import { partitionTypeName } from '../model/partition-types.ts';
 import type { ReadSource } from '../disk/sparse-image.ts';
 import { scanDataRanges } from '../disk/sparse-image.ts';
 import type { ByteRange } from '../plan/types.ts';
+import type { CreateSha256 } from '../formats/verity/index.ts';
+import { inspectContents, type FileSystemType, type InspectedVerity, type PartitionContent } from './inspect-contents.ts';
+
+export type { FileSystemType, InspectedVerity } from './inspect-contents.ts';
 
 export interface InspectedPartition extends ByteRange {
   partitionNumber: number;
@@ -24,6 +28,15 @@ export interface InspectedPartition extends ByteRange {
   mbrBootable: boolean | undefined;
   /** Human summary: GPT attribute bits, or MBR type/boot flag. */
   flags: string;
+  /** What the partition holds, by its magic (vfat, ext4, squashfs, erofs, swap, verity-hash, …). */
+  fileSystem?: FileSystemType;
+  /** Swap areas: the header's UUID and label. */
+  swap?: PartitionContent['swap'];
+}
+
+export interface InspectOptions {
+  /** The host's fastest SHA-256, for checking verity hash trees (default the engine's own). */
+  createSha256?: CreateSha256;
 }
 
 export interface Inspection {
@@ -38,6 +51,8 @@ export interface Inspection {
   mbrRecords: { partitionNumber: number; type: number; bootable: boolean; offsetBytes: number; sizeBytes: number }[];
   /** Non-zero data outside partitions and table structures (boot loaders at fixed offsets). */
   blobs: ByteRange[];
+  /** dm-verity sets found: data + hash partition, root hash, whether the tree verifies. */
+  verity?: InspectedVerity[];
   warnings: string[];
 }
 
@@ -50,7 +65,18 @@ function bits(a: bigint): string {
   return set.length ? `attrs ${set.join(',')}` : '';
 }
 
-export function inspectImage(source: ReadSource): Inspection {
+export function inspectImage(source: ReadSource, options: InspectOptions = {}): Inspection {
+  const found = inspectTables(source);
+  if (found.partitions.length === 0) return found;
+  const { contents, verity } = inspectContents(source, found.partitions, options.createSha256);
+  const partitions = found.partitions.map((p, i) => {
+    const c = contents[i]!;
+    return { ...p, ...(c.fileSystem ? { fileSystem: c.fileSystem } : {}), ...(c.swap ? { swap: c.swap } : {}) };
+  });
+  return { ...found, partitions, ...(verity.length ? { verity } : {}) };
+}
+
+function inspectTables(source: ReadSource): Inspection {
   const read: ReadBytes = (o, n) => {
     const buf = new Uint8Array(Math.max(0, Math.min(n, source.sizeBytes - o)));
     source.read(o, buf);

@@ -40,7 +40,7 @@ function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContex
   if (!(SQUASHFS_COMPRESSIONS as readonly string[]).includes(name)) {
     throw new PartwrightError(ErrorCode.Unsupported, `Compression=${name} is not available for squashfs here; use ${SQUASHFS_COMPRESSIONS.join(' or ')}.`, { where: 'compression' });
   }
-  const compressor = name === 'zstd' ? zstdSquashfsCompressor(tool(ctx, 'zstd', 'squashfs'), spec.compressionLevel) : gzipSquashfsCompressor(spec.compressionLevel);
+  const compressor = name === 'zstd' ? zstdSquashfsCompressor(tool(ctx, 'zstd', 'squashfs'), spec.compressionLevel) : gzipSquashfsCompressor(tool(ctx, 'zlib', 'squashfs'), spec.compressionLevel);
   const image = new MemoryImage();
   writeSquashfs(image, tree, { compressor, sourceDateEpoch: ctx.sourceDateEpoch });
   return image;

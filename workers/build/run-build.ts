@@ -18,7 +18,8 @@ import { rawBytes } from '../formats/outputs/index.ts';
 import { Sha256 } from '../crypto/sha256.ts';
 import type { IncrementalHash } from '../nix/index.ts';
 import { buildBootableImage, withBootFiles } from '../boot/build-boot-image.ts';
-import { buildImage, prepareContents, type BuildInputs, type BuildOptions, type BuildStage } from './build-image.ts';
+import { buildImage, buildImageSigned, needsVeritySigner, prepareContents, type BuildInputs, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
+import type { VeritySigner } from './verity.ts';
 import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
@@ -91,6 +92,8 @@ export interface RunBuildOptions {
   cloudInit?: CloudInitSpec;
   /** Write the image out; without it the image stays in the host's store (the app converts later). */
   output?: BuildJobOutput;
+  /** Signs `Verity=signature` partitions (workers/crypto/verity-signer.ts: the key stays in this worker/process). */
+  veritySigner?: VeritySigner;
   signal?: AbortSignal;
 }
 
@@ -100,6 +103,8 @@ export interface BuildJobResult {
   image: Pick<SparseImage, 'sizeBytes' | 'mappedBytes'> & { dataRanges(): ByteRange[] };
   /** Table=iso: the ISO as built. */
   iso?: IsoReport;
+  /** dm-verity sets built: match key and root hash. */
+  verity?: VerityRootHash[];
   /** Lower-case hex, when asked for. */
   sha256?: string;
   /** Files written, in order (empty without `output`). */
@@ -190,6 +195,11 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
   const inputs = withPresetFiles(host, options.preset?.files);
 
   const loadTool = await loadToolsFor(spec, host);
+  if (needsVeritySigner(spec) && !options.veritySigner) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Verity signature partition requested but no private key and certificate given (CLI: --private-key= and --certificate=; app: pick them beside the signature partition).', {
+      where: `partitions.${spec.partitions.findIndex((p) => p.verity === 'signature')}.verity`,
+    });
+  }
 
   let closures: StagedClosures | undefined;
   let store: ByteStore | undefined;
@@ -210,13 +220,20 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       extraTrees: withCloudInitSeed(spec, closures.trees, options.cloudInit),
       onProgress: progress,
     };
-    let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport };
+    let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };
     if (spec.table === 'iso') {
       built = buildIsoImage(spec, inputs, common);
     } else {
-      const buildOptions: BuildOptions = { ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}) };
+      const buildOptions: BuildOptions = {
+        ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
+        ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
+      };
       const boot = options.preset?.boot;
-      built = boot ? buildBootableImage(spec, boot, inputs, buildOptions) : buildImage(spec, inputs, buildOptions);
+      built = boot
+        ? buildBootableImage(spec, boot, inputs, buildOptions)
+        : options.veritySigner
+          ? await buildImageSigned(spec, inputs, { ...buildOptions, veritySigner: options.veritySigner })
+          : buildImage(spec, inputs, buildOptions);
     }
     const { plan, image } = built;
     store.flush();
@@ -262,6 +279,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       plan,
       image: { ...sizes, dataRanges: () => dataRanges },
       ...(built.report ? { iso: built.report } : {}),
+      ...(built.verity ? { verity: built.verity } : {}),
       ...(sha256 !== undefined ? { sha256 } : {}),
       files,
       sourceDateEpoch,

@@ -13,6 +13,8 @@ import { ErrorCode, PartwrightError } from '../model/errors.ts';
 const EXTENDED_TYPE = 0x05;
 
 export function writeTables(image: SparseImage, plan: ImagePlan): void {
+  // A base image whose table does not change is left as it is, as repart leaves it ("No changes.").
+  if (plan.changed === false) return;
   for (const r of tableRegions(plan)) image.write(r.offsetBytes, r.bytes);
 }
 

@@ -24,7 +24,7 @@ export interface TableRegion {
 export type ReadBytes = (offsetBytes: number, sizeBytes: number) => Uint8Array;
 
 /** The sector sizes Partwright writes tables for. */
-export const SECTOR_SIZES = [512, 4096] as const;
+export const SECTOR_SIZES = [512, 1024, 2048, 4096] as const;
 
 /**
  * Stable names for what is wrong with a table, carried in `PartwrightError.detail.problem` next to
@@ -89,6 +89,6 @@ export function regionsToBytes(regions: readonly TableRegion[], sizeBytes: numbe
 
 export function checkSectorSize(sectorSizeBytes: number, where: string): void {
   if (!(SECTOR_SIZES as readonly number[]).includes(sectorSizeBytes)) {
-    throw invalidTable(`sector size ${sectorSizeBytes} is not supported (512 or 4096)`, where);
+    throw invalidTable(`sector size ${sectorSizeBytes} is not supported (512, 1024, 2048 or 4096)`, where);
   }
 }

@@ -16,6 +16,7 @@ import type {
   ImageSpec,
   MinimizeMode,
   PartitionSpec,
+  RepartVersion,
   SectorSize,
   TableType,
 } from './spec.ts';
@@ -29,6 +30,7 @@ import {
   isSimplifiedAbsolutePath,
   quoteWord,
   simplifyAbsolutePath,
+  type SpecifierValues,
   splitCUnescaped,
   splitQuotedWords,
 } from './repart-conf/values.ts';
@@ -58,6 +60,15 @@ export type FieldKind =
   | 'gpt-flags' // 64-bit attribute field
   | 'byte' // MBR type byte
   | 'hex32'; // 32-bit identifier written as 0x…
+
+/** What parsing a .conf needs besides the text: specifier values (repart-conf/values.ts). */
+export interface ParseEnv {
+  /**
+   * Values for %a, %A, %H, … When given, a specifier without a value is an error (file:line); when
+   * absent (forms), specifiers are kept as written with a warning.
+   */
+  specifiers?: SpecifierValues;
+}
 
 /** The outcome of parsing one `Key=value` assignment. */
 export type ParseOutcome<V> =
@@ -94,8 +105,8 @@ export interface FieldDef<T, V> {
   readonly sinceRepart?: number;
   get(target: T): V | undefined;
   set(target: T, value: V | undefined): void;
-  /** Parse the text after `=` (already stripped of surrounding whitespace). */
-  parse(raw: string): ParseOutcome<V>;
+  /** Parse the text after `=` (already stripped of surrounding whitespace); `env` carries specifier values. */
+  parse(raw: string, env?: ParseEnv): ParseOutcome<V>;
   /** The values of the `Key=` lines that write `value` (several for list fields). */
   format(value: V): string[];
   /** Validate a value from JSON or a form: undefined when fine, else what is wrong. */
@@ -238,9 +249,11 @@ function specifierNotes(confKey: string, hostSpecifiers: string[]): string[] | u
 }
 
 /** One absolute path with specifiers (CopyBlocks=, MakeDirectories= words, CopyFiles= halves). */
-function parsePath(confKey: string, raw: string): { path: string; notes?: string[] } | { warning: string } {
-  const e = expandSpecifiers(raw);
-  if ('error' in e) return { warning: `Failed to expand specifiers in ${confKey}= (${e.error}), ignoring: ${raw}` };
+function parsePath(confKey: string, raw: string, env?: ParseEnv): { path: string; notes?: string[] } | { warning: string } | { error: string } {
+  const e = expandSpecifiers(raw, env?.specifiers);
+  if ('error' in e) {
+    return env?.specifiers ? { error: `Failed to expand specifiers in ${confKey}= (${e.error}): ${raw}` } : { warning: `Failed to expand specifiers in ${confKey}= (${e.error}), ignoring: ${raw}` };
+  }
   const s = simplifyAbsolutePath(e.value);
   if ('error' in s) return { warning: `${confKey}= ${s.error}, ignoring: ${e.value}` };
   const notes = specifierNotes(confKey, e.hostSpecifiers);
@@ -269,7 +282,7 @@ function checkList(v: unknown, item: (x: unknown) => string | undefined): string
 function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<string[]> {
   return {
     kind: 'path-list',
-    parse(raw) {
+    parse(raw, env) {
       if (raw === '') return { kind: 'reset' };
       const words = splitQuotedWords(raw);
       if ('error' in words) {
@@ -278,7 +291,8 @@ function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<strin
       const value: string[] = [];
       const notes: string[] = [];
       for (const w of words) {
-        const p = parsePath(confKey, w);
+        const p = parsePath(confKey, w, env);
+        if ('error' in p) return refusing(p.error);
         if ('warning' in p) {
           if (severity === 'error') return refusing(p.warning.replace(', ignoring', ''));
           notes.push(p.warning);
@@ -353,10 +367,12 @@ export const GPT_LABEL_MAX = 36;
 
 const labelKind: Kind<string> = {
   kind: 'label',
-  parse(raw) {
+  parse(raw, env) {
     // The empty label is a real label for repart (not a reset).
-    const e = expandSpecifiers(raw);
-    if ('error' in e) return ignoring(`Failed to expand specifiers in Label= (${e.error})`, raw);
+    const e = expandSpecifiers(raw, env?.specifiers);
+    if ('error' in e) {
+      return env?.specifiers ? refusing(`Failed to expand specifiers in Label= (${e.error}): ${raw}`) : ignoring(`Failed to expand specifiers in Label= (${e.error})`, raw);
+    }
     if (e.value.length > GPT_LABEL_MAX) {
       return ignoring(`Partition label too long for GPT table (${e.value.length} > ${GPT_LABEL_MAX} UTF-16 units)`, raw);
     }
@@ -431,10 +447,11 @@ const formatKind: Kind<string> = {
 
 const copyBlocksKind: Kind<string> = {
   kind: 'path-or-auto',
-  parse(raw) {
+  parse(raw, env) {
     if (raw === '') return { kind: 'reset' };
     if (raw === 'auto') return { kind: 'set', value: 'auto' };
-    const p = parsePath('CopyBlocks', raw);
+    const p = parsePath('CopyBlocks', raw, env);
+    if ('error' in p) return refusing(p.error);
     if ('warning' in p) return { kind: 'invalid', severity: 'warning', message: p.warning };
     return p.notes ? { kind: 'set', value: p.path, notes: p.notes } : { kind: 'set', value: p.path };
   },
@@ -444,16 +461,18 @@ const copyBlocksKind: Kind<string> = {
 
 const copyFilesKind: Kind<CopyFilesEntry[]> = {
   kind: 'copy-files',
-  parse(raw) {
+  parse(raw, env) {
     // repart 252 warns "No argument specified" for an empty value; newer versions clear the list.
     if (raw === '') return { kind: 'reset' };
     const parts = splitCUnescaped(raw, ':');
     if (!Array.isArray(parts)) return refusing(`Failed to extract source path (${parts.error}): ${raw}`);
     if (parts.length > 2) return refusing(`Too many arguments: ${raw}`);
     const [sourceText, targetText] = parts as [string, string | undefined];
-    const source = parsePath('CopyFiles', sourceText);
+    const source = parsePath('CopyFiles', sourceText, env);
+    if ('error' in source) return refusing(source.error);
     if ('warning' in source) return { kind: 'invalid', severity: 'warning', message: source.warning };
-    const target = targetText === undefined ? source : parsePath('CopyFiles', targetText);
+    const target = targetText === undefined ? source : parsePath('CopyFiles', targetText, env);
+    if ('error' in target) return refusing(target.error);
     if ('warning' in target) return { kind: 'invalid', severity: 'warning', message: target.warning };
     const notes = [...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
     const value = [{ source: source.path, target: target.path }];
@@ -505,6 +524,23 @@ const mbrTypeKind: Kind<number> = {
   format: (v) => [`0x${v.toString(16).padStart(2, '0')}`],
   check: (v) => (isSafeInt(v) && v >= 1 && v <= 255 ? undefined : 'must be a byte 1…255 (0x01…0xff)'),
 };
+
+/** VerityDataBlockSizeBytes= / VerityHashBlockSizeBytes=: a power of two from 512 to 4096 (repart refuses others). */
+function verityBlockSizeKind(confKey: string): Kind<number> {
+  const ok = (v: number) => v >= 512 && v <= 4096 && (v & (v - 1)) === 0;
+  return {
+    kind: 'size',
+    min: 512,
+    max: 4096,
+    parse(raw) {
+      const r = tryParseSize(raw);
+      if (typeof r !== 'number' || !ok(r)) return refusing(`${confKey}= must be a power of 2 between 512 and 4096: ${raw}`);
+      return { kind: 'set', value: r };
+    },
+    format: (v) => [String(v)],
+    check: (v) => (isSafeInt(v) && ok(v) ? undefined : 'must be 512, 1024, 2048 or 4096'),
+  };
+}
 
 const ENCRYPT_MODES = ['off', 'key-file', 'tpm2', 'key-file+tpm2'] as const;
 const VERITY_MODES = ['off', 'data', 'hash', 'signature'] as const;
@@ -599,7 +635,7 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('verity', 'Partition', 'Verity', enumKind(VERITY_MODES, 'verity mode'), {
     title: 'Verity',
-    help: 'Role in a dm-verity set: data, hash or signature partition (recorded, not built yet).',
+    help: 'Role in a dm-verity set: the data partition, the hash partition computed over it (its UUIDs become the root hash halves), or the signature partition (needs a key and certificate).',
     defaultText: 'off',
     defaultValue: 'off',
   }),
@@ -607,6 +643,18 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     title: 'Verity match key',
     help: 'Ties the data, hash and signature partitions of one verity set together.',
     defaultText: 'none',
+  }),
+  partitionField('verityDataBlockSizeBytes', 'Partition', 'VerityDataBlockSizeBytes', verityBlockSizeKind('VerityDataBlockSizeBytes'), {
+    title: 'Verity data block size',
+    help: 'Block size the hash tree covers the data partition in (512…4096, a power of 2); set on the hash partition.',
+    defaultText: 'the sector size when set explicitly, else 4096',
+    sinceRepart: 255,
+  }),
+  partitionField('verityHashBlockSizeBytes', 'Partition', 'VerityHashBlockSizeBytes', verityBlockSizeKind('VerityHashBlockSizeBytes'), {
+    title: 'Verity hash block size',
+    help: 'Block size of the hash tree itself (512…4096, a power of 2); set on the hash partition.',
+    defaultText: 'the sector size when set explicitly, else 4096',
+    sinceRepart: 255,
   }),
   partitionField('flags', 'Partition', 'Flags', flagsKind, {
     title: 'GPT attribute flags',
@@ -745,6 +793,7 @@ interface DiskValues {
   'base.inPlace': boolean;
   sourceDateEpoch: number;
   copySource: string;
+  repartVersion: RepartVersion;
 }
 export type DiskFieldId = keyof DiskValues;
 export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
@@ -804,15 +853,15 @@ const seedKind: Kind<string> = {
 
 const sectorSizeKind: Kind<SectorSize> = {
   kind: 'enum',
-  choices: ['512', '4096'],
+  choices: ['512', '1024', '2048', '4096'],
   parse(raw) {
     if (raw === '') return { kind: 'reset' };
     const v = parseSystemdUnsigned(raw);
-    if (v === 512n || v === 4096n) return { kind: 'set', value: Number(v) as SectorSize };
-    return refusing(`SectorSize= must be 512 or 4096: ${raw}`);
+    if (v === 512n || v === 1024n || v === 2048n || v === 4096n) return { kind: 'set', value: Number(v) as SectorSize };
+    return refusing(`SectorSize= must be 512, 1024, 2048 or 4096: ${raw}`);
   },
   format: (v) => [String(v)],
-  check: (v) => (v === 512 || v === 4096 ? undefined : 'must be 512 or 4096'),
+  check: (v) => (v === 512 || v === 1024 || v === 2048 || v === 4096 ? undefined : 'must be 512, 1024, 2048 or 4096'),
 };
 
 const diskSizeKind: Kind<number | 'auto'> = {
@@ -846,7 +895,7 @@ function hex32Kind(confKey: string): Kind<number> {
 }
 
 function withReset<V>(k: Kind<V>): Kind<V> {
-  return { ...k, parse: (raw) => (raw === '' ? { kind: 'reset' } : k.parse(raw)) };
+  return { ...k, parse: (raw, env) => (raw === '' ? { kind: 'reset' } : k.parse(raw, env)) };
 }
 
 /** Image-wide settings: `[X-Partwright-Disk]`, at most once per key across a directory. */
@@ -930,6 +979,12 @@ export const DISK_FIELDS: readonly DiskField[] = [
     help: 'Write into the base image itself instead of a copy of it.',
     defaultText: 'no',
     defaultValue: false,
+  }),
+  diskField('repartVersion', 'RepartVersion', enumKind<RepartVersion>(['252', 'latest'], 'repart version', undefined, 'error'), {
+    title: 'systemd-repart version',
+    help: 'Whose placement rules to follow where versions differ: latest (the newest systemd, as NixOS runs) or 252 (Debian 12). See docs/repart-compat.md.',
+    defaultText: 'latest',
+    defaultValue: 'latest',
   }),
 ];
 

@@ -322,7 +322,7 @@ describe('diagnostics (severity as systemd-repart 252)', () => {
     ['[X-Partwright]\nMBRBootable=perhaps', ['error 10-root.conf:4: Failed to parse boolean value for MBRBootable=: perhaps']],
     ['[X-Partwright]\nStorePaths=nix/store/x', ['error 10-root.conf:4: StorePaths= path is not absolute: nix/store/x']],
     ['[X-Partwright-Disk]\nTable=zfs', ['error 10-root.conf:4: Invalid partition table type: zfs']],
-    ['[X-Partwright-Disk]\nSectorSize=1024', ['error 10-root.conf:4: SectorSize= must be 512 or 4096: 1024']],
+    ['[X-Partwright-Disk]\nSectorSize=1000', ['error 10-root.conf:4: SectorSize= must be 512, 1024, 2048 or 4096: 1000']],
     ['[X-Partwright-Disk]\nMBRDiskId=0x1ffffffff', ['error 10-root.conf:4: MBRDiskId= must be a 32-bit number such as 0x2178694e: 0x1ffffffff']],
     ['[X-Partwright-Disk]\nBogus=1', ["warning 10-root.conf:4: Unknown key 'Bogus' in section [X-Partwright-Disk], ignoring."]],
     ['[X-Partwright-Blob]\nName=spl', ['error 10-root.conf:3: [X-Partwright-Blob] needs Offset=.']],

@@ -6,10 +6,21 @@
 export { exportRepartDirectory } from './repart-conf/export.ts';
 export {
   parseRepartConf,
+  parseRepartDirectories,
   parseRepartDirectory,
   readConfFile,
   type ConfFile,
+  type ConfDirectory,
   type ConfFileContents,
+  type DefinitionSource,
+  type RepartDirectoryImport,
   type RepartImport,
 } from './repart-conf/import.ts';
 export { lexConf, type ConfItem } from './repart-conf/lexer.ts';
+export {
+  OS_RELEASE_SPECIFIERS,
+  SPECIFIERS,
+  parseOsRelease,
+  specifierValuesFromOsRelease,
+  type SpecifierValues,
+} from './repart-conf/values.ts';

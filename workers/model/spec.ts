@@ -8,8 +8,14 @@ import type { Architecture } from './partition-types.ts';
 
 /** `iso`: the image is an ISO9660 file system (El Torito, optionally isohybrid), not a partitioned disk. */
 export type TableType = 'gpt' | 'mbr' | 'hybrid' | 'iso';
-export type SectorSize = 512 | 4096;
+/** Every power of two from 512 to 4096, as repart and libfdisk accept. */
+export type SectorSize = 512 | 1024 | 2048 | 4096;
 export type MinimizeMode = 'off' | 'best' | 'guess';
+/**
+ * Which systemd-repart to behave like where versions differ: `latest` (the newest, the default) or
+ * `252` (Debian 12's, reproduced exactly). docs/repart-compat.md lists the differences.
+ */
+export type RepartVersion = '252' | 'latest';
 
 /** One `CopyFiles=SOURCE[:TARGET]` entry. `source` is resolved against the copy source root. */
 export interface CopyFilesEntry {
@@ -52,10 +58,15 @@ export interface PartitionSpec {
   readOnly?: boolean;
   noAuto?: boolean;
   growFileSystem?: boolean;
-  /** Keys repart 252 knows that Partwright carries but does not act on yet. */
+  /** `Encrypt=`: carried, not acted on yet. */
   encrypt?: string;
+  /** `Verity=`: off, data, hash or signature. */
   verity?: string;
   verityMatchKey?: string;
+  /** `VerityDataBlockSizeBytes=` (repart 255; on the hash partition): 512…4096, default the explicit sector size or 4096. */
+  verityDataBlockSizeBytes?: number;
+  /** `VerityHashBlockSizeBytes=` (repart 255; on the hash partition). */
+  verityHashBlockSizeBytes?: number;
   splitName?: string;
 
   // ---- Partwright's additions ([X-Partwright] section in repart.d files) ----
@@ -122,10 +133,12 @@ export interface BaseImageSpec {
 
 export interface ImageSpec {
   table: TableType;
-  /** 512 (default) or 4096. */
+  /** 512 (default), 1024, 2048 or 4096. */
   sectorSizeBytes?: SectorSize;
   /** Disk size in bytes, or `'auto'` (default): the smallest that holds every partition's minimum. */
   sizeBytes?: number | 'auto';
+  /** `--repart-version=`: whose placement rules to follow (default `latest`). */
+  repartVersion?: RepartVersion;
   /** `--seed=`: the UUID from which disk and partition UUIDs are derived. */
   seed?: string;
   /**

@@ -4,7 +4,7 @@
  * repart's order. Nothing here escapes: the phases' outcome is turned into an `ImagePlan`.
  * "Unlimited" (repart's UINT64_MAX for a size) is `Infinity`; "not set" is `undefined`.
  */
-import type { PartitionSpec, SectorSize, TableType } from '../model/spec.ts';
+import type { PartitionSpec, RepartVersion, SectorSize, TableType } from '../model/spec.ts';
 import type { ExistingPartition } from './types.ts';
 
 /** An existing partition matched to a definition (or kept as foreign), with its free space after it. */
@@ -28,6 +28,8 @@ export interface WorkPartition {
   paddingMaxBytes: number | undefined;
   /** Bytes the content needs at least (Format=, Encrypt=, CopyBlocks=), grain-rounded; 0 if none. */
   contentMinBytes: number;
+  /** The minimum when SizeMinBytes= is unset: 10 MiB (newest: 1 byte for read-only formats and verity). */
+  defaultMinBytes: number;
   /** Verity=signature: fixed 16 KiB (repart's VERITY_SIG_SIZE). */
   veritySignature: boolean;
   /** Set when the partition exists in the base image. */
@@ -60,6 +62,8 @@ export interface FreeArea {
 }
 
 export interface PlanContext {
+  /** Whose rules to follow where systemd-repart versions differ (docs/repart-compat.md). */
+  version: RepartVersion;
   table: TableType;
   sectorSizeBytes: SectorSize;
   grainBytes: number;

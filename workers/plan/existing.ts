@@ -14,7 +14,7 @@ function foreignPartition(e: ExistingPartition, typeGuid: string): WorkPartition
   return {
     specIndex: undefined, spec: undefined, typeGuid, priority: 0, weight: 1000, paddingWeight: 0,
     sizeMinBytes: undefined, sizeMaxBytes: undefined, paddingMinBytes: undefined, paddingMaxBytes: undefined,
-    contentMinBytes: 0, veritySignature: false, current: undefined, foreign: true, dropped: false,
+    contentMinBytes: 0, defaultMinBytes: 0, veritySignature: false, current: undefined, foreign: true, dropped: false,
     droppedReason: undefined, allocatedTo: undefined, paddingArea: undefined, newSizeBytes: undefined,
     newPaddingBytes: undefined, offsetBytes: undefined, partno: undefined, logical: false,
     label: undefined, uuid: undefined,

@@ -126,7 +126,14 @@ function growArea(ctx: PlanContext, a: FreeArea): void {
       if (budget.spanBytes === 0) break;
     }
   }
-  if (budget.spanBytes > 0 && a.after) a.after.newPaddingBytes! += budget.spanBytes;
+  if (budget.spanBytes <= 0) return;
+  // What nobody could take: v252 makes it padding of the existing partition before the area (so new
+  // partitions move to the end of the gap) and otherwise leaves it unassigned; the newest repart makes
+  // it padding of the area's last new partition (new partitions stay at the start of the gap, and
+  // `raw_padding` shows the rest, as TEST-58-REPART's testcase_dropin expects).
+  const last = ctx.version === 'latest' ? ctx.partitions.filter((p) => p.allocatedTo === a).pop() : undefined;
+  if (last) last.newPaddingBytes! += roundDown(budget.spanBytes, ctx.grainBytes);
+  else if (a.after) a.after.newPaddingBytes! += budget.spanBytes;
 }
 
 export function growPartitions(ctx: PlanContext): void {

@@ -247,7 +247,7 @@ describe('planImage matches systemd-repart 252', () => {
 
   for (const c of CASES) {
     it(c.name, () => {
-      const spec: ImageSpec = { table: 'gpt', seed: c.seed ?? SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
+      const spec: ImageSpec = { table: 'gpt', repartVersion: '252', seed: c.seed ?? SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
       const real = runRepartCreate(spec, c.size);
       expect(real.status, real.stderr).toBe(0);
       const table = real.table!;
@@ -311,7 +311,7 @@ describe('priority drops match repart dry runs', () => {
   ];
   for (const c of dropCases) {
     it(c.name, () => {
-      const spec: ImageSpec = { table: 'gpt', seed: SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
+      const spec: ImageSpec = { table: 'gpt', repartVersion: '252', seed: SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
       const real = runRepartDryRun(spec, c.size);
       expect(real.status, real.stderr).toBe(0);
       const plan = planImage(spec);
@@ -345,7 +345,7 @@ describe("doesn't-fit errors name repart's minimum", () => {
   ];
   for (const c of failing) {
     it(c.name, () => {
-      const spec: ImageSpec = { table: 'gpt', seed: SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
+      const spec: ImageSpec = { table: 'gpt', repartVersion: '252', seed: SEEDS[0], sizeBytes: c.size, partitions: c.partitions };
       const real = runRepartDryRun(spec, c.size);
       expect(real.status).not.toBe(0);
       const free = /available free space \(([^)]+)\)/.exec(real.stderr)?.[1];
@@ -444,7 +444,7 @@ describe('base-image mode matches repart run on an existing image', () => {
   for (const c of cases) {
     it(c.name, () => {
       const first: ImageSpec = { table: 'gpt', seed: SEEDS[0], partitions: c.first };
-      const second: ImageSpec = { table: 'gpt', seed: SEEDS[1], partitions: c.second };
+      const second: ImageSpec = { table: 'gpt', repartVersion: '252', seed: SEEDS[1], partitions: c.second };
       const run = runRepartOnBaseImage(first, c.firstSize, second, c.secondSize);
       expect(run.after.status, run.after.stderr).toBe(0);
       const existing = existingFrom(run.before, run.beforeSizeBytes);

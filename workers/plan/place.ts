@@ -2,7 +2,8 @@
  * Phase 4: lay partitions out one after another in each free area (repart's context_place_partitions):
  * an area starts after the existing partition before it (its new size and padding) or at the start of
  * the usable space, rounded up to the grain; each new partition follows the previous one's padding.
- * New partitions get table slots after the highest existing one, in the order the areas are visited.
+ * New partitions get table slots after the highest existing one, in the order the areas are visited
+ * (v252); the newest repart gives each the lowest slot no partition uses (find_first_unused_partno).
  * MBR logical partitions start one grain later: their EBR sits in that grain.
  */
 import type { PlanContext } from './context.ts';
@@ -13,6 +14,15 @@ export function placePartitions(ctx: PlanContext): void {
   for (const p of ctx.partitions) {
     if (p.current && p.partno !== undefined && p.partno >= partno) partno = p.partno + 1;
   }
+  const used = new Set<number>();
+  for (const p of ctx.partitions) if (p.current && p.partno !== undefined) used.add(p.partno);
+  const next = (): number => {
+    if (ctx.version === '252') return partno++;
+    let n = 0;
+    while (used.has(n)) n++;
+    used.add(n);
+    return n;
+  };
   for (const a of ctx.freeAreas) {
     let start = a.after
       ? a.after.current!.offsetBytes + a.after.newSizeBytes! + a.after.newPaddingBytes!
@@ -22,7 +32,7 @@ export function placePartitions(ctx: PlanContext): void {
       if (p.allocatedTo !== a) continue;
       if (p.logical) start += ctx.ebrBytes;
       p.offsetBytes = start;
-      p.partno = partno++;
+      p.partno = next();
       start += p.newSizeBytes! + p.newPaddingBytes!;
     }
   }

@@ -5,9 +5,9 @@
  * `minimumDiskSize` is what `--size=auto` picks.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import { defaultMbrType, partitionTypeName } from '../model/partition-types.ts';
+import { defaultMbrType, partitionTypeName, resolvePartitionType } from '../model/partition-types.ts';
 import type { Architecture } from '../model/partition-types.ts';
-import type { ImageSpec, SectorSize } from '../model/spec.ts';
+import type { ImageSpec, RepartVersion, SectorSize } from '../model/spec.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from '../model/spec.ts';
 import { allocatePartitions, markLogicalPartitions, requiredBytes } from './allocate.ts';
 import { partitionAttributes } from './attributes.ts';
@@ -32,6 +32,9 @@ import { NULL_UUID, deriveDiskGuid, deriveMbrDiskId, normalizeUuid } from './uui
 const MBR_MAX_SECTORS = 2 ** 32;
 
 interface Setup {
+  version: RepartVersion;
+  /** Spec indexes --include/--exclude-partitions leave out. */
+  excluded: Set<number>;
   spec: ImageSpec;
   options: PlanOptions;
   seed: string;
@@ -69,6 +72,8 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
     existingFirstUsableLba: existing?.firstUsableLba,
   });
   return {
+    version: options.repartVersion ?? spec.repartVersion ?? 'latest',
+    excluded: excludedDefinitions(spec, options),
     spec,
     options,
     seed: normalizeUuid(options.seed ?? spec.seed ?? DEFAULT_SEED),
@@ -84,13 +89,17 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
 /** A fresh working context for a disk of `diskSizeBytes`; `dropped` spec indexes start out dropped. */
 function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<number> = new Set()): PlanContext {
   const partitions = resolvePartitions(s.spec, {
+    version: s.version,
+    sectorSizeBytes: s.sectorSizeBytes,
     architecture: s.architecture,
     grainBytes: s.grainBytes,
     copyBlocksSizes: s.options.copyBlocksSizes,
   });
   for (const p of partitions) if (dropped.has(p.specIndex!)) p.dropped = true;
+  if (s.excluded.size) partitions.splice(0, partitions.length, ...partitions.filter((p) => !s.excluded.has(p.specIndex!)));
   const usableEnd = usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, 1);
   const ctx: PlanContext = {
+    version: s.version,
     table: s.spec.table,
     sectorSizeBytes: s.sectorSizeBytes,
     grainBytes: s.grainBytes,
@@ -143,16 +152,66 @@ function minimumFor(s: Setup, dropped: ReadonlySet<number>): number {
   return hi;
 }
 
+/**
+ * `--size=auto`. v252: determine_auto_size()'s sum, rounded to the grain. The newest repart then
+ * trims the image to the end of its last partition plus the backup GPT (33 sectors with 512-byte
+ * sectors), without rounding — what systemd's TEST-58-REPART expects (e.g. last-lba 6422487 after
+ * `--size=auto` on a 3 GiB image); it never shrinks a base image below its current size.
+ */
+function autoSize(s: Setup): number {
+  const minimum = minimumFor(s, new Set());
+  if (s.version === '252' || !usesGpt(s.spec.table)) return minimum;
+  const ctx = buildContext(s, minimum);
+  if (!allocatePartitions(ctx).fits) return minimum;
+  growPartitions(ctx);
+  placePartitions(ctx);
+  let end = s.layout.startBytes;
+  for (const p of ctx.partitions) {
+    if (p.dropped || p.offsetBytes === undefined || p.newSizeBytes === undefined) continue;
+    end = Math.max(end, p.offsetBytes + p.newSizeBytes + (p.current ? 0 : p.newPaddingBytes ?? 0));
+  }
+  return Math.max(s.options.existing?.diskSizeBytes ?? 0, Math.min(minimum, end + s.layout.tailBytes));
+}
+
 /** The disk size `--size=auto` gives for this spec: every partition at its minimum, nothing dropped. */
 export function minimumDiskSize(spec: ImageSpec, options: PlanOptions = {}): number {
   assertValidSpec(spec, options);
-  return minimumFor(setUp(spec, options), new Set());
+  return autoSize(setUp(spec, options));
 }
 
 function mbrNumbers(live: WorkPartition[]): Map<WorkPartition, number> {
   const numbers = new Map<WorkPartition, number>();
   live.forEach((p, i) => numbers.set(p, p.logical ? 5 + (i - 3) : i + 1));
   return numbers;
+}
+
+/** The type GUIDs a --include/--exclude/--defer-partitions list names (parse_partition_types). */
+function typeSet(list: readonly string[] | undefined, architecture: Architecture, option: string): Set<string> | undefined {
+  if (!list) return undefined;
+  return new Set(list.map((t) => {
+    const r = resolvePartitionType(t, architecture);
+    if (!r) throw new PartwrightError(ErrorCode.InvalidSpec, `--${option}: unknown partition type ${t}`, { where: `options.${option}` });
+    return r.guid;
+  }));
+}
+
+/**
+ * context_read_definitions(): definitions filtered out by --include/--exclude-partitions are not read
+ * at all. Returns the spec indexes left out.
+ */
+function excludedDefinitions(spec: ImageSpec, options: PlanOptions): Set<number> {
+  if (!options.includePartitions && !options.excludePartitions) return new Set();
+  if (options.includePartitions && options.excludePartitions) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'Combination of --include-partitions= and --exclude-partitions= is invalid.', { where: 'options' });
+  }
+  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+  const include = typeSet(options.includePartitions, arch, 'include-partitions');
+  const exclude = typeSet(options.excludePartitions, arch, 'exclude-partitions');
+  const keep = (t: string) => {
+    const g = resolvePartitionType(t, arch)?.guid;
+    return g === undefined || (include ? include.has(g) : !exclude!.has(g));
+  };
+  return new Set(spec.partitions.flatMap((p, i) => (keep(p.type) ? [] : [i])));
 }
 
 export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan {
@@ -162,10 +221,12 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   assertValidSpec(spec, options);
   const s = setUp(spec, options);
   const existing = options.existing;
-  const minimumSizeBytes = minimumFor(s, new Set());
-  const requested = options.sizeBytes ?? spec.sizeBytes ?? 'auto';
+  const minimumSizeBytes = autoSize(s);
+  // Without --size repart never resizes an existing image: the partitions must fit in it as it is.
+  const requested = options.sizeBytes ?? spec.sizeBytes ?? (existing ? undefined : 'auto');
   // repart rounds --size= up to a multiple of 4096 (parse_argv: ARG_SIZE), and so does Partwright.
-  const diskSizeBytes = requested === 'auto' ? minimumSizeBytes : roundUp(requested, SIZE_ROUNDING_BYTES);
+  const diskSizeBytes =
+    requested === undefined ? existing!.diskSizeBytes : requested === 'auto' ? minimumSizeBytes : roundUp(requested, SIZE_ROUNDING_BYTES);
   if (existing && diskSizeBytes < existing.diskSizeBytes) {
     throw new PartwrightError(
       ErrorCode.BaseImage,
@@ -200,13 +261,28 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   growPartitions(ctx);
   placePartitions(ctx);
   assignIdentities(ctx, s.seed);
+  // context_changed(): only a new partition or a size change makes repart write; otherwise the table
+  // is left exactly as it is ("No changes."), so an existing partition keeps an empty name or null UUID.
+  const changed = !existing || diskSizeBytes !== existing.diskSizeBytes || ctx.partitions.some(
+    (p) => !p.dropped && (p.allocatedTo !== undefined || (p.current !== undefined && p.newSizeBytes !== p.current.sizeBytes)),
+  );
+  if (!changed) {
+    for (const p of ctx.partitions) {
+      if (p.current) {
+        p.label = p.current.label;
+        p.uuid = p.current.uuid;
+      }
+    }
+  }
 
   const table = spec.table;
   const gpt = usesGpt(table) ? gptGeometry(s.gpt, s.sectorSizeBytes, diskSizeBytes, s.layout.startBytes) : undefined;
   const live = ctx.partitions.filter((p) => !p.dropped && p.specIndex !== undefined);
   const numbers = table === 'mbr' ? mbrNumbers(live) : undefined;
 
-  const partitions: PlannedPartition[] = live.map((p) => {
+  // Deferred partitions keep their place in the plan's arithmetic but are not written.
+  const deferred = typeSet(options.deferPartitions, s.architecture, 'defer-partitions');
+  const partitions: PlannedPartition[] = live.filter((p) => !deferred?.has(p.typeGuid) || p.current !== undefined).map((p) => {
     const pspec = p.spec!;
     return {
       specIndex: p.specIndex!,
@@ -223,6 +299,7 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
       mbrBootable: pspec.mbrBootable ?? false,
       inHybridMbr: table === 'hybrid' && pspec.hybridMbr === true,
       existing: p.current !== undefined,
+      ...(p.current ? { previous: { sizeBytes: p.current.sizeBytes, paddingBytes: p.current.paddingBytes } } : {}),
       spec: pspec,
     };
   });
@@ -255,8 +332,8 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   const foreignPartitions = ctx.partitions
     .filter((p) => p.specIndex === undefined)
     .map((p) => {
-      const { paddingBytes: _padding, ...rest } = p.current!;
-      return rest;
+      const { paddingBytes: previousPaddingBytes, ...rest } = p.current!;
+      return { ...rest, paddingBytes: p.newPaddingBytes ?? previousPaddingBytes, previousPaddingBytes };
     });
 
   const others: NamedRange[] = [
@@ -300,6 +377,7 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
     blobs: s.blobs,
     reserved,
     minimumSizeBytes,
+    changed,
     foreignPartitions,
     mbrExtended,
     mbrProtectiveFirst: table === 'hybrid' && spec.mbr?.protectiveFirst === true,

@@ -6,7 +6,7 @@
 import type { Architecture } from '../model/partition-types.ts';
 import { resolvePartitionType } from '../model/partition-types.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import type { ImageSpec, PartitionSpec } from '../model/spec.ts';
+import type { ImageSpec, PartitionSpec, RepartVersion } from '../model/spec.ts';
 import type { WorkPartition } from './context.ts';
 import { roundDown, roundUp, MiB } from './rounding.ts';
 
@@ -22,8 +22,23 @@ export const VERITY_SIG_SIZE_BYTES = HARD_MIN_SIZE_BYTES * 4;
 export const LUKS2_METADATA_SIZE_BYTES = 16 * MiB;
 export const DEFAULT_WEIGHT = 1000;
 export const DEFAULT_PADDING_WEIGHT = 0;
-/** resize-fs.h: the smallest file systems mkfs makes; other formats count as one grain. */
-const MINIMAL_FS_SIZE_BYTES: Record<string, number> = { ext4: 1 * MiB, xfs: 14 * MiB, btrfs: 256 * MiB };
+/**
+ * resize-fs.h minimal_size_by_fs_name(): the smallest file systems mkfs makes; other formats count as
+ * one grain. v252 had ext4 1 MiB and xfs 14 MiB; the newest has ext4 32 MiB and xfs 300 MiB.
+ */
+const MINIMAL_FS_SIZE_BYTES: Record<RepartVersion, Record<string, number>> = {
+  '252': { ext4: 1 * MiB, xfs: 14 * MiB, btrfs: 256 * MiB },
+  latest: { ext4: 32 * MiB, xfs: 300 * MiB, btrfs: 256 * MiB },
+};
+/** repart.c ESP_MIN_SIZE / ESP_MIN_SIZE_4K (v254+): a vfat ESP or XBOOTLDR on ≥ 4 KiB file-system sectors needs 260 MiB. */
+const ESP_MIN_SIZE_BYTES = 100 * MiB;
+const ESP_MIN_SIZE_4K_BYTES = 260 * MiB;
+/** repart.c DEFAULT_FILESYSTEM_SECTOR_SIZE (newest): file systems use 4 KiB sectors unless the disk's are larger. */
+const DEFAULT_FILESYSTEM_SECTOR_SIZE = 4096;
+const ESP_GUID = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
+const XBOOTLDR_GUID = 'bc13c2ff-59e6-4262-a352-b275fd6f7172';
+/** fstype_is_ro(): file systems that cannot take possession of extra space (newest: no 10 MiB default minimum). */
+const READ_ONLY_FORMATS = ['squashfs', 'erofs', 'iso9660'];
 
 /**
  * `Flags=` as repart 252 parses it (safe_atou64, i.e. strtoull base 0): `0x…` hex, a leading `0`
@@ -40,13 +55,28 @@ export function parseGptFlags(text: string): bigint | undefined {
 }
 
 export interface ResolveOptions {
+  version: RepartVersion;
+  sectorSizeBytes: number;
   architecture: Architecture;
   grainBytes: number;
   /** Sizes of `CopyBlocks=` sources, keyed by the path as written in the spec. */
   copyBlocksSizes: Record<string, number> | undefined;
 }
 
-function contentMinBytes(spec: PartitionSpec, options: ResolveOptions): number {
+/**
+ * partition_fstype_min_size(): what Format= needs at least, or undefined when unknown (one grain).
+ * The ESP minimum is for the FAT32 repart makes; Partwright's FATType=12/16 and Minimize= (sized from
+ * the content) are left to their own limits.
+ */
+function fstypeMinBytes(spec: PartitionSpec, format: string, typeGuid: string, options: ResolveOptions): number | undefined {
+  const fat32 = (spec.fatType ?? 32) === 32 && (spec.minimize ?? 'off') === 'off';
+  if (options.version === 'latest' && format === 'vfat' && fat32 && (typeGuid === ESP_GUID || typeGuid === XBOOTLDR_GUID)) {
+    return Math.max(DEFAULT_FILESYSTEM_SECTOR_SIZE, options.sectorSizeBytes) >= 4096 ? ESP_MIN_SIZE_4K_BYTES : ESP_MIN_SIZE_BYTES;
+  }
+  return MINIMAL_FS_SIZE_BYTES[options.version][format];
+}
+
+function contentMinBytes(spec: PartitionSpec, typeGuid: string, options: ResolveOptions): number {
   // partition_min_size(): what Format=/Encrypt=/CopyBlocks= need, for a new partition.
   let bytes = 0;
   const encrypted = spec.encrypt !== undefined && spec.encrypt !== 'off' && spec.encrypt !== 'no';
@@ -57,7 +87,7 @@ function contentMinBytes(spec: PartitionSpec, options: ResolveOptions): number {
   const format = spec.format ?? (wantsFs || (encrypted && spec.copyBlocks === undefined) ? 'ext4' : undefined);
   if (copyBlocksSize !== undefined) bytes += roundUp(copyBlocksSize, options.grainBytes);
   else if (format !== undefined || encrypted) {
-    const fs = format !== undefined ? MINIMAL_FS_SIZE_BYTES[format] : undefined;
+    const fs = format !== undefined ? fstypeMinBytes(spec, format, typeGuid, options) : undefined;
     bytes += fs !== undefined ? roundUp(fs, options.grainBytes) : options.grainBytes;
   }
   return bytes;
@@ -83,7 +113,14 @@ export function resolvePartition(spec: PartitionSpec, specIndex: number, options
       spec.paddingMinBytes !== undefined ? roundDown(spec.paddingMinBytes, SIZE_ROUNDING_BYTES) : undefined,
     paddingMaxBytes:
       spec.paddingMaxBytes !== undefined ? roundUp(spec.paddingMaxBytes, SIZE_ROUNDING_BYTES) : undefined,
-    contentMinBytes: contentMinBytes(spec, options),
+    contentMinBytes: contentMinBytes(spec, type.guid, options),
+    // Newest partition_min_size(): no 10 MiB default for read-only file systems and verity partitions,
+    // whose size comes from their content — in Partwright, when Minimize= sizes them from it.
+    defaultMinBytes:
+      options.version === 'latest' && (spec.minimize ?? 'off') !== 'off' &&
+      ((spec.format !== undefined && READ_ONLY_FORMATS.includes(spec.format)) || (spec.verity ?? 'off') !== 'off')
+        ? 1
+        : DEFAULT_MIN_SIZE_BYTES,
     veritySignature: spec.verity === 'signature',
     current: undefined,
     foreign: false,

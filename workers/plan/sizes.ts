@@ -4,7 +4,7 @@
  * partition_min_size_with_padding and the free_area_* helpers, on the working context.
  */
 import type { FreeArea, PlanContext, WorkPartition } from './context.ts';
-import { DEFAULT_MIN_SIZE_BYTES, HARD_MIN_SIZE_BYTES, VERITY_SIG_SIZE_BYTES } from './resolve.ts';
+import { HARD_MIN_SIZE_BYTES, VERITY_SIG_SIZE_BYTES } from './resolve.ts';
 import { lessBy, roundDown, roundUp } from './rounding.ts';
 
 export function partitionMinSize(ctx: PlanContext, p: WorkPartition): number {
@@ -13,7 +13,7 @@ export function partitionMinSize(ctx: PlanContext, p: WorkPartition): number {
   let bytes = p.current ? p.current.sizeBytes : HARD_MIN_SIZE_BYTES;
   if (!p.current && p.contentMinBytes > bytes) bytes = p.contentMinBytes;
   // The implicit 10 MiB applies whenever SizeMinBytes= is unset, even if SizeMaxBytes= is smaller.
-  return Math.max(roundUp(p.sizeMinBytes ?? DEFAULT_MIN_SIZE_BYTES, ctx.grainBytes), bytes);
+  return Math.max(roundUp(p.sizeMinBytes ?? p.defaultMinBytes, ctx.grainBytes), bytes);
 }
 
 /** Infinity when unlimited. Never below the minimum, never below an existing size. */

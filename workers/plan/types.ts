@@ -5,7 +5,7 @@
  */
 import type { Architecture } from '../model/partition-types.ts';
 import type { GptGeometry } from '../formats/gpt/geometry.ts';
-import type { PartitionSpec, SectorSize, TableType } from '../model/spec.ts';
+import type { PartitionSpec, RepartVersion, SectorSize, TableType } from '../model/spec.ts';
 
 export interface ByteRange {
   offsetBytes: number;
@@ -38,6 +38,8 @@ export interface PlannedPartition extends ByteRange {
   inHybridMbr: boolean;
   /** Kept from a base image rather than created. */
   existing: boolean;
+  /** Base-image partitions: their size and the free space after them before this run (repart's old_size/old_padding). */
+  previous?: { sizeBytes: number; paddingBytes: number };
   spec: PartitionSpec;
 }
 
@@ -75,10 +77,20 @@ export interface ImagePlan {
   /** The smallest disk the layout fits in (what `--size=auto` gives). */
   minimumSizeBytes: number;
   /**
+   * Whether the table changes (repart's context_changed(): a new partition, a resized one, or a new
+   * disk size). False only in base-image mode; then nothing is written ("No changes.").
+   */
+  changed?: boolean;
+  /**
    * Base-image partitions that no definition matches: kept exactly as they are (repart's "foreign"
    * partitions). Empty without a base image.
    */
-  foreignPartitions: ExistingPartition[];
+  foreignPartitions: (ExistingPartition & {
+    /** Free space kept after it once new partitions are placed. */
+    paddingBytes?: number;
+    /** The free space after it before this run. */
+    previousPaddingBytes?: number;
+  })[];
   /** Hybrid only: the 0xEE record goes first in the MBR (default last, as a Raspberry Pi needs). */
   mbrProtectiveFirst: boolean;
   /** MBR only: the extended partition (table slot 4) holding the logical partitions, when there are any. */
@@ -107,6 +119,20 @@ export interface ExistingDisk {
 }
 
 export interface PlanOptions {
+  /** Overrides `spec.repartVersion` (the CLI's `--repart-version`). */
+  repartVersion?: RepartVersion;
+  /**
+   * `--include-partitions=` / `--exclude-partitions=` (v255): definitions of other (or these) types are
+   * left out as if their files did not exist, so base-image partitions of those types are foreign.
+   * Type identifiers or GUIDs.
+   */
+  includePartitions?: readonly string[];
+  excludePartitions?: readonly string[];
+  /**
+   * `--defer-partitions=` (v255): definitions of these types are planned (they keep their space, slot
+   * and identities) but not written, so a later run can add them in place.
+   */
+  deferPartitions?: readonly string[];
   /** Overrides `spec.sizeBytes` (the CLI's `--size`). */
   sizeBytes?: number | 'auto';
   /** Overrides `spec.seed` (the CLI's `--seed`). */

@@ -33,7 +33,7 @@ export function validateSpec(spec: ImageSpec, options: PlanOptions = {}): SpecPr
   const architecture = spec.architecture ?? DEFAULT_ARCHITECTURE;
 
   if (!['gpt', 'mbr', 'hybrid'].includes(spec.table)) add('table', `Unknown table type: ${String(spec.table)}`);
-  if (sectorSize !== 512 && sectorSize !== 4096) add('sectorSizeBytes', `Sector size ${String(sectorSize)} is not 512 or 4096`);
+  if (![512, 1024, 2048, 4096].includes(sectorSize)) add('sectorSizeBytes', `Sector size ${String(sectorSize)} is not 512, 1024, 2048 or 4096`);
 
   const size = options.sizeBytes ?? spec.sizeBytes;
   if (size !== undefined && size !== 'auto') {
@@ -106,6 +106,12 @@ export function validateSpec(spec: ImageSpec, options: PlanOptions = {}): SpecPr
     }
     if (p.mbrType !== undefined && !(Number.isSafeInteger(p.mbrType) && p.mbrType >= 1 && p.mbrType <= 0xff)) {
       add(at('mbrType'), `mbrType=${p.mbrType} is not a partition type byte (1–255)`);
+    }
+    if (p.encrypt !== undefined && p.encrypt !== 'off' && p.encrypt !== 'no') {
+      add(at('encrypt'), `Encrypt=${p.encrypt} needs LUKS2, which Partwright does not make yet; set Encrypt=off or remove it.`);
+    }
+    if (p.copyBlocks === 'auto') {
+      add(at('copyBlocks'), 'CopyBlocks=auto copies from the running system, which an image builder has none of; give a file path.');
     }
     if (p.hybridMbr) hybridCount++;
   });

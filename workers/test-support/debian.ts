@@ -16,8 +16,9 @@ const PACKAGES: Record<string, string> = {
   '/usr/lib/ISOLINUX/isolinux.bin': 'isolinux', '/usr/lib/ISOLINUX/isohdpfx.bin': 'isolinux',
   '/usr/lib/syslinux/modules/bios/ldlinux.c32': 'syslinux-common', '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
   '/bin/busybox': 'busybox-static', cpio: 'cpio', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi': 'systemd-boot-efi',
-  python3: 'python3', zstd: 'zstd', zip: 'zip', tar: 'tar', gzip: 'gzip',
+  python3: 'python3', zstd: 'zstd', zip: 'zip', tar: 'tar', gzip: 'gzip', losetup: 'mount',
   mksquashfs: 'squashfs-tools', unsquashfs: 'squashfs-tools', 'mkfs.erofs': 'erofs-utils', 'fsck.erofs': 'erofs-utils', 'dump.erofs': 'erofs-utils',
+  veritysetup: 'cryptsetup-bin', blkid: 'util-linux', swaplabel: 'util-linux', mkswap: 'util-linux', openssl: 'openssl',
 };
 
 function present(tool: string): boolean {

@@ -79,7 +79,10 @@ describe('mkfs.erofs.wasm against fsck.erofs', () => {
   it('lzma: a native fsck.erofs with liblzma (same pinned source) extracts the tree; Debian\'s cannot read it', () => {
     // Debian's fsck.erofs 1.5 is built without liblzma: the oracle is built from the pinned source.
     requireDebian([['command -v gcc', 'gcc'], ['test -f /usr/include/lzma.h', 'liblzma-dev'], ['command -v dpkg-source', 'dpkg-dev']]);
-    const fsck = tool('bash', [fileURLToPath(new URL('../../wasm/erofs-utils/native-fsck.sh', import.meta.url)), join(tmp, 'native-fsck')]).trim().split('\n').at(-1)!;
+    // The script prints the binary's path last on stdout; apt-get's warnings go to stderr.
+    const built = spawnSync('bash', [fileURLToPath(new URL('../../wasm/erofs-utils/native-fsck.sh', import.meta.url)), join(tmp, 'native-fsck')], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const fsck = built.stdout.trim().split('\n').at(-1)!;
     const tree = oracleTree();
     const plain = make(tree).bytes.length;
     const { path, bytes } = make(tree, { compression: 'lzma', compressionLevel: 6 });

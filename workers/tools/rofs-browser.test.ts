@@ -13,6 +13,7 @@ import { loadNodeTool } from '../hosts/node/tools.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
 import { buildRofsSample } from './test-support/rofs-sample.ts';
+import { ZLIB_WASM_URL } from './squashfs-compressors.ts';
 import { ZSTD_WASM_URL } from './zstd.ts';
 
 let server: Server;
@@ -29,6 +30,7 @@ beforeAll(async () => {
     '/worker.js': ['text/javascript', Buffer.from(worker.outputFiles[0]!.contents)],
     '/mkfs.erofs.wasm': ['application/wasm', readFileSync(MKFS_EROFS_WASM_URL)],
     '/zstd.wasm': ['application/wasm', readFileSync(ZSTD_WASM_URL)],
+    '/zlib.wasm': ['application/wasm', readFileSync(ZLIB_WASM_URL)],
   };
   server = createServer((req, res) => {
     const f = files[req.url ?? ''];
@@ -60,7 +62,7 @@ describe('squashfs and erofs in a Chromium Web Worker', () => {
         return new Promise<Reply>((resolve) => {
           worker.onmessage = (e) => resolve(e.data);
           worker.onerror = (e) => resolve({ error: e.message });
-          worker.postMessage({ erofsUrl: '/mkfs.erofs.wasm', zstdUrl: '/zstd.wasm' });
+          worker.postMessage({ erofsUrl: '/mkfs.erofs.wasm', zstdUrl: '/zstd.wasm', zlibUrl: '/zlib.wasm' });
         });
       });
       expect(result.error).toBeUndefined();

@@ -1,11 +1,10 @@
 /**
  * Block compressors for the squashfs writer (workers/formats/squashfs): gzip (zlib streams, as
- * squashfs-tools' gzip_wrapper.c makes with compress2; fflate) and zstd (one frame per block, as
+ * squashfs-tools' gzip_wrapper.c makes; wasm/zlib/zlib.wasm, Debian's zlib) and zstd (one frame per block, as
  * zstd_wrapper.c makes with ZSTD_compressCCtx; wasm/zstd/zstd.wasm, one instance for the whole image).
  * Defaults and option blocks follow squashfs-tools 4.5.1: gzip level 9 / window 15, zstd level 15;
  * a compressor options block is written only when a level differs from the default.
  */
-import { zlibSync } from 'fflate';
 import type { SquashfsCompressor } from '../formats/squashfs/index.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { wasmApi } from './wasm-api.ts';
@@ -33,14 +32,45 @@ function gzipOptions(level: number): Uint8Array {
   return out;
 }
 
-export function gzipSquashfsCompressor(level?: number): SquashfsCompressor {
-  const l = checkLevel('gzip', level) as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
-  return {
-    compression: 'gzip',
-    // fflate sizes its hash table from the input (a forced small one was 3× slower on noise).
-    compress: (data) => zlibSync(data, { level: l }),
-    ...(l !== SQUASHFS_LEVELS.gzip.default ? { options: gzipOptions(l) } : {}),
+interface ZlibExports {
+  memory: { readonly buffer: ArrayBuffer };
+  zb_in_ptr(): number;
+  zb_out_ptr(): number;
+  zb_in_cap(): number;
+  zb_compress(level: number, n: number): number;
+}
+
+/** zlib.wasm URL (wasm/zlib: Debian's zlib 1.2.13 deflate, one stream reset per block). */
+export const ZLIB_WASM_URL: URL = new URL('../../wasm/zlib/zlib.wasm', import.meta.url);
+
+/** Browser worker: fetch and compile. */
+export async function loadZlibModule(url: URL | string = ZLIB_WASM_URL): Promise<WebAssembly.Module> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Could not load ${String(url)}: HTTP ${response.status}`);
+  if (wasmApi.compileStreaming && response.headers.get('content-type')?.startsWith('application/wasm')) return wasmApi.compileStreaming(response);
+  return wasmApi.compile(await response.arrayBuffer());
+}
+
+/**
+ * gzip as squashfs-tools writes it: a zlib stream per block (deflate, window 15, memLevel 8, default
+ * strategy), from Debian's zlib compiled to WASM (wasm/zlib/zlib.wasm), one instance per image.
+ */
+export function gzipSquashfsCompressor(module: WebAssembly.Module, level?: number): SquashfsCompressor {
+  const l = checkLevel('gzip', level);
+  const x = new wasmApi.Instance(module, {}).exports as unknown as ZlibExports;
+  const inPtr = x.zb_in_ptr();
+  const outPtr = x.zb_out_ptr();
+  const cap = x.zb_in_cap();
+  if (!inPtr || !outPtr) throw new PartwrightError(ErrorCode.Io, 'zlib: out of memory');
+  const compress = (data: Uint8Array): Uint8Array | undefined => {
+    if (data.length > cap) throw new Error(`zlib block of ${data.length} bytes exceeds ${cap}`);
+    new Uint8Array(x.memory.buffer, inPtr, data.length).set(data);
+    const n = x.zb_compress(l, data.length);
+    if (n < 0) throw new PartwrightError(ErrorCode.Io, `zlib failed compressing a squashfs block (error ${n}).`);
+    // 0: the block did not shrink; the writer stores it as it is.
+    return n === 0 ? undefined : new Uint8Array(x.memory.buffer, outPtr, n).slice();
   };
+  return { compression: 'gzip', compress, ...(l !== SQUASHFS_LEVELS.gzip.default ? { options: gzipOptions(l) } : {}) };
 }
 
 interface ZstdExports {

@@ -1,5 +1,5 @@
 /**
- * The squashfs writer (workers/formats/squashfs) with its gzip and zstd compressors against Debian's
+ * The squashfs writer (workers/formats/squashfs) with its gzip (zlib.wasm) and zstd compressors against Debian's
  * squashfs-tools 4.5.1: `unsquashfs -s` reads the superblock and compressor options, `unsquashfs -lln`
  * lists every entry with the tree's modes, owners and sizes, and `unsquashfs -d` gives back exactly
  * the input tree (types, modes, owners, times clamped to SOURCE_DATE_EPOCH, symlink targets, bytes).
@@ -14,16 +14,19 @@ import { decodeSquashfsSuperblock, SB_FLAG, writeSquashfs, type SquashfsCompress
 import { isPartwrightError } from '../model/errors.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { MemoryImage } from './image-window.ts';
-import { gzipSquashfsCompressor, zstdSquashfsCompressor } from './squashfs-compressors.ts';
+import { gzipSquashfsCompressor, ZLIB_WASM_URL, zstdSquashfsCompressor } from './squashfs-compressors.ts';
 import { expectExtractedTree, ORACLE_EPOCH, oracleTree, parseLongListing } from './test-support/tree-oracle.ts';
+import { compileWasmTool } from './wasm-tools.ts';
 import { compileZstdModule, ZSTD_WASM_URL } from './zstd.ts';
 
 let tmp: string;
 let zstdModule: WebAssembly.Module;
+let zlibModule: WebAssembly.Module;
 beforeAll(() => {
   requireTools('unsquashfs', 'mksquashfs');
   tmp = mkdtempSync(join(tmpdir(), 'pw-squashfs-'));
   zstdModule = compileZstdModule(readFileSync(ZSTD_WASM_URL));
+  zlibModule = compileWasmTool(readFileSync(ZLIB_WASM_URL));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -63,8 +66,8 @@ function modeString(kind: string, mode: number): string {
 
 describe('squashfs writer against unsquashfs', () => {
   const cases: Array<[string, () => SquashfsCompressor, RegExp]> = [
-    ['gzip (default level 9)', () => gzipSquashfsCompressor(), /Compression gzip/],
-    ['gzip level 1', () => gzipSquashfsCompressor(1), /compression-level 1/],
+    ['gzip (default level 9)', () => gzipSquashfsCompressor(zlibModule), /Compression gzip/],
+    ['gzip level 1', () => gzipSquashfsCompressor(zlibModule, 1), /compression-level 1/],
     ['zstd (default level 15)', () => zstdSquashfsCompressor(zstdModule), /Compression zstd/],
     ['zstd level 3', () => zstdSquashfsCompressor(zstdModule, 3), /compression-level 3/],
   ];
@@ -99,7 +102,7 @@ describe('squashfs writer against unsquashfs', () => {
 
   it('small blocks (4 KiB): many blocks per file, still exact', () => {
     const tree = oracleTree();
-    const { path } = make(tree, gzipSquashfsCompressor(), 4096);
+    const { path } = make(tree, gzipSquashfsCompressor(zlibModule), 4096);
     expect(unsquashfs(['-s', path])).toMatch(/Block size 4096/);
     const out = join(tmp, 'x-4k');
     unsquashfs(['-q', '-n', '-d', out, path]);
@@ -108,7 +111,7 @@ describe('squashfs writer against unsquashfs', () => {
 
   it('the big directory (~100 KiB of listing: many headers, index entries) lists every name in order', () => {
     const tree = oracleTree();
-    const { path } = make(tree, gzipSquashfsCompressor());
+    const { path } = make(tree, gzipSquashfsCompressor(zlibModule));
     const lines = unsquashfs(['-lln', '-d', '', path]).split('\n').filter((l) => l.includes('/big-directory/'));
     expect(lines).toHaveLength(1500);
     const names = lines.map((l) => l.slice(l.lastIndexOf('/') + 1));
@@ -122,17 +125,17 @@ describe('squashfs writer against unsquashfs', () => {
   });
 
   it('an empty tree is a valid image', () => {
-    const { path } = make({ kind: 'dir', name: '', children: [] }, gzipSquashfsCompressor());
+    const { path } = make({ kind: 'dir', name: '', children: [] }, gzipSquashfsCompressor(zlibModule));
     expect(unsquashfs(['-s', path])).toMatch(/Number of inodes 1/);
   });
 
   it('refuses bad names, duplicate names, bad block sizes and levels with coded errors', () => {
     const file = (name: string) => ({ kind: 'file' as const, name, sizeBytes: 0, read: () => {} });
     const codes = [
-      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [file('a/b')] }, { compressor: gzipSquashfsCompressor(), sourceDateEpoch: 0 }),
-      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [file('x'), file('x')] }, { compressor: gzipSquashfsCompressor(), sourceDateEpoch: 0 }),
-      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [] }, { compressor: gzipSquashfsCompressor(), sourceDateEpoch: 0, blockSizeBytes: 5000 }),
-      () => gzipSquashfsCompressor(10),
+      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [file('a/b')] }, { compressor: gzipSquashfsCompressor(zlibModule), sourceDateEpoch: 0 }),
+      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [file('x'), file('x')] }, { compressor: gzipSquashfsCompressor(zlibModule), sourceDateEpoch: 0 }),
+      () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [] }, { compressor: gzipSquashfsCompressor(zlibModule), sourceDateEpoch: 0, blockSizeBytes: 5000 }),
+      () => gzipSquashfsCompressor(zlibModule, 10),
       () => zstdSquashfsCompressor(zstdModule, 0),
     ].map((f) => {
       try {
@@ -146,7 +149,7 @@ describe('squashfs writer against unsquashfs', () => {
   });
 
   it('decodeSquashfsSuperblock refuses what is not squashfs 4.0', () => {
-    const { bytes } = make({ kind: 'dir', name: '', children: [] }, gzipSquashfsCompressor());
+    const { bytes } = make({ kind: 'dir', name: '', children: [] }, gzipSquashfsCompressor(zlibModule));
     const bad = bytes.slice(0, 96);
     bad[0] = 0;
     expect(() => decodeSquashfsSuperblock(bad)).toThrow(/magic/);

@@ -8,6 +8,7 @@
 import type { ToolName } from '../model/registry.ts';
 import { loadMke2fsModule, MKE2FS_WASM_URL } from './mke2fs-module.ts';
 import { loadMkfsErofsModule, MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
+import { loadZlibModule, ZLIB_WASM_URL } from './squashfs-compressors.ts';
 import { loadZstdModule, ZSTD_WASM_URL } from './zstd.ts';
 import { wasmApi, type WasmBytes } from './wasm-api.ts';
 
@@ -15,6 +16,7 @@ export const WASM_TOOL_URLS: Readonly<Record<ToolName, URL>> = {
   mke2fs: MKE2FS_WASM_URL,
   zstd: ZSTD_WASM_URL,
   'mkfs.erofs': MKFS_EROFS_WASM_URL,
+  zlib: ZLIB_WASM_URL,
 };
 
 /** Browser worker: fetch and compile (streaming where the server sends application/wasm). */
@@ -26,6 +28,8 @@ export function fetchWasmTool(name: ToolName): Promise<WebAssembly.Module> {
       return loadZstdModule();
     case 'mkfs.erofs':
       return loadMkfsErofsModule();
+    case 'zlib':
+      return loadZlibModule();
   }
 }
 

@@ -342,6 +342,12 @@ describe('damaged and hostile archives', () => {
     expect([ArchiveProblem.Decompress, ArchiveProblem.BadChecksum, ArchiveProblem.Truncated]).toContain(e.detail.problem);
     expect(e.detail.entry).toBe('home/user/data.bin');
     expectProblem(new Uint8Array(fs.readFileSync(deflated)).subarray(0, 5000), 'deflated.zip', ArchiveProblem.Truncated);
+    // A declared size smaller than what inflates (a zip bomb's shape): stopped at the declared size.
+    const bomb = new Uint8Array(fs.readFileSync(deflated));
+    const central = Buffer.from(bomb).indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    new DataView(bomb.buffer).setUint32(central + 24, 10, true);
+    const over = expectProblem(bomb, 'deflated.zip', ArchiveProblem.Decompress, 'home/user/data.bin');
+    expect(over.message).toContain('inflates to more than the 10 bytes');
   });
 
   it('compressed streams: damaged gzip and cut-off zstd; unknown bytes', () => {

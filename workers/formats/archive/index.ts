@@ -5,6 +5,7 @@
  */
 import { Gunzip } from 'fflate';
 import { Decompress as ZstdDecompress } from 'fzstd';
+import { PartwrightError } from '../../model/errors.ts';
 import { readCpio } from './cpio.ts';
 import { readTar, tarChecksumOk } from './tar.ts';
 import { ArchiveProblem, archiveError, bufferedSource, sliceSource, type ArchiveCompression, type ArchiveDir, type ArchiveFormat, type ByteSource, type ScratchStore } from './types.ts';
@@ -73,6 +74,7 @@ export function decompressToScratch(source: ByteSource, compression: Exclude<Arc
       // fflate and fzstd keep no reference to a pushed chunk after push returns.
       decoder.push(chunk.slice(0, n), at >= source.sizeBytes);
     } catch (e) {
+      if (e instanceof PartwrightError) throw e; // from the scratch store (storage full)
       throw archiveError(archive, ArchiveProblem.Decompress, `its ${compression} stream is corrupt or cut short (${(e as Error).message}).`);
     }
   }

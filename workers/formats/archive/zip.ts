@@ -7,6 +7,7 @@
  * Reference: PKWARE APPNOTE.TXT 6.3.10 §4.3 and §4.5; Info-ZIP's extra field list (proginfo/extrafld.txt).
  */
 import { Inflate } from 'fflate';
+import { PartwrightError } from '../../model/errors.ts';
 import { crc32 } from '../crc32.ts';
 import { ArchiveTreeBuilder, type ArchiveRecord } from './tree.ts';
 import { ArchiveProblem, archiveError, sliceSource, type ArchiveDir, type ByteSource, type ScratchStore } from './types.ts';
@@ -127,7 +128,8 @@ function decodeEntry(source: ByteSource, dataOffset: number, compressedBytes: nu
     try {
       inflate.push(chunk, final);
     } catch (e) {
-      if ((e as { code?: unknown }).code === undefined) throw e;
+      // fflate's errors carry a numeric code; ours (a size overrun, a full scratch store) pass through.
+      if (e instanceof PartwrightError || typeof (e as { code?: unknown }).code !== 'number') throw e;
       throw fail(ArchiveProblem.Decompress, `its deflate data is corrupt (${(e as Error).message})`);
     }
   };

@@ -190,11 +190,11 @@ function checkPartitions(partitions: readonly GptPartition[], h: GptHeader): voi
 }
 
 /**
- * The sector size a GPT was written for: 512 when "EFI PART" is at byte 512, else 4096 when it is at
- * byte 4096, else undefined (no GPT, or only a backup is left).
+ * The sector size a GPT was written for: the first of 512, 1024, 2048, 4096 at which "EFI PART"
+ * sits (LBA 1), else undefined (no GPT, or only a backup is left).
  */
-export function detectGptSectorSize(read: ReadBytes, diskSizeBytes: number): 512 | 4096 | undefined {
-  for (const size of [512, 4096] as const) {
+export function detectGptSectorSize(read: ReadBytes, diskSizeBytes: number): 512 | 1024 | 2048 | 4096 | undefined {
+  for (const size of [512, 1024, 2048, 4096] as const) {
     if (diskSizeBytes < 2 * size) continue;
     const bytes = read(size, GPT_SIGNATURE.length);
     if (bytes.length === GPT_SIGNATURE.length && GPT_SIGNATURE.every((b, i) => bytes[i] === b)) return size;

@@ -15,6 +15,7 @@ import {
   partitionFieldByConfKey,
   type DiskField,
   type FieldDef,
+  type ParseEnv,
 } from '../fields.ts';
 import { resolvePartitionType } from '../partition-types.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../spec.ts';
@@ -43,6 +44,34 @@ export interface ConfFileContents {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * [Partition] keys of newer repart versions that Partwright reads but does not act on (yet). Keys
+ * whose whole point is something Partwright cannot make (LUKS, btrfs subvolumes) are errors naming
+ * the key: building without them would give a different image than the user asked for. The rest
+ * are warnings (the image is still what repart makes, minus the side effect).
+ */
+const NEWER_KEYS: Readonly<Record<string, { since: number; refuse?: string }>> = {
+  Subvolumes: { since: 255, refuse: 'btrfs subvolumes' },
+  DefaultSubvolume: { since: 256, refuse: 'btrfs subvolumes' },
+  EncryptedVolume: { since: 256, refuse: 'LUKS encryption' },
+  Integrity: { since: 258, refuse: 'dm-integrity under LUKS' },
+  IntegrityAlgorithm: { since: 258, refuse: 'dm-integrity under LUKS' },
+  TPM2PCRs: { since: 258, refuse: 'LUKS encryption bound to a TPM2' },
+  KeyFile: { since: 258, refuse: 'LUKS encryption' },
+  ExcludeFiles: { since: 254 },
+  ExcludeFilesTarget: { since: 254 },
+  MountPoint: { since: 254 },
+  MakeSymlinks: { since: 257 },
+  SupplementFor: { since: 257 },
+  VolumeLabel: { since: 256 },
+  FileSystemSectorSize: { since: 258 },
+  AddValidateFS: { since: 258 },
+  VerityDataBlockSizeBytes: { since: 255 },
+  VerityHashBlockSizeBytes: { since: 255 },
+  Compression: { since: 257 },
+  CompressionLevel: { since: 257 },
+};
+
 const KNOWN_SECTIONS = ['Partition', 'X-Partwright', 'X-Partwright-Disk', 'X-Partwright-Blob'] as const;
 type KnownSection = (typeof KNOWN_SECTIONS)[number];
 
@@ -50,105 +79,125 @@ const GRAIN = 4096;
 const roundDown = (v: number): number => Math.floor(v / GRAIN) * GRAIN;
 const roundUp = (v: number): number => Math.ceil(v / GRAIN) * GRAIN;
 
-/** Read one file (any name), without the directory-level merge. */
-export function readConfFile(name: string, text: string): ConfFileContents {
+/**
+ * Read one definition (any name), without the directory-level merge: the main file, then its
+ * drop-ins (`NAME.conf.d/*.conf`, already in order) as if appended to it — later assignments
+ * override earlier ones and list keys append, as systemd's config_parse_many() reads them. Each file
+ * starts outside any section.
+ */
+export function readConfFile(name: string, text: string, dropIns: readonly ConfFile[] = [], env?: ParseEnv): ConfFileContents {
   const diagnostics: Diagnostic[] = [];
+  let file = name;
   const report = (line: number, severity: Diagnostic['severity'], message: string): void => {
-    diagnostics.push({ file: name, line, severity, message });
+    diagnostics.push({ file, line, severity, message });
   };
-  const { items, problems } = lexConf(text);
-  for (const p of problems) report(p.line, p.severity, p.message);
 
   const partition: Partial<PartitionSpec> = {};
   let hasPartition = false;
   let typeLine: number | undefined;
   const disk = new Map<string, ConfFileContents['disk'][number]>();
   const blobs: ConfFileContents['blobs'] = [];
-  let section: KnownSection | undefined;
-  let sectionIgnored = false;
 
-  for (const item of items) {
-    if (item.kind === 'section') {
-      const known = (KNOWN_SECTIONS as readonly string[]).includes(item.name);
-      if (!known) {
+  for (const source of [{ name, text }, ...dropIns]) {
+    file = source.name;
+    const { items, problems } = lexConf(source.text);
+    for (const p of problems) report(p.line, p.severity, p.message);
+    let section: KnownSection | undefined;
+    let sectionIgnored = false;
+
+    for (const item of items) {
+      if (item.kind === 'section') {
+        const known = (KNOWN_SECTIONS as readonly string[]).includes(item.name);
+        if (!known) {
+          report(
+            item.line,
+            'warning',
+            item.name.startsWith('X-')
+              ? `Unknown extension section '${item.name}'. Ignoring.`
+              : `Unknown section '${item.name}'. Ignoring.`,
+          );
+          section = undefined;
+          sectionIgnored = true;
+          continue;
+        }
+        section = item.name as KnownSection;
+        sectionIgnored = false;
+        if (section === 'Partition' || section === 'X-Partwright') hasPartition = true;
+        if (section === 'X-Partwright-Blob') blobs.push({ blob: {}, line: item.line });
+        continue;
+      }
+      if (!section) {
+        if (!sectionIgnored) report(item.line, 'warning', 'Assignment outside of section. Ignoring.');
+        continue;
+      }
+      if (item.kind === 'junk') {
         report(
           item.line,
           'warning',
-          item.name.startsWith('X-')
-            ? `Unknown extension section '${item.name}'. Ignoring.`
-            : `Unknown section '${item.name}'. Ignoring.`,
+          item.reason === 'missing-equals' ? "Missing '=', ignoring line." : "Missing key name before '=', ignoring line.",
         );
-        section = undefined;
-        sectionIgnored = true;
         continue;
       }
-      section = item.name as KnownSection;
-      sectionIgnored = false;
-      if (section === 'Partition' || section === 'X-Partwright') hasPartition = true;
-      if (section === 'X-Partwright-Blob') blobs.push({ blob: {}, line: item.line });
-      continue;
-    }
-    if (!section) {
-      if (!sectionIgnored) report(item.line, 'warning', 'Assignment outside of section. Ignoring.');
-      continue;
-    }
-    if (item.kind === 'junk') {
-      report(
-        item.line,
-        'warning',
-        item.reason === 'missing-equals' ? "Missing '=', ignoring line." : "Missing key name before '=', ignoring line.",
-      );
-      continue;
-    }
-    const unknownKey = (): void => {
-      report(
-        item.line,
-        'warning',
-        item.key.startsWith('X-')
-          ? `Extension key '${item.key}' in section [${section}] is not used, ignoring.`
-          : `Unknown key '${item.key}' in section [${section}], ignoring.`,
-      );
-    };
-    let field: FieldDef<never, unknown> | undefined;
-    let target: unknown;
-    if (section === 'Partition' || section === 'X-Partwright') {
-      field = partitionFieldByConfKey(section, item.key) as FieldDef<never, unknown> | undefined;
-      target = partition;
-    } else if (section === 'X-Partwright-Blob') {
-      field = blobFieldByConfKey(item.key) as FieldDef<never, unknown> | undefined;
-      target = blobs[blobs.length - 1]?.blob;
-    } else {
-      const f = diskFieldByConfKey(item.key);
-      if (!f) {
+      const unknownKey = (): void => {
+        const newer = section === 'Partition' ? NEWER_KEYS[item.key] : undefined;
+        if (newer?.refuse) {
+          report(item.line, 'error', `${item.key}= (systemd-repart ${newer.since}) needs ${newer.refuse}, which Partwright does not make yet; remove the key.`);
+          return;
+        }
+        if (newer) {
+          report(item.line, 'warning', `${item.key}= (systemd-repart ${newer.since}) is not acted on by Partwright yet, ignoring.`);
+          return;
+        }
+        report(
+          item.line,
+          'warning',
+          item.key.startsWith('X-')
+            ? `Extension key '${item.key}' in section [${section}] is not used, ignoring.`
+            : `Unknown key '${item.key}' in section [${section}], ignoring.`,
+        );
+      };
+      let field: FieldDef<never, unknown> | undefined;
+      let target: unknown;
+      if (section === 'Partition' || section === 'X-Partwright') {
+        field = partitionFieldByConfKey(section, item.key) as FieldDef<never, unknown> | undefined;
+        target = partition;
+      } else if (section === 'X-Partwright-Blob') {
+        field = blobFieldByConfKey(item.key) as FieldDef<never, unknown> | undefined;
+        target = blobs[blobs.length - 1]?.blob;
+      } else {
+        const f = diskFieldByConfKey(item.key);
+        if (!f) {
+          unknownKey();
+          continue;
+        }
+        const outcome = f.parse(item.value, env);
+        if (outcome.kind === 'invalid') report(item.line, outcome.severity, outcome.message);
+        else {
+          for (const n of outcome.kind === 'set' ? (outcome.notes ?? []) : []) report(item.line, 'warning', n);
+          disk.set(f.confKey, {
+            field: f,
+            value: outcome.kind === 'set' ? outcome.value : undefined,
+            reset: outcome.kind === 'reset',
+            line: item.line,
+          });
+        }
+        continue;
+      }
+      if (!field) {
         unknownKey();
         continue;
       }
-      const outcome = f.parse(item.value);
-      if (outcome.kind === 'invalid') report(item.line, outcome.severity, outcome.message);
-      else {
-        for (const n of outcome.kind === 'set' ? (outcome.notes ?? []) : []) report(item.line, 'warning', n);
-        disk.set(f.confKey, {
-          field: f,
-          value: outcome.kind === 'set' ? outcome.value : undefined,
-          reset: outcome.kind === 'reset',
-          line: item.line,
-        });
+      const outcome = field.parse(item.value, env);
+      if (outcome.kind === 'invalid') {
+        report(item.line, outcome.severity, outcome.message);
+        continue;
       }
-      continue;
+      if (outcome.kind === 'set') for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
+      if (field.id === 'type' && section === 'Partition') typeLine = item.line;
+      applyParsed(field as FieldDef<unknown, unknown>, target, outcome);
     }
-    if (!field) {
-      unknownKey();
-      continue;
-    }
-    const outcome = field.parse(item.value);
-    if (outcome.kind === 'invalid') {
-      report(item.line, outcome.severity, outcome.message);
-      continue;
-    }
-    if (outcome.kind === 'set') for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
-    if (field.id === 'type' && section === 'Partition') typeLine = item.line;
-    applyParsed(field as FieldDef<unknown, unknown>, target, outcome);
   }
+  file = name;
 
   const hadError = diagnostics.some((d) => d.severity === 'error');
   let result: PartitionSpec | undefined;
@@ -257,38 +306,102 @@ function mergeFiles(contents: ConfFileContents[], diagnostics: Diagnostic[]): Im
   return spec;
 }
 
+/** A definitions directory: its path (for messages; '' for none) and its files, named relative to it. */
+export interface ConfDirectory {
+  dir: string;
+  files: readonly ConfFile[];
+}
+
+/** Where each partition of a directory import came from (repart's JSON `file` and `drop-in_files`). */
+export interface DefinitionSource {
+  /** The main file, with its directory. */
+  file: string;
+  /** Its drop-ins, in the order they were applied, with their directories. */
+  dropIns: string[];
+}
+
+export interface RepartDirectoryImport extends RepartImport {
+  /** One entry per `spec.partitions` entry. */
+  sources: DefinitionSource[];
+}
+
+/** A drop-in directory's name: the definition's file name plus `.d`. */
+const DROP_IN_DIR = /^.+\.conf\.d$/;
+
 /**
- * Read a repart.d directory: only `*.conf` files, in file-name order; the first of two files with the
- * same name wins (repart's directory precedence). Returns the spec and every diagnostic; the spec
- * is only meaningful when no diagnostic is an error.
+ * Read one or more repart.d directories the way repart does (conf_files_list_strv and
+ * config_parse_many): every `*.conf` file of every directory, sorted by file name; of two files with
+ * the same name the one in the earlier directory wins (systemd-repart 252 and later, checked with
+ * /usr/bin/systemd-repart and two --definitions= options). Each definition's drop-ins are the
+ * `NAME.conf.d/*.conf` files found under every directory (again the earlier directory wins per drop-in
+ * name), applied in file-name order after the main file. Files in other places are skipped with a
+ * warning. Returns the spec and every diagnostic; the spec is only meaningful when no diagnostic is an
+ * error.
  */
-export function parseRepartDirectory(files: readonly ConfFile[]): RepartImport {
+export function parseRepartDirectories(dirs: readonly ConfDirectory[], env?: ParseEnv): RepartDirectoryImport {
   const diagnostics: Diagnostic[] = [];
-  const chosen = new Map<string, ConfFile>();
-  for (const f of files) {
-    const base = baseName(f.name);
-    if (!base.endsWith('.conf')) {
-      diagnostics.push({ file: f.name, line: 0, severity: 'warning', message: 'Not a *.conf file, skipped.' });
-      continue;
+  const where = (dir: string, name: string): string => (dir ? `${dir.replace(/\/+$/, '')}/${name}` : name);
+  const chosen = new Map<string, { file: ConfFile; at: string }>();
+  const dropIns = new Map<string, Map<string, { file: ConfFile; at: string }>>();
+  for (const d of dirs) {
+    for (const f of d.files) {
+      const at = where(d.dir, f.name);
+      const parts = f.name.split('/').filter((x) => x !== '' && x !== '.');
+      const base = parts[parts.length - 1] ?? '';
+      const parent = parts[parts.length - 2];
+      if (parent !== undefined && DROP_IN_DIR.test(parent)) {
+        const owner = parent.slice(0, -2);
+        if (!base.endsWith('.conf')) {
+          diagnostics.push({ file: at, line: 0, severity: 'warning', message: 'Not a *.conf drop-in, skipped.' });
+          continue;
+        }
+        const forOwner = dropIns.get(owner) ?? new Map<string, { file: ConfFile; at: string }>();
+        dropIns.set(owner, forOwner);
+        const prev = forOwner.get(base);
+        if (prev) {
+          diagnostics.push({ file: at, line: 0, severity: 'warning', message: `Same drop-in name as ${prev.at}, which takes precedence; skipped.` });
+          continue;
+        }
+        forOwner.set(base, { file: f, at });
+        continue;
+      }
+      if (!base.endsWith('.conf')) {
+        diagnostics.push({ file: at, line: 0, severity: 'warning', message: 'Not a *.conf file, skipped.' });
+        continue;
+      }
+      const prev = chosen.get(base);
+      if (prev) {
+        diagnostics.push({ file: at, line: 0, severity: 'warning', message: `Same file name as ${prev.at}, which takes precedence; skipped.` });
+        continue;
+      }
+      chosen.set(base, { file: f, at });
     }
-    const prev = chosen.get(base);
-    if (prev) {
-      diagnostics.push({
-        file: f.name,
-        line: 0,
-        severity: 'warning',
-        message: `Same file name as ${prev.name}, which takes precedence; skipped.`,
-      });
-      continue;
-    }
-    chosen.set(base, f);
   }
-  const ordered = [...chosen.entries()].sort((a, b) => compareNames(a[0], b[0])).map(([, f]) => f);
-  const spec = mergeFiles(
-    ordered.map((f) => readConfFile(baseName(f.name), f.text)),
-    diagnostics,
-  );
-  return { spec, diagnostics };
+  for (const [owner, files] of dropIns) {
+    if (!chosen.has(owner)) {
+      for (const { at } of files.values()) {
+        diagnostics.push({ file: at, line: 0, severity: 'warning', message: `Drop-in for ${owner}, which no definitions directory holds; skipped.` });
+      }
+    }
+  }
+  const ordered = [...chosen.entries()].sort((a, b) => compareNames(a[0], b[0]));
+  const sources: DefinitionSource[] = [];
+  const contents = ordered.map(([base, { file, at }]) => {
+    const extra = [...(dropIns.get(base)?.entries() ?? [])].sort((a, b) => compareNames(a[0], b[0])).map(([, v]) => v);
+    const c = readConfFile(at, file.text, extra.map((e) => ({ name: e.at, text: e.file.text })), env);
+    if (c.partition) sources.push({ file: at, dropIns: extra.map((e) => e.at) });
+    return { ...c, name: base };
+  });
+  const spec = mergeFiles(contents, diagnostics);
+  return { spec, diagnostics, sources };
+}
+
+/**
+ * Read a repart.d directory (files named relative to it, drop-ins as `NAME.conf.d/X.conf`): see
+ * parseRepartDirectories().
+ */
+export function parseRepartDirectory(files: readonly ConfFile[], env?: ParseEnv): RepartDirectoryImport {
+  return parseRepartDirectories([{ dir: '', files }], env);
 }
 
 /** Read a single definition file (its name need not end in `.conf`). */

@@ -3,21 +3,82 @@
  * src/shared/specifier.c), re-implemented for the keys Partwright reads and writes.
  */
 
-/** Specifiers repart expands from the machine it runs on (system + tmp tables in specifier.h). */
-const HOST_SPECIFIERS = 'aAbBHlqmMovwWTV';
+/**
+ * The specifiers repart expands in Label=, CopyFiles=, CopyBlocks=, MakeDirectories= … (its
+ * system_and_tmp_specifier_table, systemd.unit(5) and repart.d(5)), with what each means. repart
+ * takes them from the machine (or --root=) it runs on; Partwright takes them from a SpecifierValues
+ * (an os-release file and options) and from the building machine only when asked.
+ */
+export const SPECIFIERS: Readonly<Record<string, string>> = {
+  a: 'architecture',
+  A: 'operating system image version (IMAGE_VERSION=)',
+  b: 'boot ID',
+  B: 'operating system build ID (BUILD_ID=)',
+  H: 'host name',
+  l: 'short host name',
+  q: 'pretty host name',
+  m: 'machine ID',
+  M: 'operating system image identifier (IMAGE_ID=)',
+  o: 'operating system ID (ID=)',
+  v: 'kernel release',
+  w: 'operating system version ID (VERSION_ID=)',
+  W: 'operating system variant ID (VARIANT_ID=)',
+  T: 'directory for temporary files (/tmp)',
+  V: 'directory for larger, persistent temporary files (/var/tmp)',
+};
+
+/** Specifier letter → its value; a letter without a value is an error where it is used. */
+export type SpecifierValues = Readonly<Record<string, string>>;
+
+/** os-release fields behind the os-release specifiers (os_release_specifier() in specifier.c). */
+export const OS_RELEASE_SPECIFIERS: Readonly<Record<string, string>> = {
+  A: 'IMAGE_VERSION', B: 'BUILD_ID', M: 'IMAGE_ID', o: 'ID', w: 'VERSION_ID', W: 'VARIANT_ID',
+};
+
+/**
+ * An os-release file's assignments (os-release(5): KEY=VALUE, values optionally in single or double
+ * quotes with backslash escapes; `#` comments). Unparseable lines are skipped, as systemd does.
+ */
+export function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2] as string;
+    const q = v[0];
+    if ((q === '"' || q === "'") && v.length >= 2 && v.endsWith(q)) {
+      v = v.slice(1, -1);
+      if (q === '"') v = v.replace(/\\([\\"$`])/g, '$1');
+    }
+    out[m[1] as string] = v;
+  }
+  return out;
+}
+
+/** SpecifierValues from os-release fields, plus the fixed %T and %V. */
+export function specifierValuesFromOsRelease(osRelease: Readonly<Record<string, string>>): Record<string, string> {
+  const values: Record<string, string> = { T: '/tmp', V: '/var/tmp' };
+  for (const [letter, key] of Object.entries(OS_RELEASE_SPECIFIERS)) {
+    const v = osRelease[key];
+    if (v !== undefined) values[letter] = v;
+  }
+  return values;
+}
 
 export interface Expanded {
   value: string;
-  /** Host-dependent specifiers that were kept literally (`%H`, …). */
+  /** Specifiers that were kept literally because no values were given (`%H`, …). */
   hostSpecifiers: string[];
 }
 
 /**
- * specifier_printf() for Partwright: `%%` becomes `%`; the host-dependent specifiers (`%a` host
- * architecture, `%H` hostname, `%T` tmp dir, …) cannot be resolved in an image builder and are kept
- * literally (the caller warns); any other `%x` is an error, as in repart.
+ * specifier_printf(): `%%` becomes `%`; a known specifier becomes its value. Without `values` (the
+ * forms) known specifiers are kept literally and listed, so the caller can warn; with `values`, a
+ * known specifier that has no value and any unknown `%x` is an error, as in repart.
  */
-export function expandSpecifiers(text: string): Expanded | { error: string } {
+export function expandSpecifiers(text: string, values?: SpecifierValues): Expanded | { error: string } {
   let out = '';
   const host: string[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -33,9 +94,19 @@ export function expandSpecifiers(text: string): Expanded | { error: string } {
     }
     i++;
     if (n === '%') out += '%';
-    else if (HOST_SPECIFIERS.includes(n)) {
-      out += `%${n}`;
-      host.push(`%${n}`);
+    else if (SPECIFIERS[n] !== undefined) {
+      if (values === undefined) {
+        out += `%${n}`;
+        host.push(`%${n}`);
+        continue;
+      }
+      const v = values[n];
+      if (v === undefined) {
+        const key = OS_RELEASE_SPECIFIERS[n];
+        const how = key ? `an os-release file with ${key}= (--os-release FILE)` : '--host-specifiers to take it from the building machine';
+        return { error: `specifier %${n} (${SPECIFIERS[n]}) has no value: give ${how}` };
+      }
+      out += v;
     } else return { error: `unknown specifier %${n}` };
   }
   return { value: out, hostSpecifiers: host };

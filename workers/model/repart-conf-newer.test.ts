@@ -1,0 +1,79 @@
+/**
+ * Keys of newer systemd-repart versions, and repart.d directories read the way repart reads them:
+ * drop-ins and several definitions directories (parseRepartDirectories), specifiers with values.
+ * (The same directories are checked against the real systemd-repart 252 in cli/repart-252.test.ts.)
+ */
+import { describe, expect, it } from 'vitest';
+import { parseRepartDirectories, parseRepartDirectory } from './repart-conf.ts';
+import { specifierValuesFromOsRelease, parseOsRelease } from './repart-conf/values.ts';
+import { validateSpec } from '../plan/validate.ts';
+
+const lines = (d: { severity: string; file: string; line: number; message: string }[]) => d.map((x) => `${x.severity} ${x.file}:${x.line}: ${x.message}`);
+
+describe('keys newer than 252', () => {
+  it('LUKS and btrfs-subvolume keys are errors naming the key; the others warnings with file:line', () => {
+    const r = parseRepartDirectory([{
+      name: '10-root.conf',
+      text: '[Partition]\nType=root\nSubvolumes=/home\nEncryptedVolume=root\nMountPoint=/\nMakeSymlinks=/a:/b\nSupplementFor=10-esp\nBogusKey=1\n',
+    }]);
+    expect(lines(r.diagnostics)).toEqual([
+      'error 10-root.conf:3: Subvolumes= (systemd-repart 255) needs btrfs subvolumes, which Partwright does not make yet; remove the key.',
+      'error 10-root.conf:4: EncryptedVolume= (systemd-repart 256) needs LUKS encryption, which Partwright does not make yet; remove the key.',
+      'warning 10-root.conf:5: MountPoint= (systemd-repart 254) is not acted on by Partwright yet, ignoring.',
+      'warning 10-root.conf:6: MakeSymlinks= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
+      'warning 10-root.conf:7: SupplementFor= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
+      "warning 10-root.conf:8: Unknown key 'BogusKey' in section [Partition], ignoring.",
+    ]);
+  });
+
+  it('Encrypt= other than off and CopyBlocks=auto are refused when planning, naming the key', () => {
+    const problems = validateSpec({ table: 'gpt', partitions: [{ type: 'root', encrypt: 'tpm2' }, { type: 'usr', copyBlocks: 'auto' }] });
+    expect(problems.map((p) => p.where)).toEqual(['partitions.0.encrypt', 'partitions.1.copyBlocks']);
+    expect(problems[0]!.message).toMatch(/^Encrypt=tpm2 needs LUKS2/);
+  });
+});
+
+describe('drop-ins and several directories', () => {
+  it('drop-ins apply in name order after the file; list keys append; the earlier directory wins', () => {
+    const r = parseRepartDirectories([
+      { dir: '/a', files: [
+        { name: '10-root.conf', text: '[Partition]\nType=root\nLabel=a\nMakeDirectories=/x\n' },
+        { name: '10-root.conf.d/20-b.conf', text: '[Partition]\nLabel=b\nMakeDirectories=/y\n' },
+      ] },
+      { dir: '/b', files: [
+        { name: '10-root.conf', text: '[Partition]\nType=home\n' },
+        { name: '10-root.conf.d/10-a.conf', text: '[Partition]\nLabel=from-b-dir\nSizeMaxBytes=1G\n' },
+        { name: '10-root.conf.d/20-b.conf', text: '[Partition]\nLabel=shadowed\n' },
+        { name: '20-orphan.conf.d/x.conf', text: '[Partition]\nLabel=orphan\n' },
+      ] },
+    ]);
+    expect(r.spec.partitions).toEqual([{ type: 'root', label: 'b', makeDirectories: ['/x', '/y'], sizeMaxBytes: 1024 ** 3, sourceName: '10-root.conf' }]);
+    expect(r.sources).toEqual([{ file: '/a/10-root.conf', dropIns: ['/b/10-root.conf.d/10-a.conf', '/a/10-root.conf.d/20-b.conf'] }]);
+    expect(lines(r.diagnostics)).toEqual([
+      'warning /b/10-root.conf:0: Same file name as /a/10-root.conf, which takes precedence; skipped.',
+      'warning /b/10-root.conf.d/20-b.conf:0: Same drop-in name as /a/10-root.conf.d/20-b.conf, which takes precedence; skipped.',
+      'warning /b/20-orphan.conf.d/x.conf:0: Drop-in for 20-orphan.conf, which no definitions directory holds; skipped.',
+    ]);
+  });
+
+  it('an empty directory is an image without partitions', () => {
+    const r = parseRepartDirectories([{ dir: '/empty', files: [] }]);
+    expect(r.spec.partitions).toEqual([]);
+    expect(r.diagnostics).toEqual([]);
+  });
+});
+
+describe('specifiers with values', () => {
+  const specifiers = { ...specifierValuesFromOsRelease(parseOsRelease('ID=nixos\nVERSION_ID="24.11"\nIMAGE_VERSION=\'3\'\n# c\nBROKEN\n')), a: 'arm64' };
+  it('expand in Label=, CopyFiles=, MakeDirectories=; %% stays a percent sign', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nLabel=%o_%w_%A_%a_100%%\nCopyFiles=/src/%o:/%w\nMakeDirectories=%T/x %V\n' }], { specifiers });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec.partitions[0]).toMatchObject({ label: 'nixos_24.11_3_arm64_100%', copyFiles: [{ source: '/src/nixos', target: '/24.11' }], makeDirectories: ['/tmp/x', '/var/tmp'] });
+  });
+  it('a specifier without a value (%H unless asked) is an error at its line', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nLabel=%H\n' }], { specifiers });
+    expect(lines(r.diagnostics)).toEqual([
+      'error 10-root.conf:3: Failed to expand specifiers in Label= (specifier %H (host name) has no value: give --host-specifiers to take it from the building machine): %H',
+    ]);
+  });
+});
