@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../workers/formats/test-support/tools.ts';
 
@@ -601,6 +602,38 @@ describe('the command line', () => {
       expect(r.stdout).toContain(`Usage: partwright ${c}`);
     }
     expect(cli('--help').stdout).toContain('Commands:');
+  });
+
+  it('runs the prebuilt bundle, rebuilding it when a source is newer; plan reads no WASM tool', () => {
+    const bundle = path.join(ROOT, 'dist/cli/partwright.mjs');
+    expect(cli('--version').status).toBe(0);
+    const inputs: string[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/cli/inputs.json'), 'utf8'));
+    expect(inputs).toContain('cli/main.ts');
+    expect(inputs).toContain('workers/plan/plan-image.ts');
+    // A bundle older than its sources (an edit after the last build) is rebuilt before the run.
+    fs.utimesSync(bundle, new Date(0), new Date(0));
+    expect(cli('--version').stdout).toBe('partwright 0.1.0\n');
+    expect(fs.statSync(bundle).mtimeMs).toBeGreaterThan(Date.now() - 600_000);
+    // …and then counts as fresh: the set-up's `--if-stale` leaves it alone.
+    expect(execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-cli.mjs'), '--if-stale'], { encoding: 'utf8' })).toBe('');
+    // `plan` through the real entry point: no tsx, no TypeScript, no WASM tool read or compiled.
+    const hooks = path.join(work, 'hooks.mjs');
+    const register = path.join(work, 'register.mjs');
+    const log = path.join(work, 'loaded.txt');
+    fs.writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(process.env.PW_LOADED, url + '\\n'); return next(url, context); }\n`);
+    fs.writeFileSync(register, `import { register, syncBuiltinESMExports } from 'node:module';
+import fs from 'node:fs';
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const read = fs.readFileSync;
+fs.readFileSync = function (file, ...rest) { if (String(file).endsWith('.wasm')) fs.appendFileSync(process.env.PW_LOADED, 'READ ' + String(file) + '\\n'); return read.call(this, file, ...rest); };
+syncBuiltinESMExports();\n`);
+    const r = spawnSync(process.execPath, ['--import', register, BIN, 'plan', path.join(EXAMPLES, 'gpt-disk')], { encoding: 'utf8', env: { ...process.env, PW_LOADED: log } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/esp\s+ESP/);
+    const loaded = fs.readFileSync(log, 'utf8').trim().split('\n');
+    expect(loaded.some((u) => u.endsWith('dist/cli/partwright.mjs'))).toBe(true);
+    expect(loaded.filter((u) => u.includes('tsx') || u.endsWith('.ts') || u.startsWith('READ ') || u.includes('hash-wasm'))).toEqual([]);
   });
 
   it('plan prints the table without writing', () => {

@@ -138,6 +138,50 @@ export function specifierEnv(o: {
  * layout's own folder so an example directory is self-contained.
  */
 export function resolveLayoutPath(p: string, layoutDir: string, copySource: string | undefined): string {
-  if (path.isAbsolute(p)) return copySource ? path.join(copySource, p) : p;
+  if (typeof p !== 'string' || p === '') throw new PartwrightError(ErrorCode.InvalidSpec, 'A path in the layout is empty or missing.');
+  if (path.isAbsolute(p)) return copySource ? chaseUnder(copySource, p) : p;
   return path.resolve(layoutDir, p);
+}
+
+/** Symlinks followed before giving up, as the kernel's ELOOP limit. */
+const MAX_SYMLINKS = 40;
+
+/**
+ * systemd's chase() with CHASE_PREFIX_ROOT: resolve `p` inside `root` as if `root` were `/`, every
+ * symlink along the way included (an absolute target restarts at `root`, ".." stops at `root`), so a
+ * copy source's own symlinks can never lead outside it. A missing component ends the walk (the
+ * caller reports the missing file at the returned path).
+ */
+export function chaseUnder(root: string, p: string): string {
+  const rootAbs = path.resolve(root);
+  let todo = p.split('/').filter((c) => c !== '' && c !== '.');
+  const done: string[] = [];
+  let links = 0;
+  while (todo.length > 0) {
+    const c = todo.shift()!;
+    if (c === '..') {
+      done.pop();
+      continue;
+    }
+    const here = path.join(rootAbs, ...done, c);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(here);
+    } catch {
+      st = undefined;
+    }
+    if (!st?.isSymbolicLink()) {
+      done.push(c);
+      if (!st) return path.join(rootAbs, ...done, ...todo);
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `${p}: more than ${MAX_SYMLINKS} symlinks while resolving it inside the copy source ${rootAbs} (a loop?).`);
+    }
+    const target = fs.readlinkSync(here);
+    const parts = target.split('/').filter((x) => x !== '' && x !== '.');
+    if (target.startsWith('/')) done.length = 0;
+    todo = [...parts, ...todo];
+  }
+  return path.join(rootAbs, ...done);
 }

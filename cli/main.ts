@@ -6,11 +6,14 @@ import { isPartwrightError } from '../workers/model/errors.ts';
 import { formatFlagHelp, parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.ts';
 import { FILE_SYSTEMS, ISO_FORMAT, OUTPUT_FORMATS } from '../workers/model/registry.ts';
 import { PACKAGE_VERSION } from '../workers/version.ts';
-import { runBuild } from './commands/build.ts';
-import { runConvert } from './commands/convert.ts';
-import { runInspect } from './commands/inspect.ts';
-import { runPlan } from './commands/plan.ts';
-import { runPresets } from './commands/presets.ts';
+
+// Each command's module (and whatever engine code and WASM tool it needs) loads only when that
+// command runs: `partwright plan` never parses the build, Nix or zstd code.
+const runBuild = async (a: ParsedArgs) => (await import('./commands/build.ts')).runBuild(a);
+const runConvert = async (a: ParsedArgs) => (await import('./commands/convert.ts')).runConvert(a);
+const runInspect = async (a: ParsedArgs) => (await import('./commands/inspect.ts')).runInspect(a);
+const runPlan = async (a: ParsedArgs) => (await import('./commands/plan.ts')).runPlan(a);
+const runPresets = async (a: ParsedArgs) => (await import('./commands/presets.ts')).runPresets(a);
 
 const COMMON: FlagSpec[] = [
   { name: 'help', short: 'h', takesValue: false, help: 'show this help' },
@@ -153,7 +156,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
-      process.stderr.write(`partwright ${command}: ${err.syscall} ${err.path ?? ''}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}\n`);
+      const where = err.path ? `${err.syscall} ${err.path}` : err.syscall;
+      process.stderr.write(`partwright ${command}: ${where}: ${err.code === 'ENOSPC' ? 'no space left on the device' : oneLine(err.message)}\n`);
       return 1;
     }
     process.stderr.write(`partwright ${command}: internal error: ${oneLine(String((e as Error)?.stack ?? e))}\n`);

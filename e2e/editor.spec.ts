@@ -70,9 +70,14 @@ test('build, download the raw image and check it with sfdisk', async ({ page }) 
   await editor.setDiskSize('auto');
   await expect(editor.diskSummary).toContainText('(auto)');
 
+  // The whole-image SHA-256 is off by default (time ∝ image size); ask for it.
+  await expect(editor.sha256).not.toBeChecked();
+  await editor.sha256.check();
   await editor.build();
   await expect(editor.buildResult).toBeVisible({ timeout: 30_000 });
-  const shown = (await editor.buildResult.locator('.hash').getAttribute('title')) ?? '';
+  const shown = (await editor.buildResult.locator('.line .hash').getAttribute('title')) ?? '';
+  // Per-partition data hashes (bmap) come with every build.
+  await expect(editor.buildResult.getByTestId('partition-digest').first()).toHaveText(/^[0-9a-f]{16}$/);
   expect(shown).toMatch(/^[0-9a-f]{64}$/);
   await expect(editor.buildResult.locator('tbody tr')).toHaveCount(4);
 
@@ -99,7 +104,7 @@ test('cancel a running build, then build again', async ({ page }) => {
   await expect(editor.partitionRows).toHaveCount(5);
 
   // Hashing 2 GiB takes seconds: long enough to cancel.
-  await expect(editor.sha256).toBeChecked();
+  await editor.sha256.check();
   await editor.build();
   await expect(editor.buildProgress).toContainText('SHA-256', { timeout: 20_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();

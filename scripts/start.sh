@@ -41,6 +41,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ "$lock" -nt node_modules/.packa
   done_step
 fi
 
+step "building the command-line tool (if its sources changed)…"
+node scripts/build-cli.mjs --if-stale
+done_step
+
 step "building the web app (vite: app, engine worker, WASM tools)…"
 npx --no-install vite build --logLevel warn
 done_step

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
+node scripts/build-cli.mjs --if-stale
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -7,6 +7,7 @@
  * (workers/hosts/opfs/); this file is argument handling around it.
  */
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.ts';
+import { loadWasmSha256 } from './crypto/fast-sha256.ts';
 import type { BuildJobProgress, BuildJobStage } from './build/run-build.ts';
 import { runBuild } from './build/run-build.ts';
 import type { IsoReport } from './build/build-iso.ts';
@@ -128,6 +129,8 @@ export interface BuiltImage {
   mappedBytes: number;
   /** Lower-case hex, when asked for. */
   sha256: string | undefined;
+  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (workers/disk/image-digest.ts). */
+  partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   plan: ImagePlan;
   /** What holds data (sorted): lets outputs and the File System Access API skip holes. */
   dataRanges: ByteRange[];
@@ -337,6 +340,7 @@ export const engine = {
           sizeBytes: image.sizeBytes,
           mappedBytes: image.mappedBytes,
           sha256: result.sha256,
+          partitionDigests: result.partitionDigests,
           plan,
           dataRanges: image.dataRanges(),
           ...(result.iso ? { iso: result.iso } : {}),
@@ -383,6 +387,8 @@ export const engine = {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
         ...(options.maxPieceBytes !== undefined ? { maxPieceBytes: options.maxPieceBytes } : {}),
         loadTool,
+        // bmap's range hashes through hash-wasm (2–3× the JS SHA-256 here).
+        createSha256: await loadWasmSha256(),
         onBytes: (doneBytes, totalBytes) => progress({ stage: 'write', doneBytes, totalBytes, detail: format }),
       });
       return { ok: true, files: names.map((fileName) => ({ fileName, suffix: fileName.slice(base.length) })) };

@@ -1,6 +1,4 @@
 /** `partwright plan`: the table a layout gives, without writing anything. */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { repartJson } from '../../workers/plan/repart-json.ts';
 import { resolvePartitionType } from '../../workers/model/partition-types.ts';
@@ -12,6 +10,7 @@ import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
 import { planBuild, runBuild } from '../../workers/build/run-build.ts';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
+import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
   const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
@@ -21,7 +20,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
   const sourceDateEpoch = sourceDateEpochEnv();
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-plan-'));
+    const scratch = makeOwnedTempDir('partwright-plan-');
     const host = createNodeHost({ resolve: (p) => resolveLayoutPath(p, layoutDir, copySource), storePath: path.join(scratch, 'iso.store') });
     try {
       const { iso } = await runBuild(spec, host, {
@@ -32,7 +31,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       process.stdout.write(args.flags.has('json') ? toJson(iso) + '\n' : formatIsoReport(iso!) + '\n');
     } finally {
       host.dispose();
-      fs.rmSync(scratch, { recursive: true, force: true });
+      removeOwned(scratch);
     }
     return;
   }

@@ -342,3 +342,82 @@ describe('nix job server', () => {
     expect(s3.service.store.result('restart-c')?.outPaths).toEqual(jobs[2]!.outPaths);
   });
 });
+
+/** PIDs of nix processes working on `store` (by their command line). */
+function nixPids(store: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (/(^|\/)nix$/.test(cmd[0] ?? '') && cmd.includes(store)) pids.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+describe('a job server killed with SIGKILL (issue 15)', () => {
+  it('reaps the orphaned nix on restart; the job is queued again and runs; its log shows no server paths', async () => {
+    const config = configFor('kill9', { buildTimeoutSeconds: 600 });
+    const configFile = join(env.dir, 'server-kill9', 'config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const { spawn } = await import('node:child_process');
+    const startServer = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--config', configFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+      const url = await until('the server to listen', () => /(http:\/\/127\.0\.0\.1:\d+)\/nix\//.exec(out)?.[1], 60_000);
+      return { child, url };
+    };
+    const api = async (url: string, p: string, method = 'GET') =>
+      (await (await fetch(`${url}${p}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }, ...(method === 'POST' && p === '/nix/jobs' ? { body: JSON.stringify({ installable: 'slow3' }) } : {}) })).json()) as { job: Job };
+
+    const first = await startServer();
+    const { job } = await api(first.url, '/nix/jobs', 'POST');
+    const builder = await until('the builder to start', () => builderPids().filter((p) => alive(p))[0], 60_000);
+    const orphans = nixPids(config.store!);
+    expect(orphans.length).toBeGreaterThan(0);
+
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    // Without reaping, this nix and its builder would run on (and hold the store's locks).
+    expect(orphans.some(alive) || alive(builder)).toBe(true);
+
+    const second = await startServer();
+    try {
+      expect(orphans.filter(alive)).toEqual([]);
+      expect(alive(builder)).toBe(false);
+      const after = (await api(second.url, `/nix/jobs/${job.id}`)).job;
+      // Documented: a job the dead server left running is queued again and runs from the start.
+      expect(['queued', 'running']).toContain(after.state);
+      const chunks = new JobStore(config.databaseFile);
+      const text = chunks.logsAfter(job.id, 0).map((c) => c.text).join('');
+      chunks.close();
+      expect(text).toMatch(/the server restarted during this job; its nix, still running, was stopped; it is queued again/);
+      for (const p of [config.store!, config.cacheDir, config.secretKeyFile, exprFile]) expect(text).not.toContain(p);
+      // Cancel the re-run: the job ends cancelled and nothing of it is left running.
+      await until('the re-run to start', async () => (await api(second.url, `/nix/jobs/${job.id}`)).job.state === 'running');
+      await api(second.url, `/nix/jobs/${job.id}/cancel`, 'POST');
+      const final = await until('the job to end', async () => {
+        const j = (await api(second.url, `/nix/jobs/${job.id}`)).job;
+        return j.state === 'cancelled' ? j : undefined;
+      }, 60_000);
+      expect(final.state).toBe('cancelled');
+      await until('no nix left', () => nixPids(config.store!).filter(alive).length === 0 && builderPids().filter(alive).length === 0, 30_000);
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
+  }, 240_000);
+});

@@ -6,10 +6,60 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installableArgs, type NixJobConfig } from './config.ts';
 import { JobStore, TERMINAL_STATES, type Job, type LogChunk } from './job-store.ts';
+
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (tells a reused PID apart). */
+function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** After SIGTERM, how long an orphaned nix gets to stop its builder before SIGKILL (at start-up). */
+const REAP_GRACE_MS = 10_000;
+
+/**
+ * Stop the process group a previous server left running, if its leader is still the same process
+ * (same start time): SIGTERM (nix then stops its sandboxed builder, which runs in its own session),
+ * then SIGKILL of the group after a grace period. True when something was stopped.
+ */
+function reapProcessGroup(group: { pgid: number; startTicks: string }): boolean {
+  if (processStartTicks(group.pgid) !== group.startTicks || !groupAlive(group.pgid)) return false;
+  try {
+    process.kill(-group.pgid, 'SIGTERM');
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + REAP_GRACE_MS;
+  while (groupAlive(group.pgid) && Date.now() < deadline) sleepSync(50);
+  if (groupAlive(group.pgid)) {
+    try {
+      process.kill(-group.pgid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return true;
+}
 
 export class QueueFullError extends Error {
   constructor(readonly maxQueued: number) {
@@ -67,9 +117,14 @@ export class NixJobService {
     const info = join(this.config.cacheDir, 'nix-cache-info');
     // nix copy keeps an existing nix-cache-info; it does not write WantMassQuery/Priority itself.
     if (!existsSync(info)) writeFileSync(info, `StoreDir: /nix/store\nWantMassQuery: 1\nPriority: ${this.limits.cachePriority}\n`);
+    // A job still 'running' means the previous server died without stopping it (kill -9, a crash):
+    // its nix may still run, holding store locks. Stop that process group first, then queue the job again.
     for (const job of this.store.inState('running')) {
+      const group = this.store.processGroup(job.id);
+      const reaped = group ? reapProcessGroup(group) : false;
+      this.store.setProcessGroup(job.id, undefined);
       this.store.markQueued(job.id);
-      this.log(job.id, 'partwright: the server restarted during this job; it is queued again.\n');
+      this.log(job.id, `partwright: the server restarted during this job${reaped ? '; its nix, still running, was stopped' : ''}; it is queued again.\n`);
     }
     this.pump();
   }
@@ -188,7 +243,27 @@ export class NixJobService {
     if (job) this.emit(id, { kind: 'state', job });
   }
 
+  /**
+   * The public log never shows the server's own paths (store, cache, signing key, expression
+   * files, flake folders): each is replaced by a placeholder before the text is stored.
+   */
+  private redact(text: string): string {
+    const c = this.config;
+    const pairs: [string | undefined, string][] = [
+      [c.secretKeyFile, '<secret-key>'],
+      [c.cacheDir, '<cache>'],
+      [c.store, '<store>'],
+      [c.databaseFile, '<database>'],
+      ...Object.entries(c.installables).map(([id, spec]): [string | undefined, string] => ('flake' in spec ? [spec.flake.split('#')[0]!.replace(/^path:/, ''), `<${id}>`] : [spec.file, `<${id}>`])),
+    ];
+    for (const [p, placeholder] of pairs.filter(([p]) => p !== undefined && p.length > 1).sort((a, b) => b[0]!.length - a[0]!.length)) {
+      text = text.split(p!).join(placeholder);
+    }
+    return text;
+  }
+
   private log(id: string, text: string): void {
+    text = this.redact(text);
     const run = this.running.get(id);
     if (run) {
       if (run.truncated) return;
@@ -239,7 +314,7 @@ export class NixJobService {
       } else if (run.cancelled) {
         this.store.finish(job.id, 'cancelled', Date.now(), { error: 'cancelled' });
       } else {
-        const message = (e as Error).message;
+        const message = this.redact((e as Error).message);
         this.log(job.id, `partwright: ${message}\n`);
         this.store.finish(job.id, 'failed', Date.now(), { error: message });
       }
@@ -268,6 +343,10 @@ export class NixJobService {
         detached: true,
       });
       run.child = child;
+      if (child.pid) {
+        const startTicks = processStartTicks(child.pid);
+        if (startTicks) this.store.setProcessGroup(jobId, { pgid: child.pid, startTicks });
+      }
       let stdout = '';
       let lastError = '';
       child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -287,6 +366,7 @@ export class NixJobService {
       child.on('close', (code, signal) => {
         clearTimeout(watchdog);
         run.child = undefined;
+        this.store.setProcessGroup(jobId, undefined);
         if (code === 0) resolve(stdout);
         else reject(new Error(`nix ${args[0]} failed (${signal ?? `exit ${code}`})${lastError ? `: ${lastError}` : ''}`));
       });

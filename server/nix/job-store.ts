@@ -87,6 +87,19 @@ export class JobStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // Added later: the running nix's process group and its start time (to reap it after a crash).
+    const columns = (this.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('pgid')) this.db.exec('ALTER TABLE jobs ADD COLUMN pgid INTEGER; ALTER TABLE jobs ADD COLUMN pgid_start TEXT;');
+  }
+
+  /** Record (or clear, with undefined) the process group of the nix process a job is running. */
+  setProcessGroup(id: string, group: { pgid: number; startTicks: string } | undefined): void {
+    this.db.prepare('UPDATE jobs SET pgid = ?, pgid_start = ? WHERE id = ?').run(group?.pgid ?? null, group?.startTicks ?? null, id);
+  }
+
+  processGroup(id: string): { pgid: number; startTicks: string } | undefined {
+    const r = this.db.prepare('SELECT pgid, pgid_start FROM jobs WHERE id = ?').get(id) as { pgid: number | null; pgid_start: string | null } | undefined;
+    return r && r.pgid !== null && r.pgid_start !== null ? { pgid: r.pgid, startTicks: r.pgid_start } : undefined;
   }
 
   close(): void {

@@ -23,7 +23,8 @@ const STAGE_TEXT: Partial<Record<string, string>> = {
   blobs: 'blobs',
   tables: 'partition tables',
   write: 'writing image',
-  sha256: 'SHA-256',
+  bmap: 'hashing data (bmap)',
+  sha256: 'SHA-256 of the whole image',
   done: 'done',
 };
 

@@ -89,7 +89,8 @@ export function shareValue(hash: string): string | undefined {
 
 /** Reads a `layout=` value; any problem is a message and no spec. */
 export async function decodeShareValue(value: string): Promise<ShareRead> {
-  const bad = (why: string): ShareRead => ({ ok: false, message: `This share link cannot be opened: ${why}. Nothing was changed.` });
+  // One line, whatever the link holds (keys and JSON errors quote its text): control characters become spaces.
+  const bad = (why: string): ShareRead => ({ ok: false, message: `This share link cannot be opened: ${why.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, ' ')}. Nothing was changed.` });
   if (value.length > MAX_SHARE_CHARS) return bad(`it is too long (${value.length} characters, at most ${MAX_SHARE_CHARS})`);
   const bytes = fromBase64Url(value);
   if (!bytes || bytes.length === 0) return bad('it is not valid base64url (was it cut off when copied?)');

@@ -14,8 +14,8 @@ import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
 import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
-import { rawBytes } from '../formats/outputs/index.ts';
-import { Sha256 } from '../crypto/sha256.ts';
+import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
+import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
 import { buildBootableImage, withBootFiles } from '../boot/build-boot-image.ts';
 import { buildImage, buildImageSigned, needsVeritySigner, prepareContents, type BuildInputs, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
@@ -29,7 +29,7 @@ import type { CloudInitSpec } from '../model/cloud-init.ts';
 import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
 import { writeOutput, type OutputHost } from './write-output.ts';
 
-export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'sha256';
+export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
 
 export interface BuildJobProgress {
   stage: BuildJobStage;
@@ -86,7 +86,7 @@ export interface RunBuildOptions {
   preset?: Pick<Preset, 'boot' | 'files'>;
   /** Binary caches and keys for `StorePaths=`. */
   nix?: NixCacheSettings;
-  /** Hash the whole image (holes included). */
+  /** Also hash the whole image, holes included (time ∝ image size; per-partition bmaps are always made). */
   sha256?: boolean;
   /** First-boot settings written as a cloud-init NoCloud seed into the layout's vfat partition. */
   cloudInit?: CloudInitSpec;
@@ -105,8 +105,10 @@ export interface BuildJobResult {
   iso?: IsoReport;
   /** dm-verity sets built: match key and root hash. */
   verity?: VerityRootHash[];
-  /** Lower-case hex, when asked for. */
+  /** Lower-case hex SHA-256 of the whole raw image, when asked for. */
   sha256?: string;
+  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (cost ∝ data; disk/image-digest.ts). */
+  partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   /** Files written, in order (empty without `output`). */
   files: string[];
   sourceDateEpoch: number | undefined;
@@ -238,16 +240,14 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     const { plan, image } = built;
     store.flush();
 
-    let sha256: string | undefined;
-    if (options.sha256) {
-      const hash = host.createSha256?.() ?? new Sha256();
-      let done = 0;
-      for (const chunk of rawBytes(image)) {
-        hash.update(chunk);
-        progress({ stage: 'sha256', doneBytes: (done += chunk.length), totalBytes: image.sizeBytes });
-      }
-      sha256 = toHex(hash.digest());
-    }
+    // Integrity: per-partition bmaps always (they read data only), the whole image only when asked
+    // (holes fed as zeros, never read), with the host's fastest SHA-256.
+    const createSha256 = host.createSha256 ? () => host.createSha256!() : await loadWasmSha256();
+    const digests = partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
+      .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }));
+    const sha256 = options.sha256
+      ? toHex(sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
+      : undefined;
 
     let files: string[] = [];
     if (output) {
@@ -255,7 +255,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       if (output.inPlace) {
         const sink = host.openInPlace!(output.name);
         try {
-          writeChangesInPlace(image, sink, options.base!.source.sizeBytes);
+          writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
         } finally {
           sink.close();
         }
@@ -281,6 +281,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       ...(built.report ? { iso: built.report } : {}),
       ...(built.verity ? { verity: built.verity } : {}),
       ...(sha256 !== undefined ? { sha256 } : {}),
+      partitionDigests: digests,
       files,
       sourceDateEpoch,
     };

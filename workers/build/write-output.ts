@@ -15,10 +15,10 @@ import { deriveUuid } from '../plan/uuid.ts';
 import type { ImagePlan } from '../plan/types.ts';
 import { Sha256 } from '../crypto/sha256.ts';
 import {
-  androidSparseChunks, compressChunks, makeBmap, planAndroidSparse, planQcow2, planVhdDynamic, qcow2Chunks, rawBytes,
-  vhdDynamicChunks, writeVhdFixed, copyImageRange, writeRawImage, type ImageSource, type SeekableByteSink, type VhdIdentity,
+  androidSparseChunks, compressChunks, gzipMembers, makeBmap, planAndroidSparse, planQcow2, planVhdDynamic, qcow2Chunks,
+  vhdDynamicChunks, writeVhdFixed, zstdSeekableChunks, copyImageRange, writeRawImage, type ImageSource, type SeekableByteSink, type VhdIdentity,
 } from '../formats/outputs/index.ts';
-import { zstdCompressChunks } from '../tools/zstd.ts';
+import { zstdFrameCompressor } from '../tools/zstd.ts';
 import type { IncrementalHash } from '../nix/index.ts';
 
 /** One output file being written: seekable (raw, VHD, split) or appended to (streams). */
@@ -34,6 +34,8 @@ export interface OutputFileSink extends SeekableByteSink {
 /** Where output files go: the only thing about outputs a host supplies. */
 export interface OutputHost {
   create(name: string): OutputFileSink | Promise<OutputFileSink>;
+  /** The seekable zstd stream of `image` made faster than one thread can (Node: a worker pool). */
+  writeZstdSeekable?(image: ImageSource, append: (chunk: Uint8Array) => void): Promise<void>;
 }
 
 
@@ -112,13 +114,13 @@ function appendAll(chunks: Iterable<Uint8Array>, sink: OutputFileSink): void {
   for (const c of chunks) sink.append(c);
 }
 
-/** The raw bytes (holes as zeros), counted on the way in: a compressor's output size is not known ahead. */
-function* counted(image: ImageSource, onBytes: ((done: number, total: number) => void) | undefined): Generator<Uint8Array> {
-  let fed = 0;
-  for (const c of rawBytes(image)) {
-    fed += c.length;
-    onBytes?.(fed, image.sizeBytes);
-    yield c;
+/** A stream's chunks as an async iterable (ReadableStream's own iterator is not in every browser). */
+async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
   }
 }
 
@@ -129,19 +131,18 @@ export async function writeOutput(image: ImageSource, plan: OutputPlan, format: 
     case 'raw':
       return [await intoFile(outputs, name, (sink) => void writeRawImage(image, sink, onBytes))];
     case 'gz':
+      // One gzip member per data segment (CompressionStream), holes as zero members made without
+      // reading them (formats/outputs/hole-skipping.ts): time ∝ data.
       return [await intoFile(outputs, name, async (sink) => {
-        const reader = compressChunks(counted(image, onBytes), 'gzip').getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          sink.append(value);
-        }
+        for await (const c of gzipMembers(image, (bytes) => streamChunks(compressChunks(bytes, 'gzip')), onBytes)) sink.append(c);
       })];
     case 'zst': {
+      // Seekable zstd: level 3 data frames of 8 MiB with content checksums (like `zstd` itself),
+      // holes as RLE frames, then the seek table; `zstd -d` reads it as one stream.
+      if (outputs.writeZstdSeekable) return [await intoFile(outputs, name, (sink) => outputs.writeZstdSeekable!(image, (c) => sink.append(c)))];
       if (!options.loadTool) throw new PartwrightError(ErrorCode.Unsupported, 'The zst output needs zstd.wasm, which this host cannot load.');
-      const module = await options.loadTool('zstd');
-      // Level 3 and a content checksum, like `zstd` itself; the frame header carries the image size.
-      return [await intoFile(outputs, name, (sink) => appendAll(zstdCompressChunks(counted(image, onBytes), module, { pledgedSizeBytes: image.sizeBytes }), sink))];
+      const compressFrame = zstdFrameCompressor(await options.loadTool('zstd'));
+      return [await intoFile(outputs, name, (sink) => appendAll(zstdSeekableChunks(image, compressFrame, onBytes), sink))];
     }
     case 'android-sparse': {
       const sparse = planAndroidSparse(image, options.maxPieceBytes !== undefined ? { maxPieceBytes: options.maxPieceBytes } : {});

@@ -1078,6 +1078,9 @@ export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: Par
   if (outcome.kind === 'reset') field.set(target, undefined);
   else if (outcome.kind === 'set') {
     if (field.list) {
+      // Appending nothing (every word was ignored with a warning) leaves the field as it was: an
+      // empty list would not survive layout JSON → repart.d → layout JSON (found by fuzzing).
+      if ((outcome.value as unknown[]).length === 0) return;
       const prev = (field.get(target) as unknown[] | undefined) ?? [];
       field.set(target, [...prev, ...(outcome.value as unknown[])] as V);
     } else field.set(target, outcome.value);

@@ -173,6 +173,38 @@ describe('several caches', () => {
   });
 });
 
+describe('NAR downloads', () => {
+  it('take a NAR that fails its hash from the next cache that has the path, and discard the bad one', async () => {
+    const dir = join(env.dir, 'cache-badnar-first');
+    cpSync(caches.none.dir, dir, { recursive: true });
+    const hp = single.slice('/nix/store/'.length, '/nix/store/'.length + 32);
+    const narFile = join(dir, /^URL: (.*)$/m.exec(readFileSync(join(dir, `${hp}.narinfo`), 'utf8'))![1]!);
+    const bytes = readFileSync(narFile);
+    bytes[bytes.indexOf('single')] = 'S'.charCodeAt(0);
+    writeFileSync(narFile, bytes);
+    const bad = await serve(dir);
+    const out = join(env.dir, 'out-retry');
+    const c = await client([bad.url, caches.zstd.served.url]);
+    const r = await c.fetchClosure([single], new FsTreeSink(out));
+    expect(r.paths.map((p) => p.cacheUrl)).toEqual([caches.zstd.served.url]);
+    expect(bad.requests.some((u) => u.startsWith('/nar/'))).toBe(true);
+    expect(describeTree(join(out, single))).toEqual(describeTree(env.realPath(single)));
+    // With one cache only, the failure stands.
+    await expect((await client([bad.url])).fetchClosure([single], new FsTreeSink(join(env.dir, 'out-retry-2')))).rejects.toMatchObject({ problem: NixProblem.NarHashMismatch });
+  });
+
+  it('download several NARs at once (narConcurrency) and unpack the closure in order', async () => {
+    const out = join(env.dir, 'out-parallel');
+    const c = await NixCacheClient.create({ substituters: [caches.zstd.served.url], trustedPublicKeys: [env.publicKey], narConcurrency: 3 });
+    const done: string[] = [];
+    const sink = new FsTreeSink(out);
+    const r = await c.fetchClosure([app], sink, { onProgress: (p) => p.phase === 'done' && done.push(p.storePath) });
+    sink.seal();
+    expect(done).toEqual(r.paths.map((p) => p.storePath));
+    for (const p of r.paths) expect(describeTree(join(out, p.storePath))).toEqual(describeTree(env.realPath(p.storePath)));
+  });
+});
+
 describe('hostile caches', () => {
   const hashPart = (p: string) => p.slice('/nix/store/'.length, '/nix/store/'.length + 32);
 

@@ -21,6 +21,12 @@ export interface NixCacheClientOptions {
   fetch?: FetchLike;
   /** Narinfo requests in flight at once while walking a closure (default 8). */
   narInfoConcurrency?: number;
+  /**
+   * NAR downloads in flight at once (default 4; nix's `http-connections` bounds the same thing).
+   * Unpacking stays in store-path order (sinks write one path at a time); the next NARs download
+   * ahead, each buffering at most `NAR_READ_AHEAD_BYTES`.
+   */
+  narConcurrency?: number;
   /** A faster incremental SHA-256 the host has for NarHash (Node's crypto); the built-in one otherwise. */
   createSha256?: () => IncrementalHash;
 }
@@ -56,6 +62,15 @@ export interface ClosureResult {
   narBytes: number;
 }
 
+/** How much of a NAR that is not being unpacked yet may download ahead (per NAR in flight). */
+export const NAR_READ_AHEAD_BYTES = 16 << 20;
+
+/** A NAR download under way: its URL and its body, already streaming into a bounded buffer. */
+interface OpenNar {
+  url: string;
+  body: ReadableStream<Uint8Array>;
+}
+
 /** Progress for NAR bytes at most every this many bytes (plus each path's end). */
 const PROGRESS_STEP_BYTES = 1 << 20;
 
@@ -65,6 +80,13 @@ function trimSlash(url: string): string {
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new NixError(NixProblem.Aborted, 'Fetching the Nix closure was cancelled.');
+}
+
+/** Failures of a NAR download that another cache may not have (not: bad entries, aborts, sink errors). */
+function isRetryableNarFailure(e: unknown): boolean {
+  if (!(e instanceof NixError)) return false;
+  const retryable: string[] = [NixProblem.NarHashMismatch, NixProblem.NarSizeMismatch, NixProblem.FileSizeMismatch, NixProblem.NotFound, NixProblem.Http, NixProblem.Decompress, NixProblem.BadNar];
+  return retryable.includes(e.problem);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -207,14 +229,40 @@ export class NixCacheClient {
    * Download `info`'s NAR, decompress it as it streams and unpack it into `sink` at its store path.
    * Throws (after the sink may have seen data: discard it) on any size or hash mismatch.
    */
-  async fetchNar(info: ValidPathInfo, sink: NarSink, options: { signal?: AbortSignal; onBytes?: (narBytes: number) => void } = {}): Promise<void> {
-    const { signal } = options;
+  /**
+   * The path's narinfo from the first cache after `info`'s (in substituter order) that has a valid
+   * one with the same NarSize and references; undefined when none has.
+   */
+  private async nextPathInfo(info: ValidPathInfo, signal: AbortSignal | undefined): Promise<ValidPathInfo | undefined> {
+    const later = this.substituters.slice(this.substituters.indexOf(info.cacheUrl) + 1);
+    for (const cacheUrl of later) {
+      checkAborted(signal);
+      try {
+        const other = await this.queryPathInfoFrom(cacheUrl, info.storePath, signal);
+        if (other && other.references.join(' ') === info.references.join(' ')) return other;
+      } catch (e) {
+        if (e instanceof NixError && e.problem === NixProblem.Aborted) throw e;
+      }
+    }
+    return undefined;
+  }
+
+  /** Start downloading `info`'s NAR: the body streams ahead into a buffer of NAR_READ_AHEAD_BYTES. */
+  private async openNar(info: ValidPathInfo, signal: AbortSignal | undefined): Promise<OpenNar> {
     checkAborted(signal);
     const url = new URL(info.url, `${info.cacheUrl}/`).href;
     const res = await this.get(url, signal);
     if (!res || !res.body) throw new NixError(NixProblem.NotFound, `${info.storePath}: its NAR ${url} is missing from ${info.cacheUrl}.`, { storePath: info.storePath, url });
+    const ahead = new TransformStream<Uint8Array, Uint8Array>({}, undefined, new ByteLengthQueuingStrategy({ highWaterMark: NAR_READ_AHEAD_BYTES }));
+    return { url, body: res.body.pipeThrough(ahead) };
+  }
+
+  async fetchNar(info: ValidPathInfo, sink: NarSink, options: { signal?: AbortSignal; onBytes?: (narBytes: number) => void; opened?: Promise<OpenNar> } = {}): Promise<void> {
+    const { signal } = options;
+    checkAborted(signal);
+    const { url, body } = await (options.opened ?? this.openNar(info, signal));
     let fileBytes = 0;
-    const counted = res.body.pipeThrough(
+    const counted = body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           fileBytes += chunk.length;
@@ -224,7 +272,7 @@ export class NixCacheClient {
     );
     let result;
     try {
-      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath), sink, {
+      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath, info.narSizeBytes), sink, {
         rootPath: info.storePath,
         what: info.storePath,
         expectedSizeBytes: info.narSizeBytes,
@@ -259,23 +307,57 @@ export class NixCacheClient {
     const bytesTotal = paths.reduce((n, p) => n + p.narSizeBytes, 0);
     let bytesBefore = 0;
     let pathsDone = 0;
-    for (const info of paths) {
-      let lastReported = -PROGRESS_STEP_BYTES;
-      const report = (phase: ClosureProgress['phase'], done: number) =>
-        onProgress?.({ phase, storePath: info.storePath, pathBytesDone: done, pathBytesTotal: info.narSizeBytes, pathsDone, pathsTotal: paths.length, bytesDone: bytesBefore + done, bytesTotal });
-      report('nar', 0);
-      await this.fetchNar(info, sink, {
-        ...(signal ? { signal } : {}),
-        onBytes: (done) => {
-          if (done - lastReported >= PROGRESS_STEP_BYTES) {
-            lastReported = done;
-            report('nar', done);
+    // Downloads run ahead of the unpacking, up to narConcurrency NARs at once.
+    const concurrency = Math.max(1, this.options.narConcurrency ?? 4);
+    const opened = new Map<number, Promise<OpenNar>>();
+    const open = (i: number): void => {
+      if (i >= paths.length || opened.has(i)) return;
+      const p = this.openNar(paths[i]!, signal);
+      p.catch(() => {}); // surfaced when its turn comes
+      opened.set(i, p);
+    };
+    try {
+      for (const [index, first] of paths.entries()) {
+        for (let j = index; j < index + concurrency; j++) open(j);
+        let info = first;
+        let thisNar: Promise<OpenNar> | undefined = opened.get(index)!;
+        opened.delete(index);
+        // A NAR that fails its checks (hash, size, missing, cut short) is fetched from the next cache
+        // that has a valid narinfo for the path, when the sink can discard what it saw.
+        for (;;) {
+          let lastReported = -PROGRESS_STEP_BYTES;
+          const current = info;
+          const report = (phase: ClosureProgress['phase'], done: number) =>
+            onProgress?.({ phase, storePath: current.storePath, pathBytesDone: done, pathBytesTotal: current.narSizeBytes, pathsDone, pathsTotal: paths.length, bytesDone: bytesBefore + done, bytesTotal });
+          report('nar', 0);
+          try {
+            await this.fetchNar(info, sink, {
+              ...(thisNar ? { opened: thisNar } : {}),
+              ...(signal ? { signal } : {}),
+              onBytes: (done) => {
+                if (done - lastReported >= PROGRESS_STEP_BYTES) {
+                  lastReported = done;
+                  report('nar', done);
+                }
+              },
+            });
+            break;
+          } catch (e) {
+            const next = sink.discard && isRetryableNarFailure(e) ? await this.nextPathInfo(info, signal) : undefined;
+            if (!next) throw e;
+            await sink.discard!(info.storePath);
+            info = next;
+            thisNar = undefined;
           }
-        },
-      });
-      pathsDone++;
-      report('done', info.narSizeBytes);
-      bytesBefore += info.narSizeBytes;
+        }
+        paths[index] = info;
+        pathsDone++;
+        onProgress?.({ phase: 'done', storePath: info.storePath, pathBytesDone: info.narSizeBytes, pathBytesTotal: info.narSizeBytes, pathsDone, pathsTotal: paths.length, bytesDone: bytesBefore + info.narSizeBytes, bytesTotal });
+        bytesBefore += info.narSizeBytes;
+      }
+    } finally {
+      // Downloads started ahead of a failure: stop them.
+      for (const p of opened.values()) p.then((o) => o.body.cancel()).catch(() => {});
     }
     return { paths, narBytes: bytesTotal };
   }

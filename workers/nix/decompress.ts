@@ -13,19 +13,54 @@ const XzReadableStream: typeof xzModule.XzReadableStream =
 
 export const SUPPORTED_COMPRESSIONS: readonly NarCompression[] = ['none', 'zstd', 'xz'];
 
-function zstdStream(what: string): TransformStream<Uint8Array, Uint8Array> {
+function tooLong(what: string, maxBytes: number): NixError {
+  return new NixError(NixProblem.NarSizeMismatch, `${what}: the NAR decompresses to more than its NarSize ${maxBytes} (refused; a decompression bomb?).`, { storePath: what });
+}
+
+/**
+ * zstd through fzstd. fzstd decodes a whole pushed chunk in one synchronous call, emitting one
+ * block (≤ 128 KiB) at a time: the output count is checked in that callback, so a bomb stops at
+ * the first block past the limit instead of after gigabytes. Frames declaring a window larger
+ * than the limit allows are refused before fzstd allocates it.
+ */
+function zstdStream(what: string, maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
   let controller!: TransformStreamDefaultController<Uint8Array>;
+  let outBytes = 0;
+  let headerChecked = false;
   const fail = (e: unknown) =>
-    new NixError(NixProblem.Decompress, `${what}: the zstd stream is corrupt (${(e as Error).message}).`, { storePath: what });
+    e instanceof NixError ? e : new NixError(NixProblem.Decompress, `${what}: the zstd stream is corrupt (${(e as Error).message}).`, { storePath: what });
   const z = new ZstdDecompress((chunk) => {
+    outBytes += chunk.length;
+    if (outBytes > maxBytes) throw tooLong(what, maxBytes);
     if (chunk.length > 0) controller.enqueue(chunk);
   });
+  let head = new Uint8Array(0);
+  const checkHeader = (piece: Uint8Array) => {
+    // RFC 8878 §3.1.1.1: magic, frame header descriptor, then (unless single-segment) the window descriptor.
+    if (headerChecked) return;
+    const joined = new Uint8Array(head.length + Math.min(piece.length, 6));
+    joined.set(head);
+    joined.set(piece.subarray(0, 6), head.length);
+    head = joined;
+    if (head.length < 6) return;
+    headerChecked = true;
+    const chunk = head;
+    const magic = chunk[0]! | (chunk[1]! << 8) | (chunk[2]! << 16) | (chunk[3]! << 24);
+    if (magic >>> 0 !== 0xfd2fb528 || (chunk[4]! & 0x20) !== 0) return;
+    const exponent = chunk[5]! >> 3;
+    const base = 2 ** (10 + exponent);
+    const windowBytes = base + (base / 8) * (chunk[5]! & 7);
+    if (windowBytes > Math.max(maxBytes, MIN_WINDOW_BYTES)) {
+      throw new NixError(NixProblem.Decompress, `${what}: the zstd frame asks for a ${windowBytes}-byte window, more than its NarSize ${maxBytes} can need (refused).`, { storePath: what });
+    }
+  };
   return new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
       controller = c;
     },
     transform(chunk) {
       try {
+        checkHeader(chunk);
         z.push(chunk);
       } catch (e) {
         throw fail(e);
@@ -61,15 +96,43 @@ function codedErrors(stream: ReadableStream<Uint8Array>, what: string, kind: str
   });
 }
 
-/** The uncompressed NAR bytes of a downloaded file body compressed with `compression`. */
-export function decompressNarStream(body: ReadableStream<Uint8Array>, compression: NarCompression, what: string): ReadableStream<Uint8Array> {
+/** A window this small is always allowed (zstd's own default for small inputs is up to 8 MiB). */
+const MIN_WINDOW_BYTES = 8 << 20;
+
+/** Pass at most `maxBytes` through; one byte more fails the stream and stops pulling its source. */
+function bounded(stream: ReadableStream<Uint8Array>, what: string, maxBytes: number): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let n = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      const r = await reader.read();
+      if (r.done) return c.close();
+      n += r.value.length;
+      if (n > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLong(what, maxBytes);
+      }
+      c.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
+ * The uncompressed NAR bytes of a downloaded file body compressed with `compression`, never more
+ * than `maxBytes` (the signed NarSize: URL and Compression are not signed, so the body may be a
+ * bomb). Memory and time stay bounded by the limit for every codec.
+ */
+export function decompressNarStream(body: ReadableStream<Uint8Array>, compression: NarCompression, what: string, maxBytes = Number.MAX_SAFE_INTEGER): ReadableStream<Uint8Array> {
   switch (compression) {
     case 'none':
-      return body;
+      return bounded(body, what, maxBytes);
     case 'zstd':
-      return codedErrors(body.pipeThrough(zstdStream(what)), what, 'zstd');
+      return bounded(codedErrors(body.pipeThrough(zstdStream(what, maxBytes)), what, 'zstd'), what, maxBytes);
     case 'xz':
-      return codedErrors(new XzReadableStream(body), what, 'xz');
+      return bounded(codedErrors(new XzReadableStream(body), what, 'xz'), what, maxBytes);
     default:
       throw new NixError(
         NixProblem.UnsupportedCompression,

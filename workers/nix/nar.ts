@@ -22,6 +22,11 @@ export interface NarSink {
   /** A regular file of `sizeBytes`; its bytes follow through the returned writer. */
   file(path: string, executable: boolean, sizeBytes: number): NarFileWriter | Promise<NarFileWriter>;
   symlink(path: string, target: string): void | Promise<void>;
+  /**
+   * Forget everything written at and under `path` (a store path whose NAR failed its checks, before
+   * it is fetched again from the next cache). Sinks without it make such a failure final.
+   */
+  discard?(path: string): void | Promise<void>;
 }
 
 export interface NarFileWriter {

@@ -78,6 +78,14 @@ export class MemoryTreeSink implements NarSink {
     this.add(path, dir(''));
   }
 
+  discard(path: string): void {
+    const slash = path.lastIndexOf('/');
+    const parent = this.dirs.get(path.slice(0, slash));
+    const name = path.slice(slash + 1);
+    if (parent) parent.children = parent.children.filter((c) => c.name !== name);
+    for (const key of [...this.dirs.keys()]) if (key === path || key.startsWith(`${path}/`)) this.dirs.delete(key);
+  }
+
   symlink(path: string, target: string): void {
     this.add(path, { kind: 'symlink', name: '', mode: 0o777, mtimeSeconds: STORE_MTIME_SECONDS, target });
   }

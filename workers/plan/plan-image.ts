@@ -304,6 +304,17 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
     };
   });
   partitions.sort((a, b) => a.partitionNumber - b.partitionNumber);
+  // The GPT has s.gpt.entryCount slots: refuse here what writing the table would refuse (plan = build).
+  if (gpt) {
+    const beyond = partitions.find((p) => p.partitionNumber > gpt.entryCount);
+    if (beyond) {
+      throw new PartwrightError(
+        ErrorCode.InvalidSpec,
+        `${live.length + ctx.partitions.filter((p) => p.specIndex === undefined).length} partitions do not fit in a GPT of ${gpt.entryCount} entries (partition ${beyond.partitionNumber}); raise GPTEntryCount= or use fewer definitions`,
+        { where: `partitions.${beyond.specIndex}` },
+      );
+    }
+  }
 
   const reserved: ReservedArea[] = tableReservedAreas(table, s.sectorSizeBytes, gpt);
   let mbrExtended: ByteRange | undefined;

@@ -69,7 +69,10 @@ export interface ResolveOptions {
  * the content) are left to their own limits.
  */
 function fstypeMinBytes(spec: PartitionSpec, format: string, typeGuid: string, options: ResolveOptions): number | undefined {
-  const fat32 = (spec.fatType ?? 32) === 32 && (spec.minimize ?? 'off') === 'off';
+  // A minimized file system is made first and its image copied in: the newest context_minimize()
+  // sets copy_blocks_size, so partition_min_size() takes that branch and no Format= minimum applies.
+  if ((spec.minimize ?? 'off') !== 'off') return undefined;
+  const fat32 = (spec.fatType ?? 32) === 32;
   if (options.version === 'latest' && format === 'vfat' && fat32 && (typeGuid === ESP_GUID || typeGuid === XBOOTLDR_GUID)) {
     return Math.max(DEFAULT_FILESYSTEM_SECTOR_SIZE, options.sectorSizeBytes) >= 4096 ? ESP_MIN_SIZE_4K_BYTES : ESP_MIN_SIZE_BYTES;
   }

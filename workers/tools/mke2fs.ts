@@ -58,12 +58,24 @@ export function ext4UuidFromPartitionUuid(partitionUuid: string): string {
   return deriveUuid(partitionUuid, 'file-system-uuid');
 }
 
+/**
+ * True when every byte is zero. mke2fs zeroes inode tables and the journal in large writes, so this
+ * runs over tens of MiB: an indexed loop over 32-bit words, OR-ed in blocks of 256 so non-zero data
+ * exits early (a for…of over a typed array was 12.6% of an ext4 build's profile).
+ */
 function isAllZero(data: Uint8Array): boolean {
   let i = 0;
   if (data.byteOffset % 4 === 0) {
-    const words = new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2);
-    for (const w of words) if (w !== 0) return false;
-    i = words.length * 4;
+    const words = new Int32Array(data.buffer, data.byteOffset, data.length >>> 2);
+    const n = words.length;
+    let w = 0;
+    while (w < n) {
+      const end = Math.min(n, w + 256);
+      let acc = 0;
+      for (; w < end; w++) acc |= words[w]!;
+      if (acc !== 0) return false;
+    }
+    i = n * 4;
   }
   for (; i < data.length; i++) if (data[i] !== 0) return false;
   return true;

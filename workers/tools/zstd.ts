@@ -59,8 +59,9 @@ export class ZstdCompressor {
   private s: number;
   private readonly inCap: number;
 
-  constructor(module: WebAssembly.Module, options: ZstdOptions = {}) {
-    this.x = new wasmApi.Instance(module, {}).exports as unknown as ZstdExports;
+  /** `instance`: a zstd.wasm instance to reuse (zstdFrameCompressor); its memory holds one context at a time. */
+  constructor(module: WebAssembly.Module, options: ZstdOptions = {}, instance?: ZstdInstance) {
+    this.x = (instance ?? zstdInstance(module)).x;
     const level = options.level ?? ZSTD_DEFAULT_LEVEL;
     if (!Number.isInteger(level) || level < -7 || level > 22) throw new RangeError(`zstd level ${level} is not an integer from -7 to 22`);
     this.s = this.x.zs_create(level, options.checksum === false ? 0 : 1);
@@ -123,6 +124,32 @@ export class ZstdCompressor {
     this.free();
     throw new Error(`zstd: ${name} (error ${-r})`);
   }
+}
+
+/** An instance of zstd.wasm, to make many frames one after another without instantiating again. */
+export interface ZstdInstance {
+  readonly x: ZstdExports;
+}
+
+export function zstdInstance(module: WebAssembly.Module): ZstdInstance {
+  return { x: new wasmApi.Instance(module, {}).exports as unknown as ZstdExports };
+}
+
+/**
+ * `(bytes, sizeBytes) => frame`: one complete zstd frame per call (the seekable format's data frames:
+ * workers/formats/outputs/hole-skipping.ts), all in one instance, each with its size in the header.
+ */
+export function zstdFrameCompressor(module: WebAssembly.Module, options: Omit<ZstdOptions, 'pledgedSizeBytes'> = {}): (bytes: Iterable<Uint8Array>, sizeBytes: number) => Generator<Uint8Array> {
+  const instance = zstdInstance(module);
+  return function* (bytes, sizeBytes) {
+    const z = new ZstdCompressor(module, { ...options, pledgedSizeBytes: sizeBytes }, instance);
+    try {
+      for (const chunk of bytes) yield* z.push(chunk);
+      yield* z.end();
+    } finally {
+      z.free();
+    }
+  };
 }
 
 /** The zstd frame of `chunks`, streamed: one input chunk in memory at a time. */

@@ -46,6 +46,8 @@ export interface FatVolume {
 }
 
 const FAT_BLOCK_BYTES = 64 * 1024;
+/** Deeper than any real tree (Linux's PATH_MAX allows ~2,000 one-letter levels). */
+const MAX_DIR_DEPTH = 1024;
 
 function corrupt(message: string, problem: string): PartwrightError {
   return new PartwrightError(ErrorCode.CorruptTable, message, { problem });
@@ -214,13 +216,19 @@ export function readFat(read: ReadBytes, offsetBytes = 0): FatVolume {
     },
     walk() {
       const out: FatDirEntryInfo[] = [];
-      const visit = (cluster: number, path: string): void => {
+      // A directory whose cluster was already visited (a corrupt or hostile volume) would recurse forever.
+      const seen = new Set<number>([0, type === 32 ? boot.rootCluster : 0]);
+      const visit = (cluster: number, path: string, depth: number): void => {
+        if (depth > MAX_DIR_DEPTH) throw corrupt(`"${path}" is nested more than ${MAX_DIR_DEPTH} directories deep (a loop?).`, 'dir-loop');
         for (const e of parseDir(cluster, path)) {
           out.push(e);
-          if (e.kind === 'dir') visit(e.firstCluster, e.path);
+          if (e.kind !== 'dir') continue;
+          if (seen.has(e.firstCluster)) throw corrupt(`Directory "${e.path}" points at cluster ${e.firstCluster}, already visited: the directory tree loops.`, 'dir-loop');
+          seen.add(e.firstCluster);
+          visit(e.firstCluster, e.path, depth + 1);
         }
       };
-      visit(0, '/');
+      visit(0, '/', 0);
       return out;
     },
     chain,

@@ -68,7 +68,21 @@ function readBlocks(read: ReadBytes, lba: number, sizeBytes: number, where: stri
   return bytes;
 }
 
+/**
+ * Decode an ISO 9660 image's descriptors and directory tree. Every malformed input gives a coded
+ * `corrupt-table` error (a stray RangeError from a short field is one too, never a plain exception).
+ */
 export function decodeIso(read: ReadBytes, options: DecodeIsoOptions = {}): DecodedIso {
+  try {
+    return decodeIsoUnchecked(read, options);
+  } catch (e) {
+    if (e instanceof PartwrightError) throw e;
+    if (e instanceof RangeError || e instanceof TypeError) throw corrupt(IsoProblem.BadRecord, `The ISO image is corrupt: ${(e as Error).message}.`, 'iso9660');
+    throw e;
+  }
+}
+
+function decodeIsoUnchecked(read: ReadBytes, options: DecodeIsoOptions): DecodedIso {
   let primary: { info: VolumeInfo; rootRecord: Uint8Array } | undefined;
   let joliet: { info: VolumeInfo; rootRecord: Uint8Array } | undefined;
   let catalogLba: number | undefined;
@@ -88,7 +102,12 @@ export function decodeIso(read: ReadBytes, options: DecodeIsoOptions = {}): Deco
   const tree = options.tree ?? 'rock-ridge';
   const useJoliet = tree === 'joliet';
   if (useJoliet && !joliet) throw new PartwrightError(ErrorCode.Unsupported, 'The image has no Joliet tree.');
-  const rootRecord = decodeDirRecord((useJoliet ? joliet! : primary).rootRecord, 0);
+  let rootRecord: DecodedDirRecord | undefined;
+  try {
+    rootRecord = decodeDirRecord((useJoliet ? joliet! : primary).rootRecord, 0);
+  } catch (e) {
+    throw corrupt(IsoProblem.BadRecord, `The root directory record is corrupt: ${(e as Error).message}.`, 'root');
+  }
   if (!rootRecord) throw corrupt(IsoProblem.BadRecord, 'The root directory record is empty.', 'root');
 
   // SUSP: the SP entry in the root's "." record says SUSP is used and how many bytes to skip.
@@ -218,5 +237,5 @@ export function readIsoFile(read: ReadBytes, entry: IsoReadEntry, offsetBytes: n
     }
     pos += e.sizeBytes;
   }
-  if (done < target.length) throw new RangeError(`${entry.path}: read past the end (${offsetBytes + target.length} > ${entry.sizeBytes})`);
+  if (done < target.length) throw new PartwrightError(ErrorCode.Io, `${entry.path}: read past the end (${offsetBytes + target.length} > ${entry.sizeBytes})`, { where: entry.path });
 }

@@ -344,8 +344,12 @@ export interface SparseRestoreSink {
  * Read a sparse file (in memory) and write its RAW and FILL blocks to the sink, as `simg2img` does;
  * DONT_CARE blocks are left alone. Returns the header. CRC32 chunks are skipped (not checked).
  */
-export function decodeAndroidSparse(bytes: Uint8Array, sink: SparseRestoreSink): SparseFileHeader {
+export function decodeAndroidSparse(bytes: Uint8Array, sink: SparseRestoreSink, options: { maxImageBytes?: number } = {}): SparseFileHeader {
   const h = decodeSparseFileHeader(bytes);
+  // FILL chunks expand to their full size: a header claiming terabytes must not be taken on trust.
+  if (options.maxImageBytes !== undefined && h.totalBlocks * h.blockBytes > options.maxImageBytes) {
+    corrupt(`it describes ${h.totalBlocks * h.blockBytes} bytes, more than the ${options.maxImageBytes} bytes it is written to`);
+  }
   let pos = h.fileHeaderBytes;
   let block = 0;
   for (let i = 0; i < h.totalChunks; i++) {

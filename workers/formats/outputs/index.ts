@@ -11,3 +11,4 @@ export * from './bmap.ts';
 export * from './qcow2.ts';
 export * from './vhd.ts';
 export * from './compressed.ts';
+export * from './hole-skipping.ts';

@@ -2,15 +2,32 @@
  * The Node host's storage: files as read sources, seekable sinks and byte stores. Holes stay holes:
  * nothing here writes zeros it was not given.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { ExtentMap } from '../../disk/extent-map.ts';
+import type { ByteRange } from '../../plan/types.ts';
 import type { ByteStore } from '../../disk/byte-store.ts';
 import type { SeekableSink } from '../../disk/raw-output.ts';
 import type { ReadSource } from '../../disk/sparse-image.ts';
+import { createOwnedFile, EXCLUSIVE_W } from './scratch.ts';
 
-function readFully(fd: number, offsetBytes: number, target: Uint8Array): void {
+/** An I/O failure on a descriptor, with the path it belongs to (errors from fds carry none). */
+function ioError(e: unknown, what: string, file: string): PartwrightError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
+  return new PartwrightError(ErrorCode.Io, `Cannot ${what} ${file}: ${why}.`, { where: file });
+}
+
+function readFully(fd: number, offsetBytes: number, target: Uint8Array, file = 'the input'): void {
   let done = 0;
   while (done < target.length) {
-    const n = fs.readSync(fd, target, done, target.length - done, offsetBytes + done);
+    let n: number;
+    try {
+      n = fs.readSync(fd, target, done, target.length - done, offsetBytes + done);
+    } catch (e) {
+      throw ioError(e, 'read', file);
+    }
     if (n === 0) {
       target.fill(0, done);
       return;
@@ -19,10 +36,14 @@ function readFully(fd: number, offsetBytes: number, target: Uint8Array): void {
   }
 }
 
-function writeFully(fd: number, offsetBytes: number, data: Uint8Array): void {
+function writeFully(fd: number, offsetBytes: number, data: Uint8Array, file: string): void {
   let done = 0;
   while (done < data.length) {
-    done += fs.writeSync(fd, data, done, data.length - done, offsetBytes + done);
+    try {
+      done += fs.writeSync(fd, data, done, data.length - done, offsetBytes + done);
+    } catch (e) {
+      throw ioError(e, 'write', file);
+    }
   }
 }
 
@@ -37,7 +58,7 @@ export class FileSource implements ReadSource {
     this.sizeBytes = st.isBlockDevice() ? blockDeviceSize(this.fd) : st.size;
   }
   read(offsetBytes: number, target: Uint8Array): void {
-    readFully(this.fd, offsetBytes, target);
+    readFully(this.fd, offsetBytes, target, this.path);
   }
   close(): void {
     fs.closeSync(this.fd);
@@ -63,32 +84,82 @@ function blockDeviceSize(fd: number): number {
   return lo;
 }
 
-/** A file as the image's backing store (large content goes to disk, not memory). */
+/**
+ * Give the bytes of `ranges` back to the file system (fallocate PUNCH_HOLE|KEEP_SIZE, which Node
+ * lacks: asked of python3 through ctypes, one process for all ranges). False when it cannot.
+ */
+function punchHoles(fd: number, ranges: readonly ByteRange[]): boolean {
+  const script = `import ctypes, ctypes.util, json, os, sys
+libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong]
+for off, n in json.load(sys.stdin):
+    if libc.fallocate(3, 3, off, n) != 0: sys.exit(1)`;
+  const r = spawnSync('python3', ['-c', script], {
+    input: JSON.stringify(ranges.map((x) => [x.offsetBytes, x.sizeBytes])),
+    stdio: ['pipe', 'ignore', 'ignore', fd],
+  });
+  return r.status === 0;
+}
+
+/** Past this many discarded-but-stored bytes, holes are punched at once instead of at the end. */
+const STALE_LIMIT_BYTES = 32 << 20;
+
+/**
+ * A file as the image's backing store (large content goes to disk, not memory). Created
+ * exclusively and removed when the process ends unless renamed (node-scratch.ts). Discarding a
+ * range only records it as a hole (nothing is written); bytes it held are punched out of the file
+ * in batches, and before the file becomes an output (`setSize`).
+ */
 export class FileStore implements ByteStore {
   private readonly fd: number;
-  private highWaterBytes = 0;
+  private readonly written = new ExtentMap();
+  /** Discarded ranges the file still holds bytes for. */
+  private readonly stale = new ExtentMap();
+  private peakStoredBytes = 0;
   constructor(readonly path: string) {
-    this.fd = fs.openSync(path, 'w+');
+    this.fd = createOwnedFile(path, 0o644);
   }
   read(offsetBytes: number, target: Uint8Array): void {
-    readFully(this.fd, offsetBytes, target);
-  }
-  write(offsetBytes: number, data: Uint8Array): void {
-    writeFully(this.fd, offsetBytes, data);
-    this.highWaterBytes = Math.max(this.highWaterBytes, offsetBytes + data.length);
-  }
-  discard(offsetBytes: number, sizeBytes: number): void {
-    // Node has no fallocate(PUNCH_HOLE): zero the bytes (the extent map already calls them a hole).
-    const zeros = new Uint8Array(Math.min(sizeBytes, 1 << 20));
-    for (let done = 0; done < sizeBytes; done += zeros.length) {
-      writeFully(this.fd, offsetBytes + done, zeros.subarray(0, Math.min(zeros.length, sizeBytes - done)));
+    target.fill(0);
+    for (const r of this.written.ranges(offsetBytes, target.length)) {
+      readFully(this.fd, r.offsetBytes, target.subarray(r.offsetBytes - offsetBytes, r.offsetBytes - offsetBytes + r.sizeBytes), this.path);
     }
   }
+  write(offsetBytes: number, data: Uint8Array): void {
+    writeFully(this.fd, offsetBytes, data, this.path);
+    this.written.add(offsetBytes, data.length);
+    this.stale.remove(offsetBytes, data.length);
+  }
+  discard(offsetBytes: number, sizeBytes: number): void {
+    for (const r of this.written.ranges(offsetBytes, sizeBytes)) this.stale.add(r.offsetBytes, r.sizeBytes);
+    this.written.remove(offsetBytes, sizeBytes);
+    if (this.stale.mappedBytes > STALE_LIMIT_BYTES) this.clearStale();
+  }
+  /** Punch out discarded bytes (or, where the file system cannot, overwrite them with zeros). */
+  private clearStale(): void {
+    const ranges = this.stale.ranges();
+    if (ranges.length === 0) return;
+    this.notePeak();
+    if (!punchHoles(this.fd, ranges)) {
+      const zeros = new Uint8Array(1 << 20);
+      for (const r of ranges) {
+        for (let done = 0; done < r.sizeBytes; done += zeros.length) {
+          writeFully(this.fd, r.offsetBytes + done, zeros.subarray(0, Math.min(zeros.length, r.sizeBytes - done)), this.path);
+        }
+      }
+    }
+    for (const r of ranges) this.stale.remove(r.offsetBytes, r.sizeBytes);
+  }
+  private notePeak(): void {
+    this.peakStoredBytes = Math.max(this.peakStoredBytes, fs.fstatSync(this.fd).blocks * 512);
+  }
   get storedBytes(): number {
+    this.notePeak();
     return fs.fstatSync(this.fd).blocks * 512;
   }
   /** Make the file this long (a hole at the end): the store is then the raw image itself. */
   setSize(sizeBytes: number): void {
+    this.clearStale();
     fs.ftruncateSync(this.fd, sizeBytes);
   }
   flush(): void {
@@ -103,17 +174,41 @@ export class FileStore implements ByteStore {
   private closed = false;
 }
 
-/** A file written as a raw image: data at offsets, size set with ftruncate (holes stay holes). */
+/**
+ * A file written as a raw image: data at offsets, size set with ftruncate (holes stay holes).
+ * `'w'` creates a new file exclusively (never through an existing path or symlink; removed when
+ * the process ends unless renamed); `'r+'` opens an existing one (an in-place base, a device).
+ */
 export class FileSink implements SeekableSink {
   private readonly fd: number;
-  constructor(readonly path: string, flags: 'w' | 'r+' = 'w') {
-    this.fd = fs.openSync(path, flags);
+  constructor(readonly path: string, flags: 'w' | 'r+' | { fd: number } = 'w') {
+    if (typeof flags === 'object') this.fd = flags.fd;
+    else if (flags === 'w') this.fd = createOwnedFile(path, 0o644, EXCLUSIVE_W);
+    else {
+      try {
+        this.fd = fs.openSync(path, 'r+');
+      } catch (e) {
+        throw new PartwrightError(ErrorCode.Io, `Cannot open ${path} for writing: ${(e as Error).message}`, { where: path });
+      }
+    }
+  }
+  /** A sink over a descriptor the caller opened and closes. */
+  static fromFd(fd: number, path: string): FileSink {
+    return new FileSink(path, { fd });
   }
   write(offsetBytes: number, data: Uint8Array): void {
-    writeFully(this.fd, offsetBytes, data);
+    writeFully(this.fd, offsetBytes, data, this.path);
   }
   setSize(sizeBytes: number): void {
     fs.ftruncateSync(this.fd, sizeBytes);
+  }
+  flush(): void {
+    // Block devices and regular files both take fsync; a pipe does not, and needs nothing.
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw ioError(e, 'sync', this.path);
+    }
   }
   close(): void {
     fs.closeSync(this.fd);

@@ -15,6 +15,7 @@ import { nodeNixScratch, removeScratch } from './nix-scratch.ts';
 import { nodeOutputs } from './outputs.ts';
 import { loadNodeTool } from './tools.ts';
 import { readTree } from './tree.ts';
+import { freshPath, makeOwnedTempDir, removeOwned, renameOwned } from './scratch.ts';
 
 export interface NodeHostOptions {
   /** The file a layout path names (relative paths, --copy-source …: the caller's rules). */
@@ -35,6 +36,8 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
   const opened: { close(): void }[] = [];
   let scratchDir: string | undefined;
   let store: FileStore | undefined;
+  // The store file is created exclusively: a path already there (a planted symlink) gets a fresh name.
+  let storePath = options.storePath;
   return {
     open(p, what) {
       const full = options.resolve(p);
@@ -48,12 +51,13 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
     },
     openTree: (p) => readTree(options.resolve(p)),
     createStore() {
-      store = new FileStore(options.storePath);
+      storePath = freshPath(options.storePath);
+      store = new FileStore(storePath);
       return store;
     },
     loadTool: async (name) => loadNodeTool(name),
     async createNixScratch(i) {
-      const dir = (scratchDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'partwright-build-')));
+      const dir = (scratchDir ??= makeOwnedTempDir('partwright-build-'));
       return nodeNixScratch(dir, i);
     },
     outputs: nodeOutputs,
@@ -62,7 +66,8 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
       if (s !== store) return false;
       store.setSize(sizeBytes);
       store.close();
-      fs.renameSync(options.storePath, name);
+      renameOwned(storePath, name);
+      store = undefined;
       return true;
     },
     createSha256: nodeSha256,
@@ -70,7 +75,7 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
     dispose() {
       if (store) {
         store.close();
-        fs.rmSync(options.storePath, { force: true });
+        removeOwned(storePath);
       }
       if (scratchDir) removeScratch(scratchDir);
       for (const s of opened.splice(0)) s.close();

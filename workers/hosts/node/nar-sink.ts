@@ -3,7 +3,7 @@
  * entry is created exclusively (`wx`, mkdir without -p, symlink) after checking with lstat that its
  * parent is a real directory, so even a buggy parser could not write through a symlink.
  */
-import { chmodSync, lstatSync, mkdirSync, openSync, closeSync, symlinkSync, writeSync, utimesSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, openSync, closeSync, rmSync, symlinkSync, writeSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { NarFileWriter, NarSink } from '../../nix/nar.ts';
 
@@ -25,6 +25,14 @@ export class FsTreeSink implements NarSink {
     const full = this.target(path);
     mkdirSync(full);
     this.dirsToSeal.push(full);
+  }
+
+  /** Remove what a failed NAR left (directories are not sealed until seal(), so rm works). */
+  discard(path: string): void {
+    const full = this.target(path);
+    rmSync(full, { recursive: true, force: true });
+    const prefix = `${full}/`;
+    for (let i = this.dirsToSeal.length - 1; i >= 0; i--) if (this.dirsToSeal[i] === full || this.dirsToSeal[i]!.startsWith(prefix)) this.dirsToSeal.splice(i, 1);
   }
 
   symlink(path: string, target: string): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { NixScratch } from '../../build/nix-closure.ts';
 import { FsTreeSink } from './nar-sink.ts';
 import { readTree } from './tree.ts';
+import { removeOwned } from './scratch.ts';
 
 /** A closure's scratch folder `scratchDir/closure-N`, removed on close. */
 export function nodeNixScratch(scratchDir: string, partitionIndex: number): NixScratch {
@@ -37,6 +38,5 @@ export function removeScratch(dir: string): void {
     fs.chmodSync(p, 0o755);
     for (const n of fs.readdirSync(p)) unseal(path.join(p, n));
   };
-  unseal(dir);
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeOwned(dir, unseal);
 }

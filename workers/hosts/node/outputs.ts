@@ -1,6 +1,8 @@
 /**
- * Where the Node host's output files go: each is written to NAME.partial and renamed when complete,
- * so NAME never holds half an image; a failed one is removed.
+ * Where the Node host's output files go: each is written to a new NAME.partial (created exclusively:
+ * never through an existing path or a planted symlink) and renamed when complete, so NAME never
+ * holds half an image; a failed one is removed, and one a killed process left is removed by the
+ * scratch watchdog (scratch.ts).
  */
 import * as fs from 'node:fs';
 import { writeOutput, type OutputFileSink, type OutputHost, type OutputPlan, type WriteOutputOptions } from '../../build/write-output.ts';
@@ -8,15 +10,25 @@ import type { ImageSource } from '../../formats/outputs/index.ts';
 import type { OutputFormat } from '../../model/registry.ts';
 import { nodeSha256 } from './hash.ts';
 import { loadNodeTool } from './tools.ts';
+import { createOwnedFile, EXCLUSIVE_RW, freshPartialName, removeOwned, renameOwned } from './scratch.ts';
+import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { writeZstdSeekableParallel } from './zstd-parallel.ts';
 
-function writeFully(fd: number, offsetBytes: number, data: Uint8Array): void {
+function writeFully(fd: number, offsetBytes: number, data: Uint8Array, file: string): void {
   let done = 0;
-  while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, offsetBytes + done);
+  while (done < data.length) {
+    try {
+      done += fs.writeSync(fd, data, done, data.length - done, offsetBytes + done);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new PartwrightError(ErrorCode.Io, `Cannot write ${file}: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}.`, { where: file });
+    }
+  }
 }
 
 export function nodeOutputFile(name: string): OutputFileSink {
-  const tmp = `${name}.partial`;
-  const fd = fs.openSync(tmp, 'w');
+  const tmp = freshPartialName(name);
+  const fd = createOwnedFile(tmp, 0o644, EXCLUSIVE_RW);
   let position = 0;
   let open = true;
   const close = () => {
@@ -25,11 +37,11 @@ export function nodeOutputFile(name: string): OutputFileSink {
   };
   return {
     write(offsetBytes, data) {
-      writeFully(fd, offsetBytes, data);
+      writeFully(fd, offsetBytes, data, tmp);
       position = Math.max(position, offsetBytes + data.length);
     },
     append(data) {
-      writeFully(fd, position, data);
+      writeFully(fd, position, data, tmp);
       position += data.length;
     },
     setSize(sizeBytes) {
@@ -38,16 +50,17 @@ export function nodeOutputFile(name: string): OutputFileSink {
     commit() {
       // No fsync, like mkfs and cp: the rename makes the file appear only when it is complete.
       close();
-      fs.renameSync(tmp, name);
+      renameOwned(tmp, name);
     },
     abort() {
       close();
-      fs.rmSync(tmp, { force: true });
+      removeOwned(tmp);
     },
   };
 }
 
-export const nodeOutputs: OutputHost = { create: nodeOutputFile };
+/** Files as above; zstd frames compressed on every core. */
+export const nodeOutputs: OutputHost = { create: nodeOutputFile, writeZstdSeekable: writeZstdSeekableParallel };
 
 /** An image written as `format` to `out` (and beside it) on disk: what `convert` and tests call. */
 export function writeOutputFiles(image: ImageSource, plan: OutputPlan, format: OutputFormat, out: string, options: Pick<WriteOutputOptions, 'maxPieceBytes' | 'sourceDateEpoch' | 'onBytes'> = {}): Promise<string[]> {

@@ -21,6 +21,34 @@ function readAt(file: string, offsetBytes: number, target: Uint8Array): void {
   }
 }
 
+/** Largest content taken from a file that reports size 0 (a /proc-like file). */
+const MAX_SIZE_ZERO_CONTENT_BYTES = 1 << 20;
+
+function readSizeZeroFile(file: string): Uint8Array {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = new Uint8Array(MAX_SIZE_ZERO_CONTENT_BYTES + 1);
+    let done = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, done, buf.length - done, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        throw new PartwrightError(ErrorCode.Io, `Cannot read ${file}: ${(e as Error).message}.`, { where: file });
+      }
+      if (n === 0) break;
+      done += n;
+      if (done > MAX_SIZE_ZERO_CONTENT_BYTES) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `${file} reports size 0 but holds more than ${MAX_SIZE_ZERO_CONTENT_BYTES} bytes (a /proc-like file); copy it to a regular file first.`, { where: file });
+      }
+    }
+    return buf.slice(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readTree(file: string, name = path.basename(file)): InputEntry {
   let st: fs.Stats;
   try {
@@ -35,6 +63,13 @@ export function readTree(file: string, name = path.basename(file)): InputEntry {
     return { kind: 'dir', ...meta, children: names.map((n) => readTree(path.join(file, n), n)) };
   }
   if (st.isFile()) {
+    if (st.size === 0) {
+      // /proc and some /sys files say size 0 and still have content: take a snapshot of it.
+      const snapshot = readSizeZeroFile(file);
+      if (snapshot.length > 0) {
+        return { kind: 'file', ...meta, sizeBytes: snapshot.length, read: (offsetBytes, target) => target.set(snapshot.subarray(offsetBytes, offsetBytes + target.length)) };
+      }
+    }
     return { kind: 'file', ...meta, sizeBytes: st.size, read: (offsetBytes, target) => readAt(file, offsetBytes, target) };
   }
   throw new PartwrightError(ErrorCode.InvalidSpec, `${file} is a device, socket or FIFO; CopyFiles= copies files, directories and symlinks.`);

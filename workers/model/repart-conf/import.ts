@@ -19,6 +19,7 @@ import {
 } from '../fields.ts';
 import { resolvePartitionType } from '../partition-types.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../spec.ts';
+import { MAX_BLOBS, MAX_PARTITIONS, readLayoutJson, stringifyLayoutJson } from '../layout-json.ts';
 import { lexConf } from './lexer.ts';
 
 export interface ConfFile {
@@ -41,6 +42,8 @@ export interface ConfFileContents {
   /** `[X-Partwright-Disk]` assignments that parsed (the last one of a key in this file). */
   disk: { field: DiskField; value: unknown; reset: boolean; line: number }[];
   blobs: { blob: Partial<BlobSpec>; line: number }[];
+  /** Line of the last assignment of each partition field, by field id (for late checks). */
+  fieldLines: Record<string, number>;
   diagnostics: Diagnostic[];
 }
 
@@ -96,6 +99,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
   let hasPartition = false;
   let typeLine: number | undefined;
   const disk = new Map<string, ConfFileContents['disk'][number]>();
+  const fieldLines: Record<string, number> = {};
   const blobs: ConfFileContents['blobs'] = [];
 
   for (const source of [{ name, text }, ...dropIns]) {
@@ -171,7 +175,9 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
           continue;
         }
         const outcome = f.parse(item.value, env);
+        const unsaveable = outcome.kind === 'set' ? f.check(outcome.value) : undefined;
         if (outcome.kind === 'invalid') report(item.line, outcome.severity, outcome.message);
+        else if (unsaveable) report(item.line, 'error', notSaveable(f.confKey, unsaveable));
         else {
           for (const n of outcome.kind === 'set' ? (outcome.notes ?? []) : []) report(item.line, 'warning', n);
           disk.set(f.confKey, {
@@ -192,7 +198,16 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
         report(item.line, outcome.severity, outcome.message);
         continue;
       }
-      if (outcome.kind === 'set') for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
+      if (outcome.kind === 'set') {
+        // Whatever is accepted must survive layout JSON (autosave, files, share links) unchanged.
+        const unsaveable = field.check(outcome.value);
+        if (unsaveable) {
+          report(item.line, 'error', notSaveable(item.key, unsaveable));
+          continue;
+        }
+        for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
+      }
+      fieldLines[field.id] = item.line;
       if (field.id === 'type' && section === 'Partition') typeLine = item.line;
       applyParsed(field as FieldDef<unknown, unknown>, target, outcome);
     }
@@ -222,7 +237,11 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
     }
   }
 
-  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, diagnostics };
+  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, fieldLines, diagnostics };
+}
+
+function notSaveable(confKey: string, problem: string): string {
+  return `${confKey}= ${problem.startsWith('[') ? `entry ${problem}` : problem}, refusing (a layout must be saved and reopened unchanged).`;
 }
 
 /** The consistency checks repart makes after reading a definition (partition_read_definition). */
@@ -290,6 +309,7 @@ function mergeFiles(contents: ConfFileContents[], diagnostics: Diagnostic[]): Im
     if (c.partition) spec.partitions.push({ ...c.partition, sourceName: baseName(c.name) });
     for (const b of c.blobs) (spec.blobs ??= []).push(b.blob as BlobSpec);
   }
+  checkImageLimits(spec, contents, seen, diagnostics);
   // Type= names like root-secondary depend on the architecture, known only now.
   const arch = spec.architecture ?? 'x86-64';
   for (const c of contents) {
@@ -327,6 +347,60 @@ export interface RepartDirectoryImport extends RepartImport {
 
 /** A drop-in directory's name: the definition's file name plus `.d`. */
 const DROP_IN_DIR = /^.+\.conf\.d$/;
+
+/** What only the whole directory shows: the limits layout JSON has, and settings that need another. */
+function checkImageLimits(spec: ImageSpec, contents: ConfFileContents[], seen: Map<string, { file: string; line: number }>, diagnostics: Diagnostic[]): void {
+  const withPartition = contents.filter((c) => c.partition);
+  if (withPartition.length > MAX_PARTITIONS) {
+    const first = withPartition[MAX_PARTITIONS]!;
+    diagnostics.push({ file: first.name, line: 1, severity: 'error', message: `Too many definitions: ${withPartition.length}, at most ${MAX_PARTITIONS} (this is definition ${MAX_PARTITIONS + 1}), refusing.` });
+  }
+  const blobCount = contents.reduce((n, c) => n + c.blobs.length, 0);
+  if (blobCount > MAX_BLOBS) {
+    const last = contents.filter((c) => c.blobs.length).at(-1)!;
+    diagnostics.push({ file: last.name, line: last.blobs.at(-1)!.line, severity: 'error', message: `Too many [X-Partwright-Blob] sections: ${blobCount}, at most ${MAX_BLOBS}, refusing.` });
+  }
+  const inPlace = seen.get('BaseImageInPlace');
+  if (spec.base && spec.base.source === undefined && inPlace) {
+    diagnostics.push({ file: inPlace.file, line: inPlace.line, severity: 'error', message: 'BaseImageInPlace= needs BaseImage= (the image to modify), refusing.' });
+  }
+}
+
+/**
+ * The importer's invariant: an accepted directory saves to layout JSON and reopens as the same
+ * spec. Anything that would not is refused here, at the file (and line) it came from.
+ */
+function checkRoundTrip(spec: ImageSpec, contents: ConfFileContents[], diagnostics: Diagnostic[]): void {
+  if (diagnostics.some((d) => d.severity === 'error')) return;
+  const text = stringifyLayoutJson(spec);
+  const reread = readLayoutJson(text);
+  const partitionFiles = contents.filter((c) => c.partition);
+  const place = (path: string | undefined): { file: string; line: number } => {
+    const m = /^partitions\[(\d+)\](?:\.(\w+))?/.exec(path ?? '');
+    const c = m ? partitionFiles[Number(m[1])] : undefined;
+    if (c) return { file: c.name, line: (m?.[2] && c.fieldLines[m[2]]) || 1 };
+    return { file: contents[0]?.name ?? 'layout', line: 1 };
+  };
+  for (const d of reread.diagnostics) {
+    if (d.severity !== 'error') continue;
+    diagnostics.push({ ...place(d.path), severity: 'error', message: `This layout could not be saved and reopened (${d.path || 'layout'}: ${d.message}), refusing.` });
+  }
+  if (reread.spec && stringifyLayoutJson(reread.spec) !== text) {
+    const path = firstDifference(JSON.parse(text), JSON.parse(stringifyLayoutJson(reread.spec)), '');
+    diagnostics.push({ ...place(path), severity: 'error', message: `This layout would not reopen identically (${path || 'layout'} changes when saved), refusing.` });
+  }
+}
+
+function firstDifference(a: unknown, b: unknown, path: string): string {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (JSON.stringify(x) !== JSON.stringify(y)) return firstDifference(x, y, Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+  }
+  return path;
+}
 
 /**
  * Read one or more repart.d directories the way repart does (conf_files_list_strv and
@@ -393,6 +467,7 @@ export function parseRepartDirectories(dirs: readonly ConfDirectory[], env?: Par
     return { ...c, name: base };
   });
   const spec = mergeFiles(contents, diagnostics);
+  checkRoundTrip(spec, contents, diagnostics);
   return { spec, diagnostics, sources };
 }
 
@@ -407,7 +482,9 @@ export function parseRepartDirectory(files: readonly ConfFile[], env?: ParseEnv)
 /** Read a single definition file (its name need not end in `.conf`). */
 export function parseRepartConf(name: string, text: string): RepartImport {
   const diagnostics: Diagnostic[] = [];
-  const spec = mergeFiles([readConfFile(name, text)], diagnostics);
+  const contents = [readConfFile(name, text)];
+  const spec = mergeFiles(contents, diagnostics);
+  checkRoundTrip(spec, contents, diagnostics);
   return { spec, diagnostics };
 }
 

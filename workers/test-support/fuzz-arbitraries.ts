@@ -1,0 +1,87 @@
+/**
+ * Generators for fuzzing the layout model: repart.d directories built from the real field tables'
+ * keys, with values that are sometimes right, sometimes nearly right and sometimes hostile
+ * (control characters, C escapes, specifiers, huge numbers, long strings, Unicode).
+ */
+import fc from 'fast-check';
+import { BLOB_FIELDS, DISK_FIELDS, PARTITION_FIELDS } from '../model/fields.ts';
+import type { ConfFile } from '../model/repart-conf/import.ts';
+
+const plausible = fc.constantFrom(
+  '', 'yes', 'no', 'auto', 'off', 'on', '0', '1', '1000', '4096', '512M', '2G', '10K', '1T', '18446744073709551615', '-1',
+  'root', 'esp', 'swap', 'home', 'linux-generic', 'root-x86-64', 'xbootldr', 'root-verity', 'usr-secondary',
+  'vfat', 'ext4', 'squashfs', 'erofs', 'swap', 'btrfs', 'data', 'hash', 'signature',
+  'gpt', 'mbr', 'hybrid', 'iso', '512', '2048', 'x86-64', 'arm64',
+  '0867da16-f251-457d-a9e8-c31f9a3c220b', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b', '0x0c', '0xEF', '12', '16', '32',
+  '/', '/srv/data', '/srv/data:/', '/a:/b', '/boot/efi', '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x',
+  'base.img', '../base.img', '%t', '%t-%n', '%U', '%H', '%%', '0x12345678', '100%', 'ESP', 'nixos',
+);
+
+const hostileChar = fc.constantFrom('\x00', '\x01', '\x1b', '\x7f', '\\', '\\n', '\\x01', '\\t', '"', "'", ':', '%', '\u2028', '\ud83d\ude00', ' ', '\t', '/', '..', '//', '=', '#', ';', '[', ']');
+
+const hostile = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.array(fc.oneof(fc.string({ maxLength: 3 }), hostileChar), { maxLength: 8 }).map((a) => a.join('')),
+  fc.tuple(plausible, hostileChar, plausible).map(([a, b, c]) => `${a}${b}${c}`),
+  fc.integer({ min: 0, max: 2 ** 60 }).map(String),
+  fc.constantFrom('x'.repeat(5000), '/'.repeat(300), `/${'a/'.repeat(2000)}`),
+);
+
+const value = fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 2, arbitrary: hostile });
+
+const partitionKeys = PARTITION_FIELDS.map((f) => ({ section: f.section, key: f.confKey }));
+const diskKeys = DISK_FIELDS.map((f) => f.confKey);
+
+
+
+/** Values that suit a key (mostly valid), so that many generated layouts are accepted. */
+const GOOD: Record<string, readonly string[]> = {
+  Type: ['root', 'esp', 'swap', 'home', 'linux-generic', 'xbootldr', 'var', 'usr', 'srv', 'root-verity', '0fc63daf-8483-4772-8e79-3d69d8477de4'],
+  Label: ['ESP', 'nixos', 'data', 'a b', 'ünïcödé', 'x'.repeat(36)],
+  UUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
+  Priority: ['0', '1', '10', '-5'], Weight: ['0', '1000', '3000'], PaddingWeight: ['0', '10'],
+  SizeMinBytes: ['1M', '10M', '64M', '512M', '4097'], SizeMaxBytes: ['10M', '64M', '1G'],
+  PaddingMinBytes: ['0', '1M'], PaddingMaxBytes: ['1M', '16M'],
+  Format: ['vfat', 'ext4', 'swap', 'squashfs', 'erofs'], CopyFiles: ['/srv/data', '/a:/b', '/x\\:y:/z', '/boot:/EFI/Linux'],
+  MakeDirectories: ['/log /lib/machines', '/x'], CopyBlocks: ['/dev/zero', '/srv/blob.img', 'auto'],
+  Flags: ['0x8000000000000000', '1'], ReadOnly: ['yes', 'no'], NoAuto: ['yes'], GrowFileSystem: ['yes', 'no'],
+  SplitName: ['%t', '%t-%n', '-'], Minimize: ['off', 'best', 'guess'], MBRType: ['0x0c', '0x83', '12'], MBRBootable: ['yes'],
+  FATType: ['12', '16', '32'], VolumeID: ['0x12345678'], Encrypt: ['off'], Verity: ['off'],
+  Table: ['gpt', 'mbr', 'hybrid'], SectorSize: ['512', '4096'], Size: ['auto', '1G', '8G'], Seed: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
+  Architecture: ['x86-64', 'arm64'], CopySource: ['.', 'src'], SourceDateEpoch: ['0', '1700000000'], BaseImage: ['base.img'], BaseImageInPlace: ['no'],
+  FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'],
+  FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
+  Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
+};
+
+const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...GOOD[key]!) }, { weight: 1, arbitrary: value }) : value);
+
+const partitionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'Partition').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const extensionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'X-Partwright').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const diskLine = fc.constantFrom(...diskKeys).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+const blobLines = fc.tuple(goodValue('Name'), goodValue('Offset'), goodValue('Source')).map(([n, o, src]) => [`Name=${n}`, `Offset=${o}`, `Source=${src}`]);
+
+/** One definition file: a [Partition] with a Type= and a few settings, sometimes more sections and junk. */
+export const confFileText = fc
+  .record({
+    type: goodValue('Type'),
+    partition: fc.array(partitionLine, { maxLength: 3 }),
+    extension: fc.option(fc.array(extensionLine, { minLength: 1, maxLength: 2 }), { freq: 4 }),
+    disk: fc.option(fc.array(diskLine, { minLength: 1, maxLength: 3 }), { freq: 3 }),
+    blob: fc.option(blobLines, { freq: 6 }),
+    junk: fc.option(fc.constantFrom('# comment', 'junk', '=x', '[Unknown]', ' ', 'Bogus=1'), { freq: 5 }),
+  })
+  .map((f) => {
+    const lines = ['[Partition]', `Type=${f.type}`, ...f.partition];
+    if (f.extension) lines.push('[X-Partwright]', ...f.extension);
+    if (f.disk) lines.push('[X-Partwright-Disk]', ...f.disk);
+    if (f.blob) lines.push('[X-Partwright-Blob]', ...f.blob);
+    if (f.junk) lines.push(f.junk);
+    return `${lines.join('\n')}\n`;
+  });
+
+export function confDirectoryArbitrary(): fc.Arbitrary<ConfFile[]> {
+  return fc.uniqueArray(fc.tuple(fc.constantFrom('10-esp', '20-root', '30-data', '40-swap', '50-x', 'a', 'z.d/x'), confFileText), { minLength: 1, maxLength: 4, selector: ([n]) => n }).map((files) =>
+    files.map(([name, text]) => ({ name: `${name}.conf`, text })),
+  );
+}
