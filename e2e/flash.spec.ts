@@ -46,6 +46,8 @@ test('flash a built image to a fastboot device: the device holds the image byte 
   await flash.flash();
   await expect(flash.done).toBeVisible({ timeout: 60_000 });
   await expect(flash.done).toContainText('"mmc0"');
+  // What fastboot can and cannot verify, said plainly.
+  await expect(page.getByTestId('flash-verify-note')).toContainText('it has no command to read the written bytes back');
   await expect(flash.error).toHaveCount(0);
 
   const raw = readFileSync(await (await editor.download('raw')).path());
