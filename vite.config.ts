@@ -35,11 +35,14 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: { format: 'es', rolldownOptions: { checks: { bundlerTimings: false } } },
   build: {
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
+    // Rolldown's [PLUGIN_TIMINGS] note ("plugins take significant time") tells a user of `npm start`
+    // nothing they can act on; `npm run build` keeps every other warning.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: { host: '127.0.0.1', headers: crossOriginIsolation },
   preview: { host: '127.0.0.1', headers: crossOriginIsolation },

@@ -712,3 +712,32 @@ syncBuiltinESMExports();\n`);
     expect(r.partitions[0].mbrBootable).toBe(true);
   });
 });
+
+describe('--cloud-init-*: a NoCloud seed in the vfat partition', () => {
+  it('writes user-data, meta-data and network-config into the ESP, and cloud-init accepts the user-data', () => {
+    requireTools('mdir', 'mtype', 'cloud-init');
+    const out = path.join(work, 'cloud-init.img');
+    const r = cli('build', path.join(EXAMPLES, 'esp-vfat'), '-o', out, '--json',
+      '--cloud-init-hostname', 'pi-kitchen', '--cloud-init-user', 'ada',
+      '--cloud-init-ssh-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7nXK9aOqQ3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk3 ada@laptop',
+      '--cloud-init-wifi-ssid', 'home', '--cloud-init-wifi-password', 'correct horse', '--cloud-init-locale', 'en_GB.UTF-8');
+    expect(r.status, r.stderr).toBe(0);
+    const esp = (JSON.parse(r.stdout) as { plan: { partitions: { offsetBytes: number; label: string }[] } }).plan.partitions.find((p) => p.label === 'ESP')!;
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const at = `${out}@@${esp.offsetBytes}`;
+    const names = spawnSync('mdir', ['-b', '-i', at, '::/'], { encoding: 'utf8', env }).stdout.split('\n');
+    expect(names).toEqual(expect.arrayContaining(['::/user-data', '::/meta-data', '::/network-config']));
+    const userData = spawnSync('mtype', ['-i', at, '::/user-data'], { encoding: 'utf8', env }).stdout;
+    expect(userData).toContain('hostname: "pi-kitchen"');
+    const file = path.join(work, 'user-data');
+    fs.writeFileSync(file, userData);
+    const schema = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+    expect(schema.status, `${schema.stdout}${schema.stderr}`).toBe(0);
+  });
+
+  it('refuses a plain password, naming the option', () => {
+    const r = cli('build', path.join(EXAMPLES, 'esp-vfat'), '-o', path.join(work, 'never.img'), '--cloud-init-user', 'ada', '--cloud-init-password-hash', 'hunter2');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('--cloud-init-password-hash: Password hash must be a crypt(3) hash');
+  });
+});

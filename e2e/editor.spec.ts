@@ -24,8 +24,8 @@ test('compose from a preset, edit a size, and the map and plan follow', async ({
   await expect(editor.partitionRows).toHaveCount(5);
   await expect.poll(() => editor.rowLabels()).toEqual(['FIRMWARE', 'NIXOS_SD', 'data3', 'data4', 'data5']);
   await expect(editor.diskSummary).toContainText('MBR · 512 B sectors · 2 GiB');
-  // The preset replaced a layout: undo is offered.
-  await expect(editor.undoToast).toContainText('Loaded preset');
+  // The preset opened as a new layout: the one that was open is kept.
+  await expect(editor.layoutSelect).toHaveValue('mbr-disk');
 
   // FIRMWARE: 30 MiB at the 8 MiB first-partition offset, drawn to scale with its exact bytes.
   const firmware = editor.mapRegion('FIRMWARE');
@@ -123,10 +123,11 @@ test('a build that cannot run says why', async ({ page }) => {
   await editor.goto();
   await editor.waitForReady();
   await editor.selectRow(0);
-  // A file system the engine does not make (yet): the build fails with the engine's words.
-  await editor.setField('File system', 'xfs');
-  await editor.build();
-  await expect(editor.buildStatus).toContainText('Build failed: Format=xfs');
+  // A file system the engine does not make (an imported layout): Build says why before it runs.
+  await editor.importInput.setInputFiles([{ name: 'xfs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ table: 'gpt', partitions: [{ type: 'root', format: 'xfs', sizeMinBytes: 64 * MiB }] })) }]);
+  await expect(editor.partitionRows).toHaveCount(1);
+  await expect(editor.buildButton).toBeDisabled();
+  await expect(editor.buildStatus).toContainText('Format=xfs: Partwright makes vfat, ext4');
 });
 
 test('reload restores the layout exactly', async ({ page }) => {

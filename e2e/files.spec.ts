@@ -16,14 +16,16 @@ test('import repart.d files, export them as a zip and import that again', async 
   await editor.waitForReady();
 
   await editor.importInput.setInputFiles(confPaths('hybrid-mbr'));
-  await expect(editor.notice).toContainText('Imported 2 .conf files');
+  await expect(editor.notice).toContainText('Imported 2 .conf files as “imported”');
   await expect(editor.partitionRows).toHaveCount(2);
   await expect.poll(() => editor.rowLabels()).toEqual(['ESP', 'root']);
   await expect(editor.diskSummary).toContainText('HYBRID');
-  await expect(editor.undoToast).toContainText('Imported 2 .conf files');
+  // An import opens as a new layout: the one that was open is kept.
+  await expect(editor.layoutSelect).toHaveValue('imported');
+  await expect(editor.layoutSelect.locator('option')).toHaveText(['imported', 'layout']);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .conf' }).click()]);
-  expect(download.suggestedFilename()).toBe('layout-repart.d.zip');
+  expect(download.suggestedFilename()).toBe('imported-repart.d.zip');
   const zipPath = await download.path();
   // Python's zipfile is the oracle for the archive.
   const read = 'import sys,zipfile,json; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))';
@@ -89,11 +91,13 @@ test('several named layouts: new, rename, switch, and reload keeps them', async 
   await name.press('Enter');
   await expect(editor.layoutSelect).toHaveValue('laptop');
 
-  await page.getByRole('button', { name: 'New' }).click();
+  // New… offers the start screen; an empty layout shows it in place of the editor.
+  await page.getByRole('button', { name: 'New…' }).click();
+  await page.getByRole('dialog').getByTestId('start-blank').click();
   await expect(editor.layoutSelect).toHaveValue('layout');
   await expect(editor.partitionRows).toHaveCount(0);
-  await expect(editor.buildStatus).toContainText('The layout is empty');
-  await page.getByRole('button', { name: '+ partition' }).click();
+  await expect(editor.startScreen).toBeVisible();
+  await editor.startScreen.getByTestId('start-blank').click();
   await expect(editor.partitionRows).toHaveCount(1);
   await editor.waitForSaved();
 

@@ -34,8 +34,9 @@ test('a share link opened in a fresh browser asks, then opens the layout', async
     await expect(fresh.shareDialog).toBeVisible();
     await expect(fresh.shareDialog).toContainText('6 partitions');
     await expect(fresh.shareDialog).toContainText('data-b');
-    // Nothing changes before the answer: the first-visit layout is still open behind the dialog.
-    await expect(fresh.partitionRows).toHaveCount(4);
+    // Nothing changes before the answer: the first-visit (empty) layout is still open behind the dialog.
+    await expect(fresh.startScreen).toBeAttached();
+    await expect(fresh.partitionRows).toHaveCount(0);
     await fresh.shareDialog.getByRole('button', { name: 'Open shared layout' }).click();
     await expect(fresh.partitionRows).toHaveCount(6);
     await expect.poll(() => fresh.rowLabels()).toEqual(labels);

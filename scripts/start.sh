@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step says what it does and, when done, how long it took.
+step_start=0
+step() { step_start=$SECONDS; printf 'partwright: %s\n' "$1"; }
+done_step() { printf 'partwright:   done in %ss\n' "$((SECONDS - step_start))"; }
+
 if ! command -v node >/dev/null 2>&1; then
   echo "partwright: Node.js >= 20.19 is required (https://nodejs.org/ or your distribution's nodejs 20+)." >&2
   exit 1
@@ -22,16 +27,28 @@ fi
 lock=package-lock.json
 [ -f "$lock" ] || lock=package.json
 if [ ! -f node_modules/.package-lock.json ] || [ "$lock" -nt node_modules/.package-lock.json ]; then
-  echo "partwright: installing dependencies…"
+  step "installing dependencies with npm (first run or package-lock.json changed; a few minutes on a slow line)…"
+  # npm is quiet for minutes at a time: say every 30 s that it still runs.
+  ( while sleep 30; do printf 'partwright:   still installing (%ss)…\n' "$((SECONDS - step_start))"; done ) &
+  ticker=$!
+  trap 'kill "$ticker" 2>/dev/null || true' EXIT
   if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund
   else
     npm install --no-audit --no-fund
   fi
+  kill "$ticker" 2>/dev/null || true
+  done_step
 fi
 
+step "building the command-line tool (if its sources changed)…"
 node scripts/build-cli.mjs --if-stale
-echo "partwright: building the web app…"
+done_step
+
+step "building the web app (vite: app, engine worker, WASM tools)…"
 npx --no-install vite build --logLevel warn
+done_step
+
+step "starting the server…"
 
 exec npx --no-install tsx server/main.ts "$@"

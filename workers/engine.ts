@@ -20,11 +20,14 @@ import { OPFS_CHUNK_BYTES } from './hosts/opfs/store.ts';
 import { readStagedTrees } from './hosts/opfs/tree.ts';
 import { fetchWasmTool, toolCache } from './tools/wasm-tools.ts';
 import { scanDataRanges } from './disk/sparse-image.ts';
+import { decodeBmapXml, makeBmap } from './formats/outputs/bmap.ts';
+import type { CloudInitSpec } from './model/cloud-init.ts';
+import { verifyReadback, type ReadbackCheck } from './formats/outputs/bmap-verify.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
 import type { FastbootTransport } from './flash/transport.ts';
 import { DEFAULT_SEED } from './model/spec.ts';
-import { ErrorCode, isPartwrightError } from './model/errors.ts';
+import { ErrorCode, isPartwrightError, PartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
 import { presetByName } from './model/presets/index.ts';
@@ -97,6 +100,8 @@ export interface EngineBuildOptions {
   sourceDateEpoch?: number;
   /** A preset by name: its boot installation and its own files (its other files come in `files`). */
   preset?: string;
+  /** First-boot settings: a cloud-init NoCloud seed in the layout's vfat partition. */
+  cloudInit?: CloudInitSpec;
   /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
   base?: string;
   /**
@@ -309,6 +314,7 @@ export const engine = {
         ...(preset ? { preset } : {}),
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),
+        ...(options.cloudInit ? { cloudInit: options.cloudInit } : {}),
         sha256: options.sha256 ?? false,
         ...(veritySigner ? { veritySigner } : {}),
       });
@@ -396,6 +402,33 @@ export const engine = {
   },
 
   /**
+   * Checks a read-back of the device the user wrote (a file they picked, e.g. `dd if=/dev/sdX`)
+   * against the bmap's SHA-256 of every mapped range: the bmap file they pick, or the one the last
+   * build makes (the same bytes as its `.bmap` download). Hashing runs here, never on the page.
+   */
+  async verifyReadback(
+    image: BuiltImageRef | undefined,
+    readback: Blob,
+    bmapFile: Blob | undefined,
+    onProgress?: (p: EngineBuildProgress) => void,
+  ): Promise<{ ok: true; check: ReadbackCheck; imageSizeBytes: number; fromBmapFile: boolean } | { ok: false; error: EngineFailure }> {
+    try {
+      let xml: string;
+      if (bmapFile) xml = await bmapFile.text();
+      else if (image) xml = makeBmap(await opfsImageSource(image));
+      else throw new PartwrightError(ErrorCode.InvalidSpec, 'Choose the .bmap file that came with the image.');
+      const bmap = decodeBmapXml(xml);
+      const progress = throttled(onProgress);
+      const check = await verifyReadback(bmap, readback.size, async (offset, length) => new Uint8Array(await readback.slice(offset, offset + length).arrayBuffer()), {
+        onBytes: (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes, detail: 'verify' }),
+      });
+      return { ok: true, check, imageSizeBytes: bmap.imageSizeBytes, fromBmapFile: bmapFile !== undefined };
+    } catch (e) {
+      return { ok: false, error: asFailure(e) };
+    }
+  },
+
+  /**
    * What a fastboot device says about itself (product, max-download-size, the size of `partition`).
    * The transport is the page's (a comlink proxy); it is closed when this returns.
    */
@@ -450,6 +483,6 @@ export type Engine = typeof engine;
 export type { FlashFailure, FlashProgress, FlashResult, FastbootDeviceInfo, FastbootTransport };
 /** The output formats' names (workers/model/registry.ts). */
 export type EngineOutputFormat = OutputFormat;
-export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, OutputFile, BuiltImageRef, WritableFileHandle, ByteRange };
+export type { PartitionType, ImagePlan, SpecProblem, ConfFile, Diagnostic, IsoReport, OutputFile, BuiltImageRef, WritableFileHandle, ByteRange, ReadbackCheck };
 export type { IsoSummary };
 export type { PlannedPartition, PlannedBlob, ReservedArea, DroppedPartition } from './plan/types.ts';

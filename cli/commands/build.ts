@@ -11,7 +11,7 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
@@ -59,7 +59,9 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     const seed = seedOption(args);
     const sizeBytes = sizeOption(args);
     const sourceDateEpoch = sourceDateEpochEnv();
+    const cloudInit = cloudInitOption(args);
     const result = await runBuildJob(spec, host, {
+      ...(cloudInit ? { cloudInit } : {}),
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),

@@ -6,6 +6,7 @@ import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
+import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
 
@@ -122,4 +123,24 @@ export function prepare(args: ParsedArgs): Prepared {
 export function sourceDateEpochEnv(): number | undefined {
   const sde = process.env.SOURCE_DATE_EPOCH;
   return sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined;
+}
+
+/** --cloud-init-*: first-boot settings, checked here so a mistake is a usage error naming the option. */
+export function cloudInitOption(args: ParsedArgs): CloudInitSpec | undefined {
+  const keys = [
+    ['hostname', 'cloud-init-hostname'], ['user', 'cloud-init-user'], ['passwordHash', 'cloud-init-password-hash'],
+    ['wifiSsid', 'cloud-init-wifi-ssid'], ['wifiPassword', 'cloud-init-wifi-password'], ['wifiCountry', 'cloud-init-wifi-country'],
+    ['locale', 'cloud-init-locale'], ['timezone', 'cloud-init-timezone'],
+  ] as const;
+  const out: CloudInitSpec = {};
+  for (const [key, name] of keys) {
+    const v = flag(args, name);
+    if (v !== undefined) out[key] = v;
+  }
+  const ssh = args.flags.get('cloud-init-ssh-key');
+  if (ssh?.length) out.sshAuthorizedKeys = ssh;
+  if (Object.keys(out).length === 0) return undefined;
+  const problem = validateCloudInit(out)[0];
+  if (problem) throw new UsageError(`--cloud-init-${problem.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('ssh-authorized-keys', 'ssh-key')}: ${problem.message}`);
+  return out;
 }

@@ -56,19 +56,36 @@ export class EditorPage {
     await this.page.goto(path);
   }
 
-  /** The engine answered, the stored layout is loaded and the map is drawn. */
-  async waitForReady(): Promise<void> {
+  /**
+   * The engine answered, the stored layout is loaded and the map is drawn. A first run shows the
+   * start screen: `start` picks that card (the repart GPT example unless told), or none when false.
+   */
+  async waitForReady(start: string | false = 'example:gpt-disk'): Promise<void> {
     await expect(this.engineStatus).toContainText('Engine ready');
     await expect(this.saveStatus).toHaveText('saved');
-    await expect(this.map).toBeVisible();
+    if (start !== false && (await this.startScreen.isVisible())) await this.presetCard(start).click();
+    if (start !== false) await expect(this.map).toBeVisible();
+  }
+
+  get startScreen(): Locator {
+    return this.page.getByTestId('start-screen');
+  }
+
+  /** A card of the start screen: `example:<id>` or `nixos:<name>`. */
+  presetCard(choice: string): Locator {
+    return this.page.locator(`[data-testid="preset-card"][data-preset="${choice}"]`).first();
   }
 
   async waitForSaved(): Promise<void> {
     await expect(this.saveStatus).toHaveText('saved');
   }
 
+  /** Opens a preset (an example's id, or `nixos:<name>`) from the start screen (Presets…). */
   async loadPreset(id: string): Promise<void> {
-    await this.preset.selectOption(id);
+    const choice = id.includes(':') ? id : `example:${id}`;
+    if (!(await this.startScreen.isVisible())) await this.preset.click();
+    await this.presetCard(choice).click();
+    await expect(this.startScreen).toBeHidden();
   }
 
   /** The inspector's field with this label (the field table's title). */
@@ -76,9 +93,13 @@ export class EditorPage {
     return this.inspector.getByLabel(title, { exact: true });
   }
 
-  /** Types into a field and commits it as Enter does. */
+  /** Types into a field and commits it as Enter does (or picks the choice of a closed list). */
   async setField(title: string, value: string): Promise<void> {
     const input = this.field(title);
+    if (await input.evaluate((el) => el.tagName === 'SELECT')) {
+      await input.selectOption(value);
+      return;
+    }
     await input.fill(value);
     await input.press('Enter');
   }

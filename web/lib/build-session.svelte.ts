@@ -4,7 +4,7 @@
  * stays in OPFS until the next build.
  */
 import { proxy } from 'comlink';
-import type { BuiltImage, BuiltImageRef, EngineBuildOptions, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
+import type { BuiltImage, BuiltImageRef, ReadbackCheck, EngineBuildOptions, EngineBuildProgress, EngineFailure, EngineOutputFormat, OutputFile, WritableFileHandle } from '../../workers/engine.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { OUTPUT_FORMATS } from '../../workers/model/registry.ts';
 import { buildClient, type EngineClient } from './engine-client.ts';
@@ -157,6 +157,21 @@ export class BuildSession {
     } finally {
       if (this.#controller === controller) this.#controller = undefined;
     }
+  }
+
+  /**
+   * Checks a read-back of the written device against the bmap (the user's `.bmap`, or the one the
+   * last build makes), hashing in the worker. Undefined when cancelled or failed (`error` says why).
+   */
+  async verify(readback: File, bmapFile?: File): Promise<{ check: ReadbackCheck; imageSizeBytes: number; fromBmapFile: boolean } | undefined> {
+    if (this.running) return undefined;
+    const image = this.result;
+    return this.#background(async (signal, onProgress) => {
+      const r = await this.#client.call('verifyReadback', [image ? this.#ref(image) : undefined, readback, bmapFile, proxy(onProgress)], signal);
+      if (r.ok) return { check: r.check, imageSizeBytes: r.imageSizeBytes, fromBmapFile: r.fromBmapFile };
+      this.error = r.error;
+      return undefined;
+    }, undefined);
   }
 
   /** Stops a running build: its worker is terminated. */

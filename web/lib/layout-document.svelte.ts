@@ -8,22 +8,42 @@ import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts
 import type { FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
 import { layoutInputs } from '../../workers/model/layout-inputs.ts';
+import { FILE_SYSTEMS, ISO_FORMAT } from '../../workers/model/registry.ts';
+import { formatSize } from '../../workers/model/units.ts';
+import { labelWarnings } from '../../workers/model/volume-labels.ts';
 import { contentsDir, type StagedContent } from './contents-store.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 
 export type Selection = { kind: 'partition'; index: number } | { kind: 'blob'; index: number } | undefined;
 
-export interface UndoEntry {
-  /** What the undo restores, in words: "Removed partition ESP". */
+/** One step of the edit history: the layout as it was before the change named by `label`. */
+export interface HistoryEntry {
+  /** The change, in words: "Removed partition ESP", "Partition 1 › Label". */
   label: string;
   spec: ImageSpec;
   selection: Selection;
 }
 
+/** The toast for a notable change (a removal, a preset): shown while that change is the latest. */
+export interface UndoEntry {
+  label: string;
+}
+
+/** Text typed into a field that does not parse: kept (the model keeps its last good value) and blocks the build. */
+export interface FieldDraft {
+  text: string;
+  message: string;
+  /** "Partition 2 (root) › Minimum size". */
+  label: string;
+}
+
+/** How many steps undo goes back. */
+const HISTORY_LIMIT = 200;
+
 export interface FieldMessage {
   message: string;
-  /** `engine` (validate/plan) or `input` (text that did not parse). */
-  source: 'engine' | 'input';
+  /** `engine` (validate/plan), `input` (text that did not parse) or `warning` (builds, but not as written). */
+  source: 'engine' | 'input' | 'warning';
 }
 
 /** `partitions[2].label` and `partitions.2.label` both become `partitions.2.label`. */
@@ -32,6 +52,14 @@ export function normalizeWhere(where: string): string {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function groupBytes(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
 
 export class LayoutDocument {
   name = $state('untitled');
@@ -42,6 +70,20 @@ export class LayoutDocument {
   /** `CopyFiles=` sources staged in OPFS for this layout, by source path. */
   contents = $state.raw<Record<string, StagedContent>>({});
   undoEntry = $state.raw<UndoEntry | undefined>(undefined);
+  /** Undo and redo stacks (newest last). */
+  past = $state.raw<HistoryEntry[]>([]);
+  future = $state.raw<HistoryEntry[]>([]);
+  /** Typed text that does not parse, by normalized `where`. */
+  drafts = $state.raw<Record<string, FieldDraft>>({});
+  /** The field changed last (`partitions.1.sizeMinBytes`): where a "does not fit" belongs. */
+  lastEdit = $state<string | undefined>(undefined);
+  /** The Format= values the engine makes (its registry): in partitions, and in a Table=iso layout. */
+  readonly fileSystems: { partition: readonly string[]; iso: readonly string[] } = {
+    partition: FILE_SYSTEMS.map((f) => f.name),
+    iso: [ISO_FORMAT, 'vfat'],
+  };
+  /** Consecutive changes of one field (typing) make one history step. */
+  #coalesceKey: string | undefined;
 
   /** From the engine, for the spec as it was `refreshedFor`. */
   problems = $state.raw<SpecProblem[]>([]);
@@ -80,25 +122,58 @@ export class LayoutDocument {
     return [...sources].filter((s) => !this.contents[s]);
   });
 
+  /**
+   * Rules the build enforces that the engine's validate() does not see (which formats this engine
+   * makes), checked here so the field that breaks them says so before Build.
+   */
+  readonly fieldProblems: SpecProblem[] = $derived.by(() => {
+    const out: SpecProblem[] = [];
+    const made = this.fileSystems;
+    const allowed = this.spec.table === 'iso' ? made.iso : made.partition;
+    this.spec.partitions.forEach((p, i) => {
+      if (p.format !== undefined && !allowed.includes(p.format)) {
+        out.push({
+          where: `partitions.${i}.format`,
+          message: `Format=${p.format}: Partwright makes ${allowed.join(', ')}${this.spec.table === 'iso' ? ' in a Table=iso layout' : ''}; leave File system empty for a partition without one, or use CopyBlocks= with a prebuilt image.`,
+        });
+      }
+    });
+    return out;
+  });
+
   /** Every message, keyed by normalized `where`. */
   readonly messages: Map<string, FieldMessage[]> = $derived.by(() => {
     const map = new Map<string, FieldMessage[]>();
-    const add = (where: string, message: string) => {
+    const add = (where: string, message: string, source: FieldMessage['source'] = 'engine') => {
       const key = normalizeWhere(where);
       const list = map.get(key) ?? [];
-      if (!list.some((m) => m.message === message)) list.push({ message, source: 'engine' });
+      if (!list.some((m) => m.message === message)) list.push({ message, source });
       map.set(key, list);
     };
     for (const p of this.problems) add(p.where, p.message);
+    for (const p of this.fieldProblems) add(p.where, p.message);
+    this.spec.partitions.forEach((p, i) => {
+      for (const w of labelWarnings(p)) add(`partitions.${i}.label`, w, 'warning');
+    });
     const r = this.planResult;
-    if (r && !r.ok) add(r.error.where ?? '', r.error.message);
+    if (r && !r.ok) {
+      add(r.error.where ?? '', r.error.message);
+      // "Does not fit" is about the disk size, but the user just changed a partition: say it there too.
+      const last = this.lastEdit;
+      if (r.error.code === 'does-not-fit' && last?.startsWith('partitions.') && (r.error.where ?? 'sizeBytes') === 'sizeBytes') {
+        const min = r.error.minimumSizeBytes;
+        add(last, `${r.error.message}.${min !== undefined ? ` Lower this value, or raise Disk size to at least ${formatSize(min)} (${groupBytes(min)} B).` : ''}`);
+      }
+    }
     return map;
   });
 
   /** The first reason a build cannot start, or undefined. */
   readonly blocker: string | undefined = $derived.by(() => {
+    const draft = Object.values(this.drafts)[0];
+    if (draft) return `${draft.label}: ${draft.message} (the text “${draft.text}” is not used; fix it or press Escape)`;
     if (this.spec.partitions.length === 0 && (this.spec.blobs ?? []).length === 0) return 'The layout is empty: add a partition first.';
-    const p = this.problems[0];
+    const p = this.problems[0] ?? this.fieldProblems[0];
     if (p) return `${describeWhere(this.spec, p.where)}: ${p.message}`;
     const r = this.planResult;
     if (!r) return 'Checking the layout…';
@@ -154,33 +229,113 @@ export class LayoutDocument {
   // ---- whole-layout changes
 
   /** Replaces the layout (load, preset, import); `undoLabel` keeps the old one for undo. */
-  replace(spec: ImageSpec, undoLabel?: string): void {
-    if (undoLabel) this.#remember(undoLabel);
+  replace(spec: ImageSpec, undoLabel?: string, toast = true): void {
+    if (undoLabel) this.#remember(undoLabel, { toast });
     this.spec = clone(spec);
     this.selection = spec.partitions.length > 0 ? { kind: 'partition', index: 0 } : undefined;
     this.problems = [];
     this.planResult = undefined;
+    this.drafts = {};
+    this.lastEdit = undefined;
   }
 
+  // ---- history
+
+  get canUndo(): boolean {
+    return this.past.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.future.length > 0;
+  }
+
+  /** What Undo would undo, in words. */
+  get undoLabel(): string | undefined {
+    return this.past.at(-1)?.label;
+  }
+
+  get redoLabel(): string | undefined {
+    return this.future.at(-1)?.label;
+  }
+
+  /** Undoes the latest change only; it can be redone. */
   undo(): void {
-    const entry = this.undoEntry;
+    const entry = this.past.at(-1);
     if (!entry) return;
-    this.spec = clone(entry.spec);
-    this.selection = entry.selection;
-    this.undoEntry = undefined;
+    this.past = this.past.slice(0, -1);
+    this.future = [...this.future, { label: entry.label, spec: this.#snapshot(), selection: this.selection }];
+    this.#restore(entry);
   }
 
+  redo(): void {
+    const entry = this.future.at(-1);
+    if (!entry) return;
+    this.future = this.future.slice(0, -1);
+    this.past = [...this.past, { label: entry.label, spec: this.#snapshot(), selection: this.selection }];
+    this.#restore(entry);
+  }
+
+  #restore(entry: HistoryEntry): void {
+    this.spec = clone(entry.spec);
+    const s = entry.selection;
+    const n = s?.kind === 'partition' ? this.spec.partitions.length : (this.spec.blobs?.length ?? 0);
+    this.selection = s && s.index < n ? s : this.spec.partitions.length > 0 ? { kind: 'partition', index: 0 } : undefined;
+    this.undoEntry = undefined;
+    this.drafts = {};
+    this.lastEdit = undefined;
+    this.#coalesceKey = undefined;
+  }
+
+  /** Hides the toast; the change stays in the history. */
   dismissUndo(): void {
     this.undoEntry = undefined;
   }
 
-  #remember(label: string): void {
-    this.undoEntry = { label, spec: $state.snapshot(this.spec) as ImageSpec, selection: this.selection };
+  /** A freshly opened layout has no history. */
+  resetHistory(): void {
+    this.past = [];
+    this.future = [];
+    this.undoEntry = undefined;
+    this.#coalesceKey = undefined;
+  }
+
+  #snapshot(): ImageSpec {
+    return $state.snapshot(this.spec) as ImageSpec;
+  }
+
+  /**
+   * Records the layout before a change. Changes of one field in a row (`coalesce` key) make one step;
+   * `toast` offers Undo in a toast, which goes away with the next change so it only ever undoes its own.
+   */
+  #remember(label: string, options: { coalesce?: string; toast?: boolean } = {}): void {
+    const key = options.coalesce;
+    this.future = [];
+    if (key !== undefined && key === this.#coalesceKey && this.past.length > 0) return;
+    this.#coalesceKey = key;
+    const past = [...this.past, { label, spec: this.#snapshot(), selection: this.selection }];
+    this.past = past.length > HISTORY_LIMIT ? past.slice(past.length - HISTORY_LIMIT) : past;
+    this.undoEntry = options.toast ? { label } : undefined;
+  }
+
+  // ---- field drafts (typed text that does not parse)
+
+  setDraft(where: string, draft: FieldDraft | undefined): void {
+    const key = normalizeWhere(where);
+    if (!draft && !(key in this.drafts)) return;
+    const { [key]: _, ...rest } = this.drafts;
+    this.drafts = draft ? { ...rest, [key]: draft } : rest;
+  }
+
+  draftFor(where: string): FieldDraft | undefined {
+    return this.drafts[normalizeWhere(where)];
   }
 
   // ---- disk settings
 
   setDiskField<V>(field: FieldDef<ImageSpec, V>, value: V | undefined): void {
+    if (sameValue(field.get(this.spec), value)) return;
+    this.#remember(`Disk › ${field.title}`, { coalesce: `disk.${field.id}` });
+    this.lastEdit = field.id;
     field.set(this.spec, value);
   }
 
@@ -204,6 +359,7 @@ export class LayoutDocument {
 
   addPartition(partition: PartitionSpec = { type: 'linux-generic', sizeMinBytes: 64 * 1024 * 1024 }): void {
     const at = this.selection?.kind === 'partition' ? this.selection.index + 1 : this.spec.partitions.length;
+    this.#remember('Added a partition');
     this.spec.partitions.splice(at, 0, partition);
     this.selection = { kind: 'partition', index: at };
   }
@@ -211,7 +367,7 @@ export class LayoutDocument {
   removePartition(index: number): void {
     const p = this.spec.partitions[index];
     if (!p) return;
-    this.#remember(`Removed partition ${p.label || p.type}`);
+    this.#remember(`Removed partition ${p.label || p.type}`, { toast: true });
     this.spec.partitions.splice(index, 1);
     const n = this.spec.partitions.length;
     this.selection = n === 0 ? undefined : { kind: 'partition', index: Math.min(index, n - 1) };
@@ -222,6 +378,9 @@ export class LayoutDocument {
     const to = index + delta;
     const list = this.spec.partitions;
     if (to < 0 || to >= list.length) return;
+    const moving = list[index];
+    if (!moving) return;
+    this.#remember(`Moved partition ${moving.label || moving.type} ${delta < 0 ? 'up' : 'down'}`);
     const [p] = list.splice(index, 1);
     if (!p) return;
     list.splice(to, 0, p);
@@ -231,12 +390,16 @@ export class LayoutDocument {
 
   setPartitionField<V>(index: number, field: FieldDef<PartitionSpec, V>, value: V | undefined): void {
     const p = this.spec.partitions[index];
-    if (p) field.set(p, value);
+    if (!p || sameValue(field.get(p), value)) return;
+    this.#remember(`${describeWhere(this.spec, `partitions.${index}`)} › ${field.title}`, { coalesce: `partitions.${index}.${field.id}` });
+    this.lastEdit = `partitions.${index}.${field.id}`;
+    field.set(p, value);
   }
 
   // ---- blobs
 
   addBlob(): void {
+    this.#remember('Added a blob');
     if (!this.spec.blobs) this.spec.blobs = [];
     const blobs = this.spec.blobs;
     const taken = new Set(blobs.map((b) => b.name));
@@ -249,7 +412,7 @@ export class LayoutDocument {
   removeBlob(index: number): void {
     const b = this.spec.blobs?.[index];
     if (!b || !this.spec.blobs) return;
-    this.#remember(`Removed blob ${b.name}`);
+    this.#remember(`Removed blob ${b.name}`, { toast: true });
     this.spec.blobs.splice(index, 1);
     if (this.spec.blobs.length === 0) delete this.spec.blobs;
     this.selection = this.spec.partitions.length > 0 ? { kind: 'partition', index: 0 } : undefined;
@@ -257,7 +420,10 @@ export class LayoutDocument {
 
   setBlobField<V>(index: number, field: FieldDef<BlobSpec, V>, value: V | undefined): void {
     const b = this.spec.blobs?.[index];
-    if (b) field.set(b, value);
+    if (!b || sameValue(field.get(b), value)) return;
+    this.#remember(`Blob ${b.name} › ${field.title}`, { coalesce: `blobs.${index}.${field.id}` });
+    this.lastEdit = `blobs.${index}.${field.id}`;
+    field.set(b, value);
   }
 
   // ---- contents (CopyFiles=)
@@ -274,6 +440,7 @@ export class LayoutDocument {
   addCopyFiles(index: number, source: string, target = '/'): void {
     const p = this.spec.partitions[index];
     if (!p) return;
+    this.#remember(`Added CopyFiles=${source}`);
     // Assign, then read back: `(p.copyFiles ??= [])` would be the raw array, not the state proxy.
     if (!p.copyFiles) p.copyFiles = [];
     p.copyFiles.push({ source, target });
@@ -281,7 +448,9 @@ export class LayoutDocument {
 
   setCopyTarget(index: number, entry: number, target: string): void {
     const c = this.spec.partitions[index]?.copyFiles?.[entry];
-    if (c) c.target = target;
+    if (!c || c.target === target) return;
+    this.#remember(`CopyFiles=${c.source} target`, { coalesce: `partitions.${index}.copyFiles.${entry}` });
+    c.target = target;
   }
 
   /** Removes a CopyFiles= entry; returns its source when no other entry uses it. */
@@ -289,6 +458,7 @@ export class LayoutDocument {
     const p = this.spec.partitions[index];
     const c = p?.copyFiles?.[entry];
     if (!p?.copyFiles || !c) return undefined;
+    this.#remember(`Removed CopyFiles=${c.source}`);
     p.copyFiles.splice(entry, 1);
     if (p.copyFiles.length === 0) delete p.copyFiles;
     const stillUsed = this.spec.partitions.some((q) => q.copyFiles?.some((x) => x.source === c.source));

@@ -11,6 +11,36 @@ import { ContentsStore, type FileToStage } from './contents-store.ts';
 
 export type SaveStatus = 'loading' | 'saved' | 'saving' | 'error';
 
+/**
+ * The latest change, written synchronously (localStorage) the moment it is made: IndexedDB writes are
+ * asynchronous and a reload right after an edit would lose it. Opening a layout prefers a newer journal.
+ */
+const JOURNAL_KEY = 'partwright:journal';
+
+interface Journal {
+  name: string;
+  json: string;
+}
+
+function readJournal(): Journal | undefined {
+  try {
+    const text = globalThis.localStorage?.getItem(JOURNAL_KEY);
+    const j = text ? (JSON.parse(text) as Partial<Journal>) : undefined;
+    return typeof j?.name === 'string' && typeof j.json === 'string' ? { name: j.name, json: j.json } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeJournal(j: Journal | undefined): void {
+  try {
+    if (j) globalThis.localStorage?.setItem(JOURNAL_KEY, JSON.stringify(j));
+    else globalThis.localStorage?.removeItem(JOURNAL_KEY);
+  } catch {
+    // No localStorage (quota, privacy mode): the debounced IndexedDB save still runs.
+  }
+}
+
 export class Workspace {
   names = $state.raw<string[]>([]);
   status = $state<SaveStatus>('loading');
@@ -50,8 +80,12 @@ export class Workspace {
   }
 
   async #load(name: string): Promise<boolean> {
-    const saved = await this.store.load(name);
-    if (!saved) return false;
+    const stored = await this.store.load(name);
+    if (!stored) return false;
+    // A change made just before the page went away is in the journal, not yet in IndexedDB.
+    const journal = readJournal();
+    const newer = journal?.name === name && journal.json !== stored.json ? journal.json : undefined;
+    const saved = newer !== undefined ? { ...stored, json: newer } : stored;
     let spec: ImageSpec;
     try {
       spec = parseLayoutJson(saved.json, name);
@@ -61,7 +95,7 @@ export class Workspace {
       return false;
     }
     // The layout is open (and what a reload opens) at once; its files follow ("loading" until then).
-    this.#lastSaved.set(name, saved.json);
+    this.#lastSaved.set(name, stored.json);
     this.status = 'loading';
     this.doc.name = name;
     this.doc.replace(spec);
@@ -70,9 +104,10 @@ export class Workspace {
     await this.store.setCurrent(name);
     this.doc.files = await this.store.files(name);
     this.doc.contents = await this.#loadContents(name);
-    this.doc.dismissUndo();
+    this.doc.resetHistory();
     this.status = 'saved';
     this.error = undefined;
+    if (newer !== undefined) await this.save();
     return true;
   }
 
@@ -89,6 +124,8 @@ export class Workspace {
     try {
       await this.store.save(name, json);
       this.#lastSaved.set(name, json);
+      const j = readJournal();
+      if (j?.name === name && j.json === json) writeJournal(undefined);
       if (!this.names.includes(name)) this.names = [...this.names, name].sort((a, b) => a.localeCompare(b));
       this.status = 'saved';
       this.error = undefined;
@@ -100,9 +137,12 @@ export class Workspace {
 
   /** Called on every change: shows "saving…" at once, so "saved" always means written. */
   noteChange(): void {
-    if (!this.ready || this.status === 'error') return;
+    if (!this.ready) return;
     const json = stringifyLayoutJson($state.snapshot(this.doc.spec) as ImageSpec);
-    if (this.#lastSaved.get(this.doc.name) !== json) this.status = 'saving';
+    if (this.#lastSaved.get(this.doc.name) !== json) {
+      writeJournal({ name: this.doc.name, json });
+      if (this.status !== 'error') this.status = 'saving';
+    }
   }
 
   async switchTo(name: string): Promise<void> {
@@ -120,7 +160,7 @@ export class Workspace {
     this.doc.files = {};
     this.doc.contents = {};
     await this.contents?.removeLayout(name).catch(() => undefined);
-    this.doc.dismissUndo();
+    this.doc.resetHistory();
     for (const [path, file] of Object.entries(files)) await this.stageFile(path, file);
     await this.store.setCurrent(name);
     await this.save();

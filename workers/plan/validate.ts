@@ -7,6 +7,7 @@ import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { resolvePartitionType } from '../model/partition-types.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import { DEFAULT_ARCHITECTURE } from '../model/spec.ts';
+import { labelTooLongMessage } from '../model/volume-labels.ts';
 import type { PlanOptions } from './types.ts';
 import { parseGptFlags, SIZE_ROUNDING_BYTES } from './resolve.ts';
 import { roundDown, roundUp } from './rounding.ts';
@@ -88,7 +89,7 @@ export function validateSpec(spec: ImageSpec, options: PlanOptions = {}): SpecPr
       add(at('priority'), `Priority=${p.priority} is not a 32-bit integer`);
     }
     if (p.label !== undefined && p.label.length > GPT_LABEL_MAX_UNITS) {
-      add(at('label'), `Partition label too long for GPT table (${p.label.length} UTF-16 units, at most ${GPT_LABEL_MAX_UNITS}): "${p.label}"`);
+      add(at('label'), `${labelTooLongMessage(p.label.length, spec.table)}: "${p.label}"`);
     }
     if (p.uuid !== undefined && p.uuid !== '' && p.uuid !== 'null') {
       if (!isUuid(p.uuid)) add(at('uuid'), `Failed to parse 128bit ID/UUID: ${p.uuid}`);

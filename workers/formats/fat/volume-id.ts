@@ -5,6 +5,9 @@ import { hmacSha256 } from '../../crypto/sha256.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import { uuidToBytes } from '../guid.ts';
 import { NO_NAME_LABEL } from './boot-sector.ts';
+import { FAT_LABEL_ILLEGALS as LABEL_ILLEGALS } from '../../model/volume-labels.ts';
+
+export { mangleFatLabel } from '../../model/volume-labels.ts';
 
 /**
  * The volume ID systemd-repart gives a vfat partition: the filesystem UUID is
@@ -28,22 +31,6 @@ export function parseVolumeId(text: string): number {
   const m = /^(?:0x)?([0-9a-f]{4})-?([0-9a-f]{4})$/i.exec(text.trim());
   if (!m) throw new PartwrightError(ErrorCode.InvalidSpec, `"${text}" is not a FAT volume ID (8 hex digits, e.g. 9ED7-CD98).`);
   return parseInt(m[1]! + m[2]!, 16) >>> 0;
-}
-
-/** Characters mkfs.fat refuses in a label (src/mkfs.fat.c validate_volume_label). */
-const LABEL_ILLEGALS = '*?.,;:/\\|+=<>[]"';
-
-/**
- * The label as systemd-repart hands it to mkfs.vfat (mkfs-util.c mangle_fat_label): non-ASCII
- * becomes `_`, cut to 11 characters, upper-cased, characters mkfs.vfat refuses become `_`.
- */
-export function mangleFatLabel(label: string): string {
-  let ascii = '';
-  for (const ch of label) ascii += ch.codePointAt(0)! < 0x80 ? ch : '_';
-  ascii = ascii.slice(0, 11).toUpperCase();
-  let out = '';
-  for (const ch of ascii) out += LABEL_ILLEGALS.includes(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? '_' : ch;
-  return out;
 }
 
 /**
