@@ -17,6 +17,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-plan-truth-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 requireTools('sfdisk');
+// examples/iso-hybrid needs its boot files from Debian's packages (npm test fetches them first).
+if (!fs.existsSync(path.join(EXAMPLES, 'iso-hybrid/assets/isohdpfx.bin'))) execFileSync('bash', [path.join(ROOT, 'scripts/assets.sh')], { stdio: 'pipe' });
 
 function cli(...args: string[]): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });

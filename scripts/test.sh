@@ -16,6 +16,8 @@ echo "== typecheck"
 bash scripts/typecheck.sh || status=1
 
 echo "== unit tests (vitest)"
+# The examples' boot files (examples/iso-hybrid/assets) from Debian's packages, before any test reads them.
+bash scripts/assets.sh
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" || status=1
 
 echo "== boot tests (QEMU, TCG)"

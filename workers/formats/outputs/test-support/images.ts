@@ -123,6 +123,8 @@ export function oddImage(): SparseImage {
 
 /** The raw image file made by the engine's raw writer (holes stay holes). */
 export function writeRaw(image: SparseImage, path: string): string {
+  // FileSink creates its file exclusively (never through an existing path): start from none.
+  rmSync(path, { force: true });
   const sink = new FileSink(path);
   writeRawImage(image, sink);
   sink.close();
