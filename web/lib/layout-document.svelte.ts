@@ -80,7 +80,8 @@ export class LayoutDocument {
   /** The Format= values the engine makes (its registry): in partitions, and in a Table=iso layout. */
   readonly fileSystems: { partition: readonly string[]; iso: readonly string[] } = {
     partition: FILE_SYSTEMS.map((f) => f.name),
-    iso: [ISO_FORMAT, 'vfat'],
+    // squashfs: an image inside the ISO (ISOPath=), as the installer ISO's /nix-store.squashfs.
+    iso: [ISO_FORMAT, 'vfat', 'squashfs'],
   };
   /** Consecutive changes of one field (typing) make one history step. */
   #coalesceKey: string | undefined;

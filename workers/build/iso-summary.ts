@@ -33,8 +33,14 @@ export function planIsoSummary(spec: ImageSpec): IsoPlanResult {
   const isoDef = spec.partitions[isoIndex]!;
   const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
   const espIndexes = spec.partitions.flatMap((p, i) => (i !== isoIndex && resolvePartitionType(p.type, arch)?.known?.role === 'esp' ? [i] : []));
-  if (espIndexes.length > 1 || spec.partitions.length - 1 - espIndexes.length > 0) {
-    return fail('Table=iso takes one Format=iso9660 definition and at most one ESP (the EFI boot image); remove the other definitions.');
+  // Images inside the ISO (ISOPath=, Format=squashfs) are files of the ISO, not partitions.
+  const imageIndexes = spec.partitions.flatMap((p, i) => (i !== isoIndex && !espIndexes.includes(i) && p.isoPath !== undefined ? [i] : []));
+  if (espIndexes.length > 1 || spec.partitions.length - 1 - espIndexes.length - imageIndexes.length > 0) {
+    return fail('Table=iso takes one Format=iso9660 definition, at most one ESP (the EFI boot image) and Format=squashfs definitions with ISOPath= (images inside the ISO); remove the other definitions.');
+  }
+  for (const i of imageIndexes) {
+    const format = spec.partitions[i]!.format;
+    if (format !== 'squashfs') return fail(`ISOPath= makes a squashfs image inside the ISO: set Format=squashfs on that definition (it has ${format ?? 'no Format='}).`, `partitions.${i}.format`);
   }
   const espIndex = espIndexes[0];
   const seed = spec.seed ?? DEFAULT_SEED;
