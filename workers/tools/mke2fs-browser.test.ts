@@ -2,14 +2,12 @@
  * The same formatExt4 in a real Web Worker in Debian's Chromium: the worker fetches mke2fs.wasm,
  * formats the sample tree and must produce the image Node produces, byte for byte.
  */
-import { build } from 'esbuild';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveWorkerPage, type WorkerPage } from './test-support/worker-page.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
 import { formatExt4 } from './mke2fs.ts';
 import { MKE2FS_WASM_URL } from './mke2fs-module.ts';
@@ -18,33 +16,18 @@ import { imageDigest, SAMPLE_EPOCH, sampleTree } from './test-support/sample-tre
 
 const SIZE = 32 << 20;
 let dir: string;
-let server: Server;
+let served: WorkerPage | undefined;
 let base: string;
 
 beforeAll(async () => {
   requireDebian([['test -x /usr/bin/chromium', 'chromium']]);
   dir = mkdtempSync(join(tmpdir(), 'pw-mke2fs-browser-'));
-  const worker = await build({
-    entryPoints: [fileURLToPath(new URL('./test-support/browser-worker.ts', import.meta.url))],
-    bundle: true, format: 'esm', write: false, target: 'es2022',
-  });
-  const files: Record<string, [string, Buffer]> = {
-    '/': ['text/html', Buffer.from('<!doctype html><title>mke2fs</title>')],
-    '/worker.js': ['text/javascript', Buffer.from(worker.outputFiles[0]!.contents)],
-    '/mke2fs.wasm': ['application/wasm', readFileSync(MKE2FS_WASM_URL)],
-  };
-  server = createServer((req, res) => {
-    const f = files[req.url ?? ''];
-    if (!f) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': f[0] }).end(f[1]);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  served = await serveWorkerPage(new URL('./test-support/browser-worker.ts', import.meta.url), 'mke2fs', { 'mke2fs.wasm': MKE2FS_WASM_URL });
+  base = served.base;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

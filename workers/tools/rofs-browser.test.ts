@@ -3,12 +3,9 @@
  * buildImage: the worker fetches mkfs.erofs.wasm and zstd.wasm, builds the sample layout and must
  * produce the image Node produces, byte for byte.
  */
-import { build } from 'esbuild';
-import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveWorkerPage, type WorkerPage } from './test-support/worker-page.ts';
 import { loadNodeTool } from '../hosts/node/tools.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
@@ -16,34 +13,19 @@ import { buildRofsSample } from './test-support/rofs-sample.ts';
 import { ZLIB_WASM_URL } from './squashfs-compressors.ts';
 import { ZSTD_WASM_URL } from './zstd.ts';
 
-let server: Server;
+let served: WorkerPage | undefined;
 let base: string;
 
 beforeAll(async () => {
   requireTools('/usr/bin/chromium');
-  const worker = await build({
-    entryPoints: [fileURLToPath(new URL('./test-support/rofs-browser-worker.ts', import.meta.url))],
-    bundle: true, format: 'esm', write: false, target: 'es2022',
+  served = await serveWorkerPage(new URL('./test-support/rofs-browser-worker.ts', import.meta.url), 'rofs', {
+    'mkfs.erofs.wasm': MKFS_EROFS_WASM_URL, 'zstd.wasm': ZSTD_WASM_URL, 'zlib.wasm': ZLIB_WASM_URL,
   });
-  const files: Record<string, [string, Buffer]> = {
-    '/': ['text/html', Buffer.from('<!doctype html><title>rofs</title>')],
-    '/worker.js': ['text/javascript', Buffer.from(worker.outputFiles[0]!.contents)],
-    '/mkfs.erofs.wasm': ['application/wasm', readFileSync(MKFS_EROFS_WASM_URL)],
-    '/zstd.wasm': ['application/wasm', readFileSync(ZSTD_WASM_URL)],
-    '/zlib.wasm': ['application/wasm', readFileSync(ZLIB_WASM_URL)],
-  };
-  server = createServer((req, res) => {
-    const f = files[req.url ?? ''];
-    if (!f) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': f[0] }).end(f[1]);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  base = served.base;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
 });
 
 describe('squashfs and erofs in a Chromium Web Worker', () => {

@@ -1,0 +1,35 @@
+/**
+ * A page for the browser tests of the WASM tools: the test's worker entry bundled by esbuild and the
+ * .wasm files it fetches, served on 127.0.0.1 (Chromium loads them as it would from the app).
+ */
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface WorkerPage {
+  /** `http://127.0.0.1:PORT`: `/` is the page, `/worker.js` the worker, `/NAME.wasm` each tool. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Serves `workerEntry` (bundled) and `wasm` (served name → file URL). */
+export async function serveWorkerPage(workerEntry: URL, title: string, wasm: Record<string, URL>): Promise<WorkerPage> {
+  const worker = await build({ entryPoints: [fileURLToPath(workerEntry)], bundle: true, format: 'esm', write: false, target: 'es2022' });
+  const files: Record<string, [string, Buffer]> = {
+    '/': ['text/html', Buffer.from(`<!doctype html><title>${title}</title>`)],
+    '/worker.js': ['text/javascript', Buffer.from(worker.outputFiles[0]!.contents)],
+  };
+  for (const [name, url] of Object.entries(wasm)) files[`/${name}`] = ['application/wasm', readFileSync(url)];
+  const server = createServer((req, res) => {
+    const f = files[req.url ?? ''];
+    if (!f) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': f[0] }).end(f[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
