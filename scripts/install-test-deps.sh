@@ -47,8 +47,8 @@ fi
 
 if [ "$need_update" -eq 1 ]; then apt-get update -qq; fi
 
-# npm packages: install when node_modules is missing or older than the lockfile.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm packages: install when node_modules does not hold what package-lock.json lists.
+if ! node scripts/deps-current.mjs; then
   echo "install-test-deps: npm ci"
   npm ci --no-audit --no-fund
 fi

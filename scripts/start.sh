@@ -22,11 +22,8 @@ if ! node -e '
   exit 1
 fi
 
-# npm rewrites node_modules/.package-lock.json on every install, so a lockfile newer than it (a pull,
-# an edit) or a missing one means node_modules may not match package-lock.json.
-lock=package-lock.json
-[ -f "$lock" ] || lock=package.json
-if [ ! -f node_modules/.package-lock.json ] || [ "$lock" -nt node_modules/.package-lock.json ]; then
+# node_modules must hold what package-lock.json lists (compared by content, not by file times).
+if [ ! -f package-lock.json ] || ! node scripts/deps-current.mjs; then
   step "installing dependencies with npm (first run or package-lock.json changed; a few minutes on a slow line)…"
   # npm is quiet for minutes at a time: say every 30 s that it still runs.
   ( while sleep 30; do printf 'partwright:   still installing (%ss)…\n' "$((SECONDS - step_start))"; done ) &
