@@ -308,8 +308,10 @@ export class FastbootSimSession {
       const sizeBytes = total.getUint32(12, true) * total.getUint32(16, true);
       if (sizeBytes > p.sizeBytes) return this.fail(`sparse image too large for partition "${name}" (${sizeBytes} > ${p.sizeBytes})`);
       this.info(`writing sparse image to ${name}`);
-      decodeAndroidSparse(data, {
-        write: (offsetBytes, bytes) => {
+      // Bounded by the partition, as a device must be: FILL chunks may not expand past it. A corrupt
+      // image throws a coded error, which handle() answers with FAIL.
+      const sink = {
+        write: (offsetBytes: number, bytes: Uint8Array) => {
           d.disk.write(p.offsetBytes + offsetBytes, bytes);
           const last = d.writes.at(-1);
           // One record per chunk: FILL chunks arrive block by block, so merge adjacent ones.
@@ -320,7 +322,8 @@ export class FastbootSimSession {
             d.record(command, name, p.offsetBytes + offsetBytes, bytes.length, kind);
           }
         },
-      });
+      };
+      decodeAndroidSparse(data, sink, { maxImageBytes: p.sizeBytes });
     } else {
       if (data.length > p.sizeBytes) return this.fail(`image too large for partition "${name}" (${data.length} > ${p.sizeBytes})`);
       this.info(`writing raw image to ${name}`);
