@@ -12,7 +12,7 @@
  * Boot files of iso-hybrid come from `bash scripts/assets.sh` (run here when missing).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, lutimesSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lchownSync, lutimesSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,19 +59,27 @@ function cliSha256(args: string[], out: string): string {
 }
 
 /**
- * A copy of examples/NAME whose content folders have times on both sides of SOURCE_DATE_EPOCH (a
- * checkout has only new ones): 2001 to 2029, about three years apart in name order. The hosts must keep the
- * older ones and clamp the newer ones alike.
+ * A copy of examples/NAME whose files and folders have the metadata a checkout lacks, so both hosts
+ * must carry it alike: times on both sides of SOURCE_DATE_EPOCH (2001 to 2029, about three years
+ * apart in name order: older ones are kept, newer ones clamped), several modes, and (as root) several
+ * owners.
  */
+const OWNERS: readonly (readonly [number, number])[] = [[0, 0], [1000, 100], [65534, 65534]];
+
 function exampleCopy(name: string): string {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
   cpSync(join(ROOT, 'examples', name), dir, { recursive: true, verbatimSymlinks: true });
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => !e.name.endsWith('.conf'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-  entries.forEach((path, i) => {
+    .map((e) => ({ path: join(e.parentPath, e.name), e }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const asRoot = process.getuid?.() === 0;
+  entries.forEach(({ path, e }, i) => {
+    if (e.isFile()) chmodSync(path, [0o644, 0o600, 0o755, 0o640][i % 4]!);
+    else if (e.isDirectory()) chmodSync(path, [0o755, 0o750, 0o700][i % 3]!);
+    const [uid, gid] = OWNERS[i % OWNERS.length]!;
+    if (asRoot) lchownSync(path, uid, gid);
     const seconds = 1_000_000_000 + ((i * 97_000_000) % 900_000_000);
     lutimesSync(path, seconds, seconds);
   });
