@@ -38,8 +38,9 @@ let key: string;
 let cert: string;
 
 test.beforeAll(() => {
-  requireTools('tar', 'openssl', 'sha256sum');
-  execFileSync('bash', [join(ROOT, 'scripts/assets.sh')], { cwd: ROOT, stdio: 'pipe' });
+  requireTools('tar', 'openssl', 'sha256sum', 'flock');
+  // Each Playwright worker runs this: one at a time, the first fetches, the others find them in place.
+  execFileSync('flock', [join(tmpdir(), 'partwright-assets.lock'), 'bash', join(ROOT, 'scripts/assets.sh')], { cwd: ROOT, stdio: 'pipe' });
   work = mkdtempSync(join(tmpdir(), 'pw-cross-'));
   key = join(work, 'key.pem');
   cert = join(work, 'cert.pem');
