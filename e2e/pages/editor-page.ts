@@ -149,6 +149,68 @@ export class EditorPage {
     await this.page.getByTestId('contents-folder-input').setInputFiles(dir);
   }
 
+  /** Imports a repart.d directory's `*.conf` files, as Import… does (the files it names are then missing). */
+  async importRepartDir(confPaths: readonly string[]): Promise<void> {
+    await this.importInput.setInputFiles([...confPaths]);
+    await expect(this.notice).toContainText(`Imported ${confPaths.length} .conf file`);
+  }
+
+  /** The build inputs' slots (BaseImage=, ISOHybridMBR=, blob Source=, CopyBlocks=): each one's path as the layout writes it. */
+  async inputPaths(): Promise<string[]> {
+    const slots = this.page.getByTestId('input-slot');
+    return (await slots.evaluateAll((els) => els.map((el) => el.getAttribute('data-path') ?? ''))).filter(Boolean);
+  }
+
+  /** Chooses the file for the build input at `path` (its slot's "Choose…"). */
+  async chooseInput(path: string, file: string): Promise<void> {
+    const slot = this.page.locator(`[data-testid="input-slot"][data-path="${path}"]`);
+    await slot.locator('input[type="file"]').setInputFiles(file);
+    await expect(slot).not.toContainText('missing');
+  }
+
+  /** The sources (CopyFiles=) of the selected partition that have nothing staged yet. */
+  async missingContentSources(): Promise<string[]> {
+    const missing = this.contentsEntries.filter({ hasText: 'missing' });
+    return missing.locator('.src').allTextContents();
+  }
+
+  /** Fills the missing source `source` of the selected partition with an archive, as "Choose archive…" does. */
+  async chooseContentsArchive(source: string, archive: string): Promise<void> {
+    const exact = new RegExp(`^${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const entry = this.contentsEntries.filter({ has: this.page.locator('.src', { hasText: exact }) }).first();
+    const [chooser] = await Promise.all([this.page.waitForEvent('filechooser'), entry.getByRole('button', { name: 'Choose archive…' }).click()]);
+    await chooser.setFiles(archive);
+    await expect(entry).toContainText('archive ');
+  }
+
+  /** SOURCE_DATE_EPOCH for the build, when the layout does not set its own (the field is then disabled). */
+  async setSourceDateEpoch(epoch: string): Promise<void> {
+    const field = this.page.getByTestId('source-date-epoch');
+    if (!(await field.isEnabled())) return;
+    await field.fill(epoch);
+    await field.press('Enter');
+    await field.blur();
+  }
+
+  /** Verity=signature: the key and certificate that sign the root hash; false when the layout signs nothing. */
+  async setVeritySigning(keyPem: string, certPem: string): Promise<boolean> {
+    const signing = this.page.getByTestId('verity-signing');
+    if (!(await signing.isVisible())) return false;
+    await signing.getByLabel('private key', { exact: true }).setInputFiles(keyPem);
+    await signing.getByLabel('certificate', { exact: true }).setInputFiles(certPem);
+    return true;
+  }
+
+  /** Builds with the whole-image SHA-256 on and returns it (hex) once the result shows. */
+  async buildSha256(timeoutMs: number): Promise<string> {
+    await this.sha256.check();
+    await this.build();
+    await expect(this.buildResult).toBeVisible({ timeout: timeoutMs });
+    const sha = await this.buildResult.locator('.hash').getAttribute('title');
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    return sha!;
+  }
+
   /** Downloads the last build in `format` (the output menu's value). */
   async download(format = 'raw'): Promise<import('@playwright/test').Download> {
     await this.page.getByTestId('output-format').selectOption(format);

@@ -18,7 +18,7 @@ const PACKAGES: Record<string, string> = {
   '/bin/busybox': 'busybox-static', cpio: 'cpio', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi': 'systemd-boot-efi',
   python3: 'python3', zstd: 'zstd', zip: 'zip', tar: 'tar', gzip: 'gzip', losetup: 'mount',
   mksquashfs: 'squashfs-tools', unsquashfs: 'squashfs-tools', 'mkfs.erofs': 'erofs-utils', 'fsck.erofs': 'erofs-utils', 'dump.erofs': 'erofs-utils',
-  veritysetup: 'cryptsetup-bin', blkid: 'util-linux', swaplabel: 'util-linux', mkswap: 'util-linux', openssl: 'openssl',
+  veritysetup: 'cryptsetup-bin', blkid: 'util-linux', flock: 'util-linux', sha256sum: 'coreutils', swaplabel: 'util-linux', mkswap: 'util-linux', openssl: 'openssl',
 };
 
 function present(tool: string): boolean {
