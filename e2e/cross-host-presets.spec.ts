@@ -60,8 +60,12 @@ function makeCopySource(preset: Preset, dir: string): Record<string, string> {
 }
 
 test.beforeAll(() => {
-  // The boot files, fetched once (idempotent) from Debian's packages, as `npm run test:boot` does.
-  if (!existsSync(join(ASSETS, 'manifest.txt'))) execFileSync('bash', [join(ROOT, 'scripts/boot-assets.sh'), ASSETS], { stdio: 'inherit' });
+  // The boot files, fetched once (idempotent) from Debian's packages, as `npm run test:boot` does;
+  // under a lock, since each Playwright worker runs this.
+  if (!existsSync(join(ASSETS, 'manifest.txt'))) {
+    mkdirSync(ASSETS, { recursive: true });
+    execFileSync('flock', [join(ASSETS, '.lock'), 'bash', join(ROOT, 'scripts/boot-assets.sh'), ASSETS], { stdio: 'inherit' });
+  }
 });
 
 for (const preset of PRESETS) {
