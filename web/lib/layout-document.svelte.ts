@@ -8,6 +8,7 @@ import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts
 import type { FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
 import { layoutInputs } from '../../workers/model/layout-inputs.ts';
+import { presetByName, type Preset, type PresetInput } from '../../workers/model/presets/index.ts';
 import { FILE_SYSTEMS, ISO_FORMAT } from '../../workers/model/registry.ts';
 import { formatSize } from '../../workers/model/units.ts';
 import { labelWarnings } from '../../workers/model/volume-labels.ts';
@@ -69,6 +70,11 @@ export class LayoutDocument {
   files = $state.raw<Record<string, File>>({});
   /** `CopyFiles=` sources staged in OPFS for this layout, by source path. */
   contents = $state.raw<Record<string, StagedContent>>({});
+  /**
+   * The engine preset the layout was started from (`partwright build --preset NAME`): the build
+   * installs its boot files (systemd-boot, GRUB) and adds the files it brings. Undefined for others.
+   */
+  preset = $state<string | undefined>(undefined);
   undoEntry = $state.raw<UndoEntry | undefined>(undefined);
   /** Undo and redo stacks (newest last). */
   past = $state.raw<HistoryEntry[]>([]);
@@ -113,14 +119,38 @@ export class LayoutDocument {
     return out;
   });
 
-  /** Paths the layout names for which no file is staged (blobs, CopyBlocks=, BaseImage=, ISOHybridMBR=). */
-  readonly missingFiles: string[] = $derived(layoutInputs(this.spec).map((i) => i.path).filter((p) => !this.files[p]));
+  /** The preset's definition (the engine's: one list of what it needs, with what each file is for). */
+  readonly presetDef: Preset | undefined = $derived(this.preset === undefined ? undefined : presetByName(this.preset));
+
+  /** The preset's single files (kernel, initrd, loaders…): slots the user fills, staged like blob sources. */
+  readonly presetFileInputs: PresetInput[] = $derived((this.presetDef?.inputs ?? []).filter((i) => i.kind === 'file'));
+
+  /**
+   * What supplies a copy source other than a staged folder: a staged single file (a preset's kernel
+   * copied into an ISO), or the preset's own text files (an ISO's isolinux.cfg, its EFI loader tree).
+   */
+  providedSource(source: string): 'file' | 'preset' | undefined {
+    if (this.files[source]) return 'file';
+    const own = Object.keys(this.presetDef?.files ?? {});
+    const dir = `${source.replace(/\/+$/, '')}/`;
+    if (own.some((p) => p === source || p.startsWith(dir))) return 'preset';
+    return undefined;
+  }
+
+  /**
+   * Paths the layout names for which no file is staged (blobs, CopyBlocks=, BaseImage=,
+   * ISOHybridMBR=), and the preset's boot files.
+   */
+  readonly missingFiles: string[] = $derived.by(() => {
+    const paths = [...layoutInputs(this.spec).map((i) => i.path), ...this.presetFileInputs.map((i) => i.path)];
+    return [...new Set(paths)].filter((p) => !this.files[p]);
+  });
 
   /** `CopyFiles=` sources the layout names whose contents are not staged (e.g. after a share link). */
   readonly missingContents: string[] = $derived.by(() => {
     const sources = new Set<string>();
     for (const p of this.spec.partitions) for (const c of p.copyFiles ?? []) sources.add(c.source);
-    return [...sources].filter((s) => !this.contents[s]);
+    return [...sources].filter((s) => !this.contents[s] && !this.providedSource(s) && !this.presetFileInputs.some((i) => i.path === s));
   });
 
   /**
@@ -180,7 +210,12 @@ export class LayoutDocument {
     if (!r) return 'Checking the layout…';
     if (!r.ok) return r.error.message;
     const missing = this.missingFiles[0];
-    if (missing) return `Choose the file ${missing} first (it is named by the layout).`;
+    if (missing) {
+      const input = this.presetFileInputs.find((i) => i.path === missing);
+      return input
+        ? `Choose the file ${missing} first (${input.description}): the ${this.presetDef?.name} preset needs it.`
+        : `Choose the file ${missing} first (it is named by the layout).`;
+    }
     const contents = this.missingContents[0];
     if (contents) return `Add the contents of CopyFiles=${contents} first (drop files onto its partition), or remove that entry.`;
     return undefined;
@@ -212,7 +247,7 @@ export class LayoutDocument {
       let planResult = await this.#client.call('plan', [spec, options], signal);
       // Minimize= sizes come from the contents, as in a build: ask for the exact plan when all are here.
       if (planResult.ok && planResult.decidedAtBuild && this.missingFiles.length === 0 && this.missingContents.length === 0) {
-        const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name) }], signal);
+        const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name), ...(this.preset ? { preset: this.preset } : {}) }], signal);
         if (exact.ok) planResult = exact;
       }
       if (seq !== this.#refreshSeq) return;

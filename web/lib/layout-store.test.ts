@@ -31,7 +31,13 @@ describe('LayoutStore', () => {
     expect(files['blobs/spl.bin']!.size).toBe(3);
     expect(await store.files('laptop')).toEqual({});
     expect(await store.freeName('pi')).toBe('pi-2');
+    expect(await store.preset('pi')).toBeUndefined();
+    await store.savePreset('pi', 'sd-card');
+    expect(await store.preset('pi')).toBe('sd-card');
+    // A preset is not a layout name.
+    expect(await store.names()).toEqual(['laptop', 'pi']);
     await store.remove('pi');
+    expect(await store.preset('pi')).toBeUndefined();
     expect(await store.names()).toEqual(['laptop']);
     expect(await store.files('pi')).toEqual({});
   });

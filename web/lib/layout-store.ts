@@ -32,6 +32,8 @@ export interface SavedLayout {
 const LAYOUT = 'layout:';
 const FILE = 'file:';
 const CURRENT = 'current';
+/** The engine preset (workers/model/presets) a layout was started from: its boot installation and files. */
+const PRESET = 'preset:';
 
 export const MAX_LAYOUT_NAME = 64;
 
@@ -65,6 +67,7 @@ export class LayoutStore {
 
   async remove(name: string): Promise<void> {
     await this.#kv.del(LAYOUT + name);
+    await this.#kv.del(PRESET + name);
     for (const k of await this.#kv.keys()) if (k.startsWith(`${FILE}${name}\u0000`)) await this.#kv.del(k);
   }
 
@@ -81,6 +84,16 @@ export class LayoutStore {
     const taken = new Set(await this.names());
     if (!taken.has(base)) return base;
     for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+
+  /** The preset a layout builds with (its name), or undefined for a plain layout. */
+  async preset(layout: string): Promise<string | undefined> {
+    return this.#kv.get<string>(PRESET + layout);
+  }
+
+  async savePreset(layout: string, preset: string | undefined): Promise<void> {
+    if (preset === undefined) await this.#kv.del(PRESET + layout);
+    else await this.#kv.set(PRESET + layout, preset);
   }
 
   async saveFile(layout: string, path: string, file: Blob): Promise<void> {

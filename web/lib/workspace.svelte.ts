@@ -101,7 +101,9 @@ export class Workspace {
     this.doc.replace(spec);
     this.doc.files = {};
     this.doc.contents = {};
+    this.doc.preset = undefined;
     await this.store.setCurrent(name);
+    this.doc.preset = await this.store.preset(name);
     this.doc.files = await this.store.files(name);
     this.doc.contents = await this.#loadContents(name);
     this.doc.resetHistory();
@@ -151,19 +153,32 @@ export class Workspace {
     await this.#load(name);
   }
 
-  /** A new saved layout (name made unique), opened. */
-  async create(baseName: string, spec: ImageSpec, files: Record<string, File> = {}): Promise<void> {
+  /** A new saved layout (name made unique), opened; `preset` names the engine preset it builds with. */
+  async create(baseName: string, spec: ImageSpec, files: Record<string, File> = {}, preset?: string): Promise<void> {
     await this.save();
     const name = await this.store.freeName(cleanLayoutName(baseName) ?? 'layout');
     this.doc.name = name;
     this.doc.replace(spec);
     this.doc.files = {};
     this.doc.contents = {};
+    this.doc.preset = undefined;
     await this.contents?.removeLayout(name).catch(() => undefined);
     this.doc.resetHistory();
+    await this.setPreset(preset);
     for (const [path, file] of Object.entries(files)) await this.stageFile(path, file);
     await this.store.setCurrent(name);
     await this.save();
+  }
+
+  /** Which engine preset the open layout builds with (boot installation, its own files), kept with it. */
+  async setPreset(preset: string | undefined): Promise<void> {
+    this.doc.preset = preset;
+    try {
+      await this.store.savePreset(this.doc.name, preset);
+    } catch (e) {
+      this.status = 'error';
+      this.error = describeSaveError(e);
+    }
   }
 
   async rename(newName: string): Promise<void> {
@@ -185,6 +200,7 @@ export class Workspace {
     // "saved" again only once the new name is the one a reload opens.
     this.status = 'saving';
     for (const [path, file] of Object.entries(files)) await this.store.saveFile(name, path, file);
+    await this.store.savePreset(name, this.doc.preset);
     await this.store.setCurrent(name);
     await this.store.remove(old);
     this.#lastSaved.delete(old);
@@ -211,6 +227,17 @@ export class Workspace {
     } catch (e) {
       this.status = 'error';
       this.error = `${describeSaveError(e)} (file ${path} is kept for this session only)`;
+    }
+  }
+
+  /** Removes a staged file (and its saved copy). */
+  async unstageFile(path: string): Promise<void> {
+    this.doc.unstageFile(path);
+    try {
+      await this.store.removeFile(this.doc.name, path);
+    } catch (e) {
+      this.status = 'error';
+      this.error = describeSaveError(e);
     }
   }
 
