@@ -47,7 +47,7 @@ describe('[X-Partwright-CloudInit]', () => {
 
   it.each([
     ['PasswordHash=hunter2', '10-esp.conf:8: PasswordHash= refused: Password hash must be a crypt(3) hash'],
-    ['SSHAuthorizedKeys=ssh-ed25519 not-base64!', '10-esp.conf:8: SSHAuthorizedKeys= refused: this is not an OpenSSH public key line'],
+    ['SSHAuthorizedKeys=ssh-ed25519 not-base64!', '10-esp.conf:8: SSHAuthorizedKeys= refused: "ssh-ed25519 not-base64!" is not an OpenSSH public key line'],
     ['Hostname=-pi', '10-esp.conf:8: Hostname= refused: Hostname "-pi" must be 1–63 letters'],
     ['WifiPassword=short\nWifiSSID=home', '10-esp.conf:8: WifiPassword= refused: Wi-Fi password (WPA2) must be 8–63'],
     ['WifiCountry=gb', '10-esp.conf:8: WifiCountry= refused: Wi-Fi country "gb" must be two capital letters'],

@@ -61,7 +61,7 @@ export type FieldKind =
   | 'gpt-flags' // 64-bit attribute field
   | 'byte' // MBR type byte
   | 'hex32' // 32-bit identifier written as 0x…
-  | 'secret' // a single line shown masked (password hash, Wi-Fi password)
+  | 'secret' // a single line shown masked (the Wi-Fi password)
   | 'string-list'; // repeatable single-line values, one per assignment (SSHAuthorizedKeys=)
 
 /** What parsing a .conf needs besides the text: specifier values (repart-conf/values.ts). */
@@ -1047,7 +1047,7 @@ function cloudInitTextKind(key: Exclude<CloudInitFieldKey, 'sshAuthorizedKeys'>,
     return checkConfText(v, 256) ?? checkCloudInitValue(key, v as string);
   };
   return {
-    kind: key === 'passwordHash' || key === 'wifiPassword' ? 'secret' : 'string',
+    kind: key === 'wifiPassword' ? 'secret' : 'string',
     parse(raw) {
       if (raw === '') return { kind: 'reset' };
       const m = check(raw);
@@ -1064,7 +1064,7 @@ const sshKeysKind: Kind<string[]> = {
   parse(raw) {
     if (raw === '') return { kind: 'reset' };
     const m = checkConfText(raw, 16384) ?? checkSshKey(raw);
-    return m ? refusing(`SSHAuthorizedKeys= refused: ${m.replace(/^SSH key 1 is/, 'this is')}`) : { kind: 'set', value: [raw] };
+    return m ? refusing(`SSHAuthorizedKeys= refused: ${m.replace(/^SSH key 1 is/, `"${raw.length > 24 ? `${raw.slice(0, 24)}…` : raw}" is`)}`) : { kind: 'set', value: [raw] };
   },
   format: (v) => v,
   check: (v) => checkList(v, (x) => checkConfText(x, 16384) ?? (x === '' ? 'must not be empty' : checkSshKey(x as string))),
