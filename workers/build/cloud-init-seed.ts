@@ -11,7 +11,7 @@ import type { TreeCopy } from './input-tree.ts';
 /** `extraTrees` with the layout's seed added to its partition (unchanged when the layout has none). */
 export function withCloudInitSeed(spec: ImageSpec, extraTrees: Record<number, TreeCopy[]>): Record<number, TreeCopy[]> {
   const settings = spec.cloudInit;
-  if (!hasCloudInitSettings(settings)) return extraTrees;
+  if (!settings || !hasCloudInitSettings(settings)) return extraTrees;
   const i = seedPartitionIndex(spec, settings);
   if (typeof i === 'string') throw new PartwrightError(ErrorCode.InvalidSpec, i, { where: 'cloudInit.partition' });
   return { ...extraTrees, [i]: [...(extraTrees[i] ?? []), ...cloudInitTrees(settings)] };

@@ -52,7 +52,7 @@ const TIMEZONE = /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/;
 export const CLOUD_INIT_SETTINGS = ['hostname', 'user', 'passwordHash', 'sshAuthorizedKeys', 'wifiSsid', 'wifiPassword', 'wifiCountry', 'locale', 'timezone'] as const;
 
 /** True when there is a seed to write: any setting besides `partition`. */
-export function hasCloudInitSettings(c: CloudInitSpec | undefined): c is CloudInitSpec {
+export function hasCloudInitSettings(c: CloudInitSpec | undefined): boolean {
   return !!c && CLOUD_INIT_SETTINGS.some((k) => c[k] !== undefined && !(Array.isArray(c[k]) && c[k].length === 0));
 }
 
