@@ -735,6 +735,37 @@ describe('--cloud-init-*: a NoCloud seed in the vfat partition', () => {
     expect(schema.status, `${schema.stdout}${schema.stderr}`).toBe(0);
   });
 
+  it('builds the seed from [X-Partwright-CloudInit] in the layout into the partition Partition= names; flags override and add keys', () => {
+    requireTools('mdir', 'mtype', 'cloud-init');
+    const dir = fs.mkdtempSync(path.join(work, 'ci-layout-'));
+    const key1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7nXK9aOqQ3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk3 ada@laptop';
+    const key2 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk2b8w9N0p3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk4 ada@phone';
+    fs.writeFileSync(path.join(dir, '10-firmware.conf'), '[Partition]\nType=esp\nLabel=FIRMWARE\nFormat=vfat\nSizeMinBytes=16M\nSizeMaxBytes=16M\n\n[X-Partwright]\nFATType=16\n\n'
+      + `[X-Partwright-CloudInit]\nHostname=from-layout\nUser=ada\nSSHAuthorizedKeys=${key1}\nTimezone=Europe/London\nPartition=SEED\n`);
+    fs.writeFileSync(path.join(dir, '20-seed.conf'), '[Partition]\nType=linux-generic\nLabel=SEED\nFormat=vfat\nSizeMinBytes=16M\nSizeMaxBytes=16M\n\n[X-Partwright]\nFATType=16\n');
+    const out = path.join(work, 'cloud-init-layout.img');
+    const r = cli('build', dir, '-o', out, '--json', '--cloud-init-hostname', 'pi-hall', '--cloud-init-ssh-key', key2);
+    expect(r.status, r.stderr).toBe(0);
+    const parts = (JSON.parse(r.stdout) as { plan: { partitions: { offsetBytes: number; label: string }[] } }).plan.partitions;
+    const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+    const at = (label: string) => `${out}@@${parts.find((p) => p.label === label)!.offsetBytes}`;
+    expect(spawnSync('mdir', ['-b', '-i', at('SEED'), '::/'], { encoding: 'utf8', env }).stdout.split('\n').filter(Boolean).sort()).toEqual(['::/meta-data', '::/user-data']);
+    expect(spawnSync('mdir', ['-b', '-i', at('FIRMWARE'), '::/'], { encoding: 'utf8', env }).stdout.trim()).toBe('');
+    const userData = spawnSync('mtype', ['-i', at('SEED'), '::/user-data'], { encoding: 'utf8', env }).stdout;
+    expect(userData).toContain('hostname: "pi-hall"');
+    expect(userData).toContain('timezone: "Europe/London"');
+    expect(userData).toContain(`- ${JSON.stringify(key1)}\n      - ${JSON.stringify(key2)}`);
+    const file = path.join(work, 'user-data-layout');
+    fs.writeFileSync(file, userData);
+    const schema = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+    expect(schema.status, `${schema.stdout}${schema.stderr}`).toBe(0);
+    // A clear-text password in the layout is refused at its file:line.
+    fs.appendFileSync(path.join(dir, '20-seed.conf'), '\n[X-Partwright-CloudInit]\nPasswordHash=hunter2\n');
+    const bad = cli('build', dir, '-o', path.join(work, 'never.img'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('20-seed.conf:12: PasswordHash= refused: Password hash must be a crypt(3) hash');
+  });
+
   it('refuses a plain password, naming the option', () => {
     const r = cli('build', path.join(EXAMPLES, 'esp-vfat'), '-o', path.join(work, 'never.img'), '--cloud-init-user', 'ada', '--cloud-init-password-hash', 'hunter2');
     expect(r.status).not.toBe(0);

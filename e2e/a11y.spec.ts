@@ -56,6 +56,14 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(editor.contentsEntries.first()).toContainText('4 files');
       await scan(page, testInfo, `contents-${width}-${colorScheme}`);
 
+      // First boot open, with a clear-text password refused at its field.
+      const firstBoot = page.getByTestId('cloud-init');
+      await firstBoot.locator('summary').click();
+      await firstBoot.getByLabel('User', { exact: true }).fill('ada');
+      await firstBoot.getByLabel('Password hash').fill('hunter2');
+      await expect(editor.buildButton).toBeDisabled();
+      await scan(page, testInfo, `first-boot-${width}-${colorScheme}`);
+
       await editor.loadPreset('nixos:installer-iso');
       await expect(editor.partitionRows).not.toHaveCount(0);
       await scan(page, testInfo, `iso-${width}-${colorScheme}`);

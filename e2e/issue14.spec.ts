@@ -70,6 +70,8 @@ test('2. the presets are reached by keyboard and arrow keys load nothing', async
   await editor.preset.focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
+  // Nothing was loaded: no "replaced" toast, nothing to undo (the first preset has 4 rows too).
+  await expect(editor.undoToast).toBeHidden();
   await expect(editor.partitionRows).toHaveCount(4);
   await expect(editor.startScreen).toBeHidden();
 

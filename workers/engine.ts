@@ -21,7 +21,6 @@ import { readStagedTrees } from './hosts/opfs/tree.ts';
 import { fetchWasmTool, toolCache } from './tools/wasm-tools.ts';
 import { scanDataRanges } from './disk/sparse-image.ts';
 import { decodeBmapXml, makeBmap } from './formats/outputs/bmap.ts';
-import type { CloudInitSpec } from './model/cloud-init.ts';
 import { verifyReadback, type ReadbackCheck } from './formats/outputs/bmap-verify.ts';
 import { flashFailure, type FlashFailure } from './flash/errors.ts';
 import { DEFAULT_WHOLE_DISK_PARTITION, flashDisk, readDeviceInfo, type FastbootDeviceInfo, type FlashProgress, type FlashResult } from './flash/flash-image.ts';
@@ -100,8 +99,6 @@ export interface EngineBuildOptions {
   sourceDateEpoch?: number;
   /** A preset by name: its boot installation and its own files (its other files come in `files`). */
   preset?: string;
-  /** First-boot settings: a cloud-init NoCloud seed in the layout's vfat partition. */
-  cloudInit?: CloudInitSpec;
   /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
   base?: string;
   /**
@@ -314,7 +311,6 @@ export const engine = {
         ...(preset ? { preset } : {}),
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),
-        ...(options.cloudInit ? { cloudInit: options.cloudInit } : {}),
         sha256: options.sha256 ?? false,
         ...(veritySigner ? { veritySigner } : {}),
       });

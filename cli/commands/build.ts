@@ -11,10 +11,12 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, withCloudInitOptions } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
-  const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
+  const prepared = prepare(args);
+  const { layoutDir, copySource, basePath, preset } = prepared;
+  const spec = withCloudInitOptions(prepared.spec, args);
   const inPlace = args.flags.has('in-place');
   const out = flag(args, 'output');
   const format = flag(args, 'output-format') ?? 'raw';
@@ -59,9 +61,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     const seed = seedOption(args);
     const sizeBytes = sizeOption(args);
     const sourceDateEpoch = sourceDateEpochEnv();
-    const cloudInit = cloudInitOption(args);
     const result = await runBuildJob(spec, host, {
-      ...(cloudInit ? { cloudInit } : {}),
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),

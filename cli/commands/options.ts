@@ -6,7 +6,8 @@ import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
-import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
+import { hasCloudInitSettings, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
+import type { ImageSpec } from '../../workers/model/spec.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
 
@@ -125,22 +126,35 @@ export function sourceDateEpochEnv(): number | undefined {
   return sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined;
 }
 
-/** --cloud-init-*: first-boot settings, checked here so a mistake is a usage error naming the option. */
-export function cloudInitOption(args: ParsedArgs): CloudInitSpec | undefined {
+/**
+ * --cloud-init-*: first-boot settings on top of the layout's [X-Partwright-CloudInit]: a flag replaces
+ * the layout's value, --cloud-init-ssh-key adds to its keys. Checked here, so a mistake is a usage
+ * error naming the option; the build writes the seed from the spec this returns.
+ */
+export function withCloudInitOptions(spec: ImageSpec, args: ParsedArgs): ImageSpec {
   const keys = [
     ['hostname', 'cloud-init-hostname'], ['user', 'cloud-init-user'], ['passwordHash', 'cloud-init-password-hash'],
     ['wifiSsid', 'cloud-init-wifi-ssid'], ['wifiPassword', 'cloud-init-wifi-password'], ['wifiCountry', 'cloud-init-wifi-country'],
-    ['locale', 'cloud-init-locale'], ['timezone', 'cloud-init-timezone'],
+    ['locale', 'cloud-init-locale'], ['timezone', 'cloud-init-timezone'], ['partition', 'cloud-init-partition'],
   ] as const;
-  const out: CloudInitSpec = {};
+  const fromFlags: CloudInitSpec = {};
   for (const [key, name] of keys) {
     const v = flag(args, name);
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) fromFlags[key] = v;
   }
   const ssh = args.flags.get('cloud-init-ssh-key');
-  if (ssh?.length) out.sshAuthorizedKeys = ssh;
-  if (Object.keys(out).length === 0) return undefined;
-  const problem = validateCloudInit(out)[0];
-  if (problem) throw new UsageError(`--cloud-init-${problem.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('ssh-authorized-keys', 'ssh-key')}: ${problem.message}`);
+  if (ssh?.length) fromFlags.sshAuthorizedKeys = ssh;
+  if (Object.keys(fromFlags).length === 0) return spec;
+  const merged: CloudInitSpec = { ...spec.cloudInit, ...fromFlags };
+  if (ssh?.length) merged.sshAuthorizedKeys = [...(spec.cloudInit?.sshAuthorizedKeys ?? []), ...ssh];
+  const option = (field: keyof CloudInitSpec): string =>
+    fromFlags[field] !== undefined || field === 'sshAuthorizedKeys'
+      ? `--cloud-init-${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('ssh-authorized-keys', 'ssh-key')}`
+      : `${field} ([X-Partwright-CloudInit])`;
+  const problem = validateCloudInit(merged)[0];
+  if (problem) throw new UsageError(`${option(problem.field)}: ${problem.message}`);
+  const out: ImageSpec = { ...spec, cloudInit: merged };
+  const where = seedPartitionIndex(out);
+  if (hasCloudInitSettings(merged) && typeof where === 'string') throw new UsageError(`${merged.partition !== undefined ? option('partition') : '--cloud-init-*'}: ${where}`);
   return out;
 }

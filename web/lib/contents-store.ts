@@ -35,6 +35,25 @@ export interface FileToStage {
 }
 
 const ROOT = 'contents';
+/**
+ * Beside the sources of a layout: files a change removed, kept until that change can no longer be
+ * undone. Source folders are `encodeURIComponent('/…')` (`%2F…`), so no source is named this.
+ */
+const TRASH = '.trash';
+
+/** A staged file moved aside by a removal, so Undo can put it back (ContentsStore.trashFile). */
+export interface TrashedFile {
+  layout: string;
+  source: string;
+  /** Its path below the source. */
+  path: string;
+  /** Its name in the layout's trash folder. */
+  name: string;
+  /** It was the source's archive. */
+  wasArchive: boolean;
+}
+
+let trashCount = 0;
 
 /** One line of a staged folder drawn as a tree: directories before their files, sizes summed. */
 export interface TreeRow {
@@ -149,7 +168,7 @@ export class ContentsStore {
     const out: Record<string, StagedContent> = {};
     if (!root) return out;
     for await (const [name, handle] of (root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
-      if (handle.kind !== 'directory') continue;
+      if (handle.kind !== 'directory' || name === TRASH) continue;
       const source = decodeURIComponent(name);
       out[source] = await describe(handle as FileSystemDirectoryHandle, await readMeta(root, source));
     }
@@ -223,6 +242,75 @@ export class ContentsStore {
       await writeMeta(root, source, meta);
     }
     return describe(dir, meta);
+  }
+
+  /**
+   * Removes one file below a source as removeFile() does, but moves it into the layout's trash
+   * instead of deleting it: restoreFile() puts it back, purgeFile() deletes it for good.
+   */
+  async trashFile(layout: string, source: string, path: string): Promise<{ staged: StagedContent; trashed: TrashedFile }> {
+    const root = await dirAt(contentsDir(layout), false);
+    const dir = await root.getDirectoryHandle(stagedSourceName(source));
+    const parts = path.split('/');
+    const chain = [dir];
+    for (const name of parts.slice(0, -1)) chain.push(await chain.at(-1)!.getDirectoryHandle(name));
+    const handle = await chain.at(-1)!.getFileHandle(parts.at(-1)!);
+    const trash = await root.getDirectoryHandle(TRASH, { create: true });
+    const name = `${Date.now().toString(36)}-${++trashCount}`;
+    await (handle as unknown as { move(dir: FileSystemDirectoryHandle, name: string): Promise<void> }).move(trash, name);
+    for (let i = chain.length - 1; i > 0; i--) {
+      const entries = (chain[i] as unknown as { keys(): AsyncIterableIterator<string> }).keys();
+      if (!(await entries.next()).done) break;
+      await chain[i - 1]!.removeEntry(parts[i - 1]!);
+    }
+    const meta = await readMeta(root, source);
+    const wasArchive = meta.archive === path;
+    if (wasArchive) {
+      delete meta.archive;
+      await writeMeta(root, source, meta);
+    }
+    return { staged: await describe(dir, meta), trashed: { layout, source, path, name, wasArchive } };
+  }
+
+  /** Puts a trashed file back where it was; returns its source as it is then. */
+  async restoreFile(t: TrashedFile): Promise<StagedContent> {
+    const root = await dirAt(contentsDir(t.layout), false);
+    const handle = await (await root.getDirectoryHandle(TRASH)).getFileHandle(t.name);
+    const dir = await root.getDirectoryHandle(stagedSourceName(t.source), { create: true });
+    const parts = t.path.split('/');
+    let parent = dir;
+    for (const name of parts.slice(0, -1)) parent = await parent.getDirectoryHandle(name, { create: true });
+    await (handle as unknown as { move(dir: FileSystemDirectoryHandle, name: string): Promise<void> }).move(parent, parts.at(-1)!);
+    const meta = await readMeta(root, t.source);
+    if (t.wasArchive) {
+      meta.archive = t.path;
+      await writeMeta(root, t.source, meta);
+    }
+    return describe(dir, meta);
+  }
+
+  /** Deletes a trashed file for good (its removal can no longer be undone). */
+  async purgeFile(t: TrashedFile): Promise<void> {
+    const root = await optionalDir(`${contentsDir(t.layout)}/${TRASH}`);
+    await root?.removeEntry(t.name).catch(() => undefined);
+  }
+
+  /**
+   * A layout just opened (no history): empties its trash and deletes the sources `keep` does not
+   * name (left by removals that could be undone until now). Returns the sources deleted.
+   */
+  async prune(layout: string, keep: ReadonlySet<string>): Promise<string[]> {
+    const root = await optionalDir(contentsDir(layout));
+    if (!root) return [];
+    await root.removeEntry(TRASH, { recursive: true }).catch(() => undefined);
+    const gone: string[] = [];
+    for await (const [name, handle] of (root as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+      if (handle.kind !== 'directory') continue;
+      const source = decodeURIComponent(name);
+      if (!keep.has(source)) gone.push(source);
+    }
+    for (const source of gone) await this.remove(layout, source);
+    return gone;
   }
 
   async remove(layout: string, source: string): Promise<void> {

@@ -12,17 +12,37 @@ import { presetByName, type Preset, type PresetInput } from '../../workers/model
 import { FILE_SYSTEMS, ISO_FORMAT } from '../../workers/model/registry.ts';
 import { formatSize } from '../../workers/model/units.ts';
 import { labelWarnings } from '../../workers/model/volume-labels.ts';
+import { crossCheckCloudInit, hasCloudInitSettings, seedPartitionIndex } from '../../workers/model/cloud-init.ts';
 import { contentsDir, type StagedContent } from './contents-store.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 
 export type Selection = { kind: 'partition'; index: number } | { kind: 'blob'; index: number } | undefined;
 
-/** One step of the edit history: the layout as it was before the change named by `label`. */
+/**
+ * What a change did outside the layout (staged bytes moved aside in OPFS), undone and redone with it.
+ * Nothing is destroyed while the change can still be undone: `drop` frees what it kept once its
+ * history entry is gone (trimmed, or a layout opened).
+ */
+export interface HistoryEffect {
+  /** After Undo restored the layout as it was before the change. */
+  undo?(): Promise<void>;
+  /** After Redo made the change again. */
+  redo?(): Promise<void>;
+  /** The change can no longer be undone. */
+  drop?(): Promise<void>;
+}
+
+/** One step of the edit history: the layout (and its staged files) as it was before the change named by `label`. */
 export interface HistoryEntry {
   /** The change, in words: "Removed partition ESP", "Partition 1 › Label". */
   label: string;
   spec: ImageSpec;
   selection: Selection;
+  /** The staged input files as they were (the objects themselves: nothing is copied); Undo puts them back. */
+  files: Record<string, File>;
+  /** The staged contents as they were: their sources keep their bytes while this step can be undone. */
+  contents: Record<string, StagedContent>;
+  effect?: HistoryEffect;
 }
 
 /** The toast for a notable change (a removal, a preset): shown while that change is the latest. */
@@ -91,6 +111,16 @@ export class LayoutDocument {
   };
   /** Consecutive changes of one field (typing) make one history step. */
   #coalesceKey: string | undefined;
+  /**
+   * Called when Undo or Redo changed the staged input files (`before` → `after`), so the host keeps
+   * its stored copies in step (Workspace writes them to IndexedDB).
+   */
+  onFilesRestored: ((before: Record<string, File>, after: Record<string, File>) => void) | undefined;
+  /**
+   * Called after every Undo and Redo with the promise of its effect: staged contents live in OPFS,
+   * which is their truth, so the host reads them again once the effect has moved any bytes back.
+   */
+  onHistoryMoved: ((effectDone: Promise<void>) => void) | undefined;
 
   /** From the engine, for the spec as it was `refreshedFor`. */
   problems = $state.raw<SpecProblem[]>([]);
@@ -169,6 +199,13 @@ export class LayoutDocument {
         });
       }
     });
+    // First boot: settings that need another, and a vfat partition for the seed.
+    const ci = this.spec.cloudInit;
+    if (ci) {
+      for (const p of crossCheckCloudInit(ci)) out.push({ where: `cloudInit.${p.field}`, message: p.message });
+      const at = hasCloudInitSettings(ci) || ci.partition !== undefined ? seedPartitionIndex(this.spec, ci) : 0;
+      if (typeof at === 'string') out.push({ where: 'cloudInit.partition', message: at });
+    }
     return out;
   });
 
@@ -299,19 +336,29 @@ export class LayoutDocument {
     const entry = this.past.at(-1);
     if (!entry) return;
     this.past = this.past.slice(0, -1);
-    this.future = [...this.future, { label: entry.label, spec: this.#snapshot(), selection: this.selection }];
+    this.future = [...this.future, this.#entry(entry.label, entry.effect)];
     this.#restore(entry);
+    this.onHistoryMoved?.(entry.effect?.undo?.() ?? Promise.resolve());
   }
 
   redo(): void {
     const entry = this.future.at(-1);
     if (!entry) return;
     this.future = this.future.slice(0, -1);
-    this.past = [...this.past, { label: entry.label, spec: this.#snapshot(), selection: this.selection }];
+    this.past = [...this.past, this.#entry(entry.label, entry.effect)];
     this.#restore(entry);
+    this.onHistoryMoved?.(entry.effect?.redo?.() ?? Promise.resolve());
+  }
+
+  /** The document as it is now, as a history entry. */
+  #entry(label: string, effect?: HistoryEffect): HistoryEntry {
+    return { label, spec: this.#snapshot(), selection: this.selection, files: this.files, contents: this.contents, ...(effect ? { effect } : {}) };
   }
 
   #restore(entry: HistoryEntry): void {
+    const filesBefore = this.files;
+    this.files = entry.files;
+    if (filesBefore !== entry.files) this.onFilesRestored?.(filesBefore, entry.files);
     this.spec = clone(entry.spec);
     const s = entry.selection;
     const n = s?.kind === 'partition' ? this.spec.partitions.length : (this.spec.blobs?.length ?? 0);
@@ -327,8 +374,9 @@ export class LayoutDocument {
     this.undoEntry = undefined;
   }
 
-  /** A freshly opened layout has no history. */
+  /** A freshly opened layout has no history (what undone changes kept is freed). */
   resetHistory(): void {
+    for (const e of this.past) void e.effect?.drop?.();
     this.past = [];
     this.future = [];
     this.undoEntry = undefined;
@@ -343,14 +391,38 @@ export class LayoutDocument {
    * Records the layout before a change. Changes of one field in a row (`coalesce` key) make one step;
    * `toast` offers Undo in a toast, which goes away with the next change so it only ever undoes its own.
    */
-  #remember(label: string, options: { coalesce?: string; toast?: boolean } = {}): void {
+  #remember(label: string, options: { coalesce?: string; toast?: boolean; effect?: HistoryEffect } = {}): void {
     const key = options.coalesce;
+    // Redo entries were undone: their effects already put everything back, nothing to free.
     this.future = [];
     if (key !== undefined && key === this.#coalesceKey && this.past.length > 0) return;
     this.#coalesceKey = key;
-    const past = [...this.past, { label, spec: this.#snapshot(), selection: this.selection }];
-    this.past = past.length > HISTORY_LIMIT ? past.slice(past.length - HISTORY_LIMIT) : past;
+    const past = [...this.past, this.#entry(label, options.effect)];
+    const dropped = past.length > HISTORY_LIMIT ? past.slice(0, past.length - HISTORY_LIMIT) : [];
+    this.past = dropped.length ? past.slice(dropped.length) : past;
+    for (const e of dropped) void e.effect?.drop?.();
     this.undoEntry = options.toast ? { label } : undefined;
+  }
+
+  /**
+   * Records a change made outside the layout (staged bytes moved aside), as one undoable step: call
+   * before making it, so the entry keeps the files and contents as they were.
+   */
+  rememberEffect(label: string, effect: HistoryEffect): void {
+    this.#remember(label, { toast: true, effect });
+  }
+
+  /** Whether the document or a history step still names this staged source (its bytes must stay). */
+  referencesSource(source: string): boolean {
+    return this.referencedSources().has(source);
+  }
+
+  /** Staged-content sources the document or any history step still names (their bytes must stay). */
+  referencedSources(): Set<string> {
+    const out = new Set(Object.keys(this.contents));
+    for (const e of [...this.past, ...this.future]) for (const s of Object.keys(e.contents)) out.add(s);
+    for (const p of this.spec.partitions) for (const c of p.copyFiles ?? []) out.add(c.source);
+    return out;
   }
 
   // ---- field drafts (typed text that does not parse)
@@ -370,7 +442,7 @@ export class LayoutDocument {
 
   setDiskField<V>(field: FieldDef<ImageSpec, V>, value: V | undefined): void {
     if (sameValue(field.get(this.spec), value)) return;
-    this.#remember(`Disk › ${field.title}`, { coalesce: `disk.${field.id}` });
+    this.#remember(`${field.section === 'X-Partwright-CloudInit' ? 'First boot' : 'Disk'} › ${field.title}`, { coalesce: `disk.${field.id}` });
     this.lastEdit = field.id;
     field.set(this.spec, value);
   }
@@ -467,7 +539,8 @@ export class LayoutDocument {
   /** A source path not used by any CopyFiles= yet: `/name`, `/name-2`, … */
   freeSourcePath(name: string): string {
     const clean = name.replace(/[/\x00-\x1f]+/g, '-').replace(/^\.+$/, '') || 'files';
-    const taken = new Set([...Object.keys(this.contents), ...this.spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source))]);
+    // Sources an undoable step still names keep their bytes: a new drop must not land among them.
+    const taken = this.referencedSources();
     let path = `/${clean}`;
     for (let n = 2; taken.has(path); n++) path = `/${clean}-${n}`;
     return path;
@@ -489,12 +562,12 @@ export class LayoutDocument {
     c.target = target;
   }
 
-  /** Removes a CopyFiles= entry; returns its source when no other entry uses it. */
-  removeCopyFiles(index: number, entry: number): string | undefined {
+  /** Removes a CopyFiles= entry; returns its source when no other entry uses it. `effect` goes with the step. */
+  removeCopyFiles(index: number, entry: number, effect?: HistoryEffect): string | undefined {
     const p = this.spec.partitions[index];
     const c = p?.copyFiles?.[entry];
     if (!p?.copyFiles || !c) return undefined;
-    this.#remember(`Removed CopyFiles=${c.source}`);
+    this.#remember(`Removed CopyFiles=${c.source}`, { toast: true, ...(effect ? { effect } : {}) });
     p.copyFiles.splice(entry, 1);
     if (p.copyFiles.length === 0) delete p.copyFiles;
     const stillUsed = this.spec.partitions.some((q) => q.copyFiles?.some((x) => x.source === c.source));
@@ -506,12 +579,17 @@ export class LayoutDocument {
     this.contents = content ? { ...rest, [source]: content } : rest;
   }
 
-  /** Stages a file for a path the layout names (or will name). */
+  /** Stages a file for a path the layout names (or will name); replacing another file is a step Undo takes back. */
   stageFile(path: string, file: File): void {
+    const old = this.files[path];
+    if (old && old !== file) this.#remember(`Replaced file ${path}`, { toast: true });
     this.files = { ...this.files, [path]: file };
   }
 
+  /** Removes a staged input file; Undo brings it back. */
   unstageFile(path: string): void {
+    if (!(path in this.files)) return;
+    this.#remember(`Removed file ${path}`, { toast: true });
     const { [path]: _, ...rest } = this.files;
     this.files = rest;
   }
@@ -529,6 +607,7 @@ export function describeWhere(spec: ImageSpec, where: string): string {
     const b = spec.blobs?.[Number(parts[1])];
     return `Blob ${b?.name ?? Number(parts[1]) + 1}`;
   }
+  if (parts[0] === 'cloudInit') return 'First boot';
   return 'Disk';
 }
 

@@ -35,6 +35,17 @@ describe('share links', () => {
     expect(read).toEqual({ ok: true, spec: sixPartitions });
   });
 
+  it('carries the first-boot settings ([X-Partwright-CloudInit]) and refuses a clear-text password in them', async () => {
+    const spec: ImageSpec = {
+      ...sixPartitions,
+      cloudInit: { hostname: 'pi-kitchen', user: 'ada', passwordHash: '$6$salt$0123456789abcdef', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7nXK9aOqQ3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk3 ada@laptop'], wifiSsid: 'home', wifiPassword: 'correct horse', partition: 'ESP' },
+    };
+    const read = await decodeShareValue(shareValue(`#${await encodeShareFragment(spec)}`)!);
+    expect(read).toEqual({ ok: true, spec });
+    const bad = await decodeShareValue(await link(JSON.stringify({ table: 'gpt', cloudInit: { user: 'ada', passwordHash: 'hunter2' }, partitions: [] })));
+    expect(bad).toEqual({ ok: false, message: expect.stringContaining('cloudInit.passwordHash') });
+  });
+
   it('keeps a 6-partition layout link under 2,000 characters', async () => {
     const url = `https://partwright.example/#${await encodeShareFragment(sixPartitions)}`;
     expect(url.length).toBeLessThan(2000);

@@ -7,7 +7,7 @@ import { parseLayoutJson, stringifyLayoutJson } from '../../workers/model/layout
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import type { LayoutDocument } from './layout-document.svelte.ts';
 import { cleanLayoutName, describeSaveError, LayoutStore } from './layout-store.ts';
-import { ContentsStore, type FileToStage } from './contents-store.ts';
+import { ContentsStore, type FileToStage, type TrashedFile } from './contents-store.ts';
 
 export type SaveStatus = 'loading' | 'saved' | 'saving' | 'error';
 
@@ -57,6 +57,33 @@ export class Workspace {
     this.store = store;
     this.doc = doc;
     this.contents = contents;
+    // Undo/redo of a file removal or replacement: the stored copies follow the document.
+    doc.onFilesRestored = (before, after) => void this.#syncFiles(before, after);
+    doc.onHistoryMoved = (done) => void this.#reloadContents(done);
+  }
+
+  /** After Undo/Redo: what is staged, read again from OPFS once the step's effect has run. */
+  async #reloadContents(done: Promise<void>): Promise<void> {
+    const layout = this.doc.name;
+    try {
+      await done;
+      const contents = await this.contents?.load(layout);
+      if (contents && this.doc.name === layout) this.doc.contents = contents;
+    } catch (e) {
+      this.status = 'error';
+      this.error = `${describeSaveError(e)} (staged contents could not be restored)`;
+    }
+  }
+
+  async #syncFiles(before: Record<string, File>, after: Record<string, File>): Promise<void> {
+    const layout = this.doc.name;
+    try {
+      for (const [path, file] of Object.entries(after)) if (before[path] !== file) await this.store.saveFile(layout, path, file);
+      for (const path of Object.keys(before)) if (!(path in after)) await this.store.removeFile(layout, path);
+    } catch (e) {
+      this.status = 'error';
+      this.error = describeSaveError(e);
+    }
   }
 
   /** Opens the layout that was open last time, or `fallback` as a new one. */
@@ -105,8 +132,8 @@ export class Workspace {
     await this.store.setCurrent(name);
     this.doc.preset = await this.store.preset(name);
     this.doc.files = await this.store.files(name);
-    this.doc.contents = await this.#loadContents(name);
     this.doc.resetHistory();
+    this.doc.contents = await this.#loadContents(name, spec);
     this.status = 'saved';
     this.error = undefined;
     if (newer !== undefined) await this.save();
@@ -119,6 +146,7 @@ export class Workspace {
     const name = this.doc.name;
     const json = stringifyLayoutJson($state.snapshot(this.doc.spec) as ImageSpec);
     if (this.#lastSaved.get(name) === json && this.status !== 'error') {
+      this.#clearStaleJournal(name, json);
       this.status = 'saved';
       return;
     }
@@ -144,7 +172,15 @@ export class Workspace {
     if (this.#lastSaved.get(this.doc.name) !== json) {
       writeJournal({ name: this.doc.name, json });
       if (this.status !== 'error') this.status = 'saving';
+    } else {
+      // Back to what is saved (an Undo before the save ran): a journal of the undone change would win on reload.
+      this.#clearStaleJournal(this.doc.name, json);
     }
+  }
+
+  #clearStaleJournal(name: string, json: string): void {
+    const j = readJournal();
+    if (j?.name === name && j.json !== json) writeJournal(undefined);
   }
 
   async switchTo(name: string): Promise<void> {
@@ -241,8 +277,14 @@ export class Workspace {
     }
   }
 
-  async #loadContents(name: string): Promise<LayoutDocument['contents']> {
+  /**
+   * What is staged for a layout just opened. Bytes kept only so that a removal could be undone (the
+   * trash, sources no CopyFiles= names) are freed first: the history starts empty.
+   */
+  async #loadContents(name: string, spec: ImageSpec): Promise<LayoutDocument['contents']> {
     try {
+      const named = new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)));
+      await this.contents?.prune(name, named);
       return (await this.contents?.load(name)) ?? {};
     } catch {
       return {};
@@ -277,19 +319,52 @@ export class Workspace {
     await this.stageContents(-1, source, files, source);
   }
 
-  /** Removes one staged file (and directories it leaves empty) from a source. */
+  /**
+   * Removes one staged file (and directories it leaves empty) from a source, as a step Undo takes
+   * back: the file is moved aside, and deleted only once that step leaves the history.
+   */
   async removeContentFile(source: string, path: string): Promise<void> {
-    if (!this.contents) return;
+    const store = this.contents;
+    if (!store) return;
     const layout = this.doc.name;
-    const staged = await this.contents.removeFile(layout, source, path);
-    if (this.doc.name === layout) this.doc.setContents(source, staged);
+    let trashed: TrashedFile | undefined;
+    const doc = this.doc;
+    const stillOpen = () => doc.name === layout;
+    this.doc.rememberEffect(`Removed ${path} from ${source}`, {
+      undo: async () => {
+        if (trashed && stillOpen()) await store.restoreFile(trashed);
+      },
+      redo: async () => {
+        if (stillOpen()) trashed = (await store.trashFile(layout, source, path)).trashed;
+      },
+      drop: async () => {
+        if (trashed) await store.purgeFile(trashed);
+      },
+    });
+    try {
+      const r = await store.trashFile(layout, source, path);
+      trashed = r.trashed;
+      if (stillOpen()) doc.setContents(source, r.staged);
+    } catch (e) {
+      this.status = 'error';
+      this.error = `${describeSaveError(e)} (${path} was not removed)`;
+    }
   }
 
-  /** Removes a CopyFiles= entry and, when nothing else uses it, its staged files. */
+  /**
+   * Removes a CopyFiles= entry. Its staged files stay in OPFS while Undo can bring the entry back;
+   * they are deleted when that step leaves the history (or the next time the layout is opened).
+   */
   async removeContents(index: number, entry: number): Promise<void> {
-    const source = this.doc.removeCopyFiles(index, entry);
+    const store = this.contents;
+    const layout = this.doc.name;
+    const doc = this.doc;
+    const source = doc.removeCopyFiles(index, entry, {
+      drop: async () => {
+        if (source !== undefined && doc.name === layout && !doc.referencesSource(source)) await store?.remove(layout, source);
+      },
+    });
     if (source === undefined) return;
-    this.doc.setContents(source, undefined);
-    await this.contents?.remove(this.doc.name, source);
+    doc.setContents(source, undefined);
   }
 }

@@ -12,7 +12,7 @@ import { makeCloudInitSeed, validateCloudInit, type CloudInitSpec } from '../mod
 import type { ImageSpec } from '../model/spec.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { buildImage } from './build-image.ts';
-import { cloudInitTrees } from './cloud-init-seed.ts';
+import { cloudInitTrees, withCloudInitSeed } from './cloud-init-seed.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pw-cloud-init-'));
 beforeAll(() => requireTools('cloud-init', 'mdir', 'mtype', 'fsck.fat', 'python3'));
@@ -96,6 +96,26 @@ print(json.dumps({"wifis": cfg["wifis"], "version": ns.version, "user": ud["user
       const text = run('mtype', ['-i', fat, `::/${name}`]);
       expect(text.out).toBe(seed[name]);
     }
+  });
+
+  it('[X-Partwright-CloudInit] in the layout says which vfat partition gets the seed (Partition=), else CIDATA, else the ESP/FIRMWARE', () => {
+    const partitions: ImageSpec['partitions'] = [
+      { type: 'esp', label: 'ESP', format: 'vfat' },
+      { type: 'linux-generic', label: 'CIDATA', format: 'vfat' },
+      { type: 'linux-generic', label: 'SEED2', format: 'vfat' },
+      { type: 'root', format: 'ext4' },
+    ];
+    const into = (cloudInit: ImageSpec['cloudInit']) => Object.keys(withCloudInitSeed({ table: 'gpt', partitions, ...(cloudInit ? { cloudInit } : {}) }, {})).map(Number);
+    expect(into(undefined)).toEqual([]);
+    expect(into({ hostname: 'pi' })).toEqual([1]);
+    expect(into({ hostname: 'pi', partition: 'SEED2' })).toEqual([2]);
+    expect(into({ hostname: 'pi', partition: 'ESP' })).toEqual([0]);
+    // Partition= alone is no seed.
+    expect(into({ partition: 'ESP' })).toEqual([]);
+    expect(() => into({ hostname: 'pi', partition: 'root' })).toThrow('Partition root is not vfat (Format=ext4)');
+    expect(() => into({ hostname: 'pi', partition: 'nope' })).toThrow('No partition is labelled nope');
+    const trees = withCloudInitSeed({ table: 'gpt', partitions, cloudInit: { hostname: 'pi', partition: 'SEED2' } }, { 2: [] })[2]!;
+    expect(trees.map((t) => t.target).sort()).toEqual(['/meta-data', '/user-data']);
   });
 
   it('refuses settings cloud-init would not take, saying what to fix', () => {

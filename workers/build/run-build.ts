@@ -25,7 +25,6 @@ import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { withCloudInitSeed } from './cloud-init-seed.ts';
-import type { CloudInitSpec } from '../model/cloud-init.ts';
 import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
 import { writeOutput, type OutputHost } from './write-output.ts';
 
@@ -88,8 +87,6 @@ export interface RunBuildOptions {
   nix?: NixCacheSettings;
   /** Also hash the whole image, holes included (time ∝ image size; per-partition bmaps are always made). */
   sha256?: boolean;
-  /** First-boot settings written as a cloud-init NoCloud seed into the layout's vfat partition. */
-  cloudInit?: CloudInitSpec;
   /** Write the image out; without it the image stays in the host's store (the app converts later). */
   output?: BuildJobOutput;
   /** Signs `Verity=signature` partitions (workers/crypto/verity-signer.ts: the key stays in this worker/process). */
@@ -237,7 +234,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       store,
-      extraTrees: withCloudInitSeed(spec, closures.trees, options.cloudInit),
+      extraTrees: withCloudInitSeed(spec, closures.trees),
       onProgress: progress,
     };
     let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };

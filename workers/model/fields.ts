@@ -21,6 +21,7 @@ import type {
   TableType,
 } from './spec.ts';
 import { FILE_SYSTEMS, ISO_FORMAT } from './registry.ts';
+import { checkCloudInitValue, checkSshKey, type CloudInitSpec } from './cloud-init.ts';
 import { formatSizeForConf, parseSystemdInt32, parseSystemdUnsigned, tryParseSize } from './units.ts';
 import {
   cEscapeForColonList,
@@ -39,7 +40,7 @@ import {
 // Shapes
 
 /** The repart.d sections Partwright reads. Anything else starting with `X-` is ignored, as by repart. */
-export type ConfSection = 'Partition' | 'X-Partwright' | 'X-Partwright-Disk' | 'X-Partwright-Blob';
+export type ConfSection = 'Partition' | 'X-Partwright' | 'X-Partwright-Disk' | 'X-Partwright-Blob' | 'X-Partwright-CloudInit';
 
 /** What kind of value a field holds: picks the form control and the JSON type. */
 export type FieldKind =
@@ -59,7 +60,9 @@ export type FieldKind =
   | 'path-list' // whitespace-separated absolute paths, repeatable
   | 'gpt-flags' // 64-bit attribute field
   | 'byte' // MBR type byte
-  | 'hex32'; // 32-bit identifier written as 0x…
+  | 'hex32' // 32-bit identifier written as 0x…
+  | 'secret' // a single line shown masked (the Wi-Fi password)
+  | 'string-list'; // repeatable single-line values, one per assignment (SSHAuthorizedKeys=)
 
 /** What parsing a .conf needs besides the text: specifier values (repart-conf/values.ts). */
 export interface ParseEnv {
@@ -994,6 +997,140 @@ export const DISK_FIELDS: readonly DiskField[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// First-boot fields ([X-Partwright-CloudInit]): `spec.cloudInit`, image-wide like [X-Partwright-Disk]
+
+export type CloudInitFieldKey = keyof CloudInitSpec;
+export type CloudInitFieldDef<K extends CloudInitFieldKey = CloudInitFieldKey> = FieldDef<ImageSpec, NonNullable<CloudInitSpec[K]>> & {
+  readonly id: `cloudInit.${K}`;
+  /** The key in `spec.cloudInit`. */
+  readonly key: K;
+};
+export type CloudInitField = { [K in CloudInitFieldKey]: CloudInitFieldDef<K> }[CloudInitFieldKey];
+
+function cloudInitField<K extends CloudInitFieldKey>(
+  key: K,
+  confKey: string,
+  kind: Kind<NonNullable<CloudInitSpec[K]>>,
+  text: FieldText<NonNullable<CloudInitSpec[K]>>,
+): CloudInitFieldDef<K> {
+  return {
+    id: `cloudInit.${key}`,
+    key,
+    section: 'X-Partwright-CloudInit',
+    confKey,
+    list: kind.kind === 'string-list',
+    ...kind,
+    ...text,
+    get: (spec) => spec.cloudInit?.[key] as NonNullable<CloudInitSpec[K]> | undefined,
+    set(spec, v) {
+      if (v === undefined) {
+        if (!spec.cloudInit) return;
+        delete spec.cloudInit[key];
+        if (Object.keys(spec.cloudInit).length === 0) delete spec.cloudInit;
+        return;
+      }
+      // Assign, then write through the spec: `(spec.cloudInit ??= {})` would be the raw object under Svelte's $state.
+      if (!spec.cloudInit) spec.cloudInit = {};
+      (spec.cloudInit as Record<string, unknown>)[key] = v;
+    },
+  };
+}
+
+/**
+ * A first-boot value: a single line, checked with cloud-init's rules (cloud-init.ts) so that a bad
+ * value (a password where a hash belongs) is refused at its file:line, in the form and in JSON.
+ * Written as is: no specifiers, no quoting.
+ */
+function cloudInitTextKind(key: Exclude<CloudInitFieldKey, 'sshAuthorizedKeys'>, confKey: string): Kind<string> {
+  const check = (v: unknown): string | undefined => {
+    if (v === '') return 'must not be empty';
+    return checkConfText(v, 256) ?? checkCloudInitValue(key, v as string);
+  };
+  return {
+    kind: key === 'wifiPassword' ? 'secret' : 'string',
+    parse(raw) {
+      if (raw === '') return { kind: 'reset' };
+      const m = check(raw);
+      return m ? refusing(`${confKey}= refused: ${m}`) : { kind: 'set', value: raw };
+    },
+    format: (v) => [v],
+    check,
+  };
+}
+
+/** SSHAuthorizedKeys=: one OpenSSH public key line per assignment (repeatable; empty clears). */
+const sshKeysKind: Kind<string[]> = {
+  kind: 'string-list',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const m = checkConfText(raw, 16384) ?? checkSshKey(raw);
+    return m ? refusing(`SSHAuthorizedKeys= refused: ${m.replace(/^SSH key 1 is/, `"${raw.length > 24 ? `${raw.slice(0, 24)}…` : raw}" is`)}`) : { kind: 'set', value: [raw] };
+  },
+  format: (v) => v,
+  check: (v) => checkList(v, (x) => checkConfText(x, 16384) ?? (x === '' ? 'must not be empty' : checkSshKey(x as string))),
+};
+
+/** First boot (cloud-init NoCloud seed): `[X-Partwright-CloudInit]`, each key at most once across a directory. */
+export const CLOUD_INIT_FIELDS: readonly CloudInitField[] = [
+  cloudInitField('hostname', 'Hostname', cloudInitTextKind('hostname', 'Hostname'), {
+    title: 'Hostname',
+    help: 'The machine\'s name on first boot (1–63 letters, digits and "-").',
+    defaultText: 'the image\'s own',
+  }),
+  cloudInitField('user', 'User', cloudInitTextKind('user', 'User'), {
+    title: 'User',
+    help: 'A user to create on first boot, in the sudo group.',
+    defaultText: 'none',
+  }),
+  cloudInitField('passwordHash', 'PasswordHash', cloudInitTextKind('passwordHash', 'PasswordHash'), {
+    title: 'Password hash',
+    help: 'The user\'s password as a crypt(3) hash (mkpasswd -m sha-512, openssl passwd -6): a plain password is refused.',
+    defaultText: 'none (password login locked)',
+  }),
+  cloudInitField('sshAuthorizedKeys', 'SSHAuthorizedKeys', sshKeysKind, {
+    title: 'SSH public keys',
+    help: 'OpenSSH public key lines for the user, one per SSHAuthorizedKeys= line.',
+    defaultText: 'none',
+  }),
+  cloudInitField('wifiSsid', 'WifiSSID', cloudInitTextKind('wifiSsid', 'WifiSSID'), {
+    title: 'Wi-Fi network',
+    help: 'The Wi-Fi network (SSID) wlan0 joins on first boot.',
+    defaultText: 'none',
+  }),
+  cloudInitField('wifiPassword', 'WifiPassword', cloudInitTextKind('wifiPassword', 'WifiPassword'), {
+    title: 'Wi-Fi password',
+    help: 'The WPA2 passphrase (8–63 printable characters); it is stored in the layout as written.',
+    defaultText: 'none (an open network)',
+  }),
+  cloudInitField('wifiCountry', 'WifiCountry', cloudInitTextKind('wifiCountry', 'WifiCountry'), {
+    title: 'Wi-Fi country',
+    help: 'Regulatory domain, two capital letters (ISO 3166: GB, US, DE).',
+    defaultText: 'the image\'s own',
+  }),
+  cloudInitField('locale', 'Locale', cloudInitTextKind('locale', 'Locale'), {
+    title: 'Locale',
+    help: 'The system locale, such as en_GB.UTF-8.',
+    defaultText: 'the image\'s own',
+  }),
+  cloudInitField('timezone', 'Timezone', cloudInitTextKind('timezone', 'Timezone'), {
+    title: 'Time zone',
+    help: 'A tz database name such as Europe/London.',
+    defaultText: 'the image\'s own',
+  }),
+  cloudInitField('partition', 'Partition', cloudInitTextKind('partition', 'Partition'), {
+    title: 'Seed partition',
+    help: 'The Label= (or Type=, when it has no label) of the vfat partition that gets user-data, meta-data and network-config.',
+    defaultText: 'the vfat partition labelled CIDATA, else the ESP or FIRMWARE one, else the first vfat one',
+  }),
+];
+
+/** Every image-wide field: [X-Partwright-Disk] then [X-Partwright-CloudInit] (layout JSON's key order). */
+export const IMAGE_FIELDS: readonly FieldDef<ImageSpec, unknown>[] = [
+  ...(DISK_FIELDS as readonly FieldDef<ImageSpec, unknown>[]),
+  ...(CLOUD_INIT_FIELDS as readonly FieldDef<ImageSpec, unknown>[]),
+];
+
+// ---------------------------------------------------------------------------------------------
 // Blob fields ([X-Partwright-Blob], one section per blob)
 
 export type BlobFieldKey = keyof BlobSpec;
@@ -1069,6 +1206,14 @@ export function partitionFieldById<K extends PartitionFieldKey>(id: K): Partitio
 
 export function diskFieldByConfKey(confKey: string): DiskField | undefined {
   return DISK_FIELDS.find((f) => f.confKey === confKey);
+}
+
+export function cloudInitFieldByConfKey(confKey: string): CloudInitField | undefined {
+  return CLOUD_INIT_FIELDS.find((f) => f.confKey === confKey);
+}
+
+export function cloudInitFieldByKey<K extends CloudInitFieldKey>(key: K): CloudInitFieldDef<K> {
+  return CLOUD_INIT_FIELDS.find((f) => f.key === key) as unknown as CloudInitFieldDef<K>;
 }
 
 export function blobFieldByConfKey(confKey: string): (BlobField & { readonly required: boolean }) | undefined {

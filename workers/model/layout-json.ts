@@ -9,7 +9,7 @@ import { diagnosticsError, type Diagnostic } from './diagnostics.ts';
 import { ErrorCode } from './errors.ts';
 import {
   BLOB_FIELDS,
-  DISK_FIELDS,
+  IMAGE_FIELDS,
   PARTITION_FIELDS,
   type FieldDef,
 } from './fields.ts';
@@ -104,8 +104,8 @@ export function readLayoutJson(text: string, file = 'layout.json'): LayoutJsonRe
   };
 
   const spec: ImageSpec = { table: 'gpt', partitions: [] };
-  // Image fields: top-level ones and the gpt/mbr/base groups.
-  const diskFields = DISK_FIELDS as readonly FieldDef<ImageSpec, unknown>[];
+  // Image fields: top-level ones and the gpt/mbr/base/cloudInit groups.
+  const diskFields = IMAGE_FIELDS;
   const groups = new Map<string, FieldDef<ImageSpec, unknown>[]>();
   const topFields: FieldDef<ImageSpec, unknown>[] = [];
   for (const f of diskFields) {
@@ -133,7 +133,7 @@ export function readLayoutJson(text: string, file = 'layout.json'): LayoutJsonRe
       }
       const problem = f.check(item);
       if (problem) error(keyPath(g, k), problem);
-      else f.set(spec, item);
+      else f.set(spec, structuredCopy(item));
     }
   }
   if (spec.base && spec.base.source === undefined) error('base.source', 'is required when base is given');
@@ -209,7 +209,7 @@ function ordered<T>(obj: T, fields: readonly FieldDef<T, unknown>[]): Record<str
 /** JSON text with a fixed key order (table order), two-space indent, trailing newline. */
 export function stringifyLayoutJson(spec: ImageSpec): string {
   const out: Record<string, unknown> = {};
-  for (const f of DISK_FIELDS as readonly FieldDef<ImageSpec, unknown>[]) {
+  for (const f of IMAGE_FIELDS) {
     const v = f.get(spec);
     if (v === undefined) continue;
     const dot = f.id.indexOf('.');

@@ -41,7 +41,7 @@ describe('layouts the importer accepted but could not reopen are refused with fi
 
 describe('invariant: accepted ⇒ layout JSON reopens it identically (share links: web/lib/share-link.fuzz.test.ts)', () => {
   it('holds for generated repart.d directories (import → layout JSON → plan → export → import)', () => {
-    const stats = { accepted: 0, planned: 0 };
+    const stats = { accepted: 0, planned: 0, cloudInit: 0 };
     fc.assert(
       fc.property(confDirectoryArbitrary(), (files) => {
         const r = parseRepartDirectory(files);
@@ -54,6 +54,7 @@ describe('invariant: accepted ⇒ layout JSON reopens it identically (share link
         expect(reread.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         expect(stringifyLayoutJson(reread.spec!)).toBe(text);
         stats.accepted++;
+        if (reread.spec!.cloudInit) stats.cloudInit++;
         // plan: a table or a coded refusal, never an exception.
         try {
           planImage(reread.spec!, { sizeBytes: 'auto' });
@@ -68,7 +69,8 @@ describe('invariant: accepted ⇒ layout JSON reopens it identically (share link
       }),
       fuzzOptions('repart.d import → layout JSON → plan → export → import', 300),
     );
-    console.log(`  accepted ${stats.accepted}, of which planned ${stats.planned}`);
+    console.log(`  accepted ${stats.accepted}, of which planned ${stats.planned}, with [X-Partwright-CloudInit] ${stats.cloudInit}`);
     expect(stats.accepted).toBeGreaterThan(0);
+    expect(stats.cloudInit).toBeGreaterThan(0);
   }, fuzzTimeoutMs());
 });

@@ -4,6 +4,7 @@
  * (they are autosaved, shared in links and cross comlink); optional means "repart's default".
  * The planner never mutates a spec; it returns an `ImagePlan` (workers/plan/types.ts).
  */
+import type { CloudInitSpec } from './cloud-init.ts';
 import type { Architecture } from './partition-types.ts';
 
 /** `iso`: the image is an ISO9660 file system (El Torito, optionally isohybrid), not a partitioned disk. */
@@ -163,6 +164,11 @@ export interface ImageSpec {
   base?: BaseImageSpec;
   partitions: PartitionSpec[];
   blobs?: BlobSpec[];
+  /**
+   * First boot (`[X-Partwright-CloudInit]`): hostname, user, SSH keys, Wi-Fi, locale written as a
+   * cloud-init NoCloud seed into a vfat partition (workers/model/cloud-init.ts).
+   */
+  cloudInit?: CloudInitSpec;
 }
 
 /** nixpkgs' image.repart default seed: Partwright's default so that the same layout gives the same bytes. */

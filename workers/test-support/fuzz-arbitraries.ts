@@ -4,7 +4,7 @@
  * (control characters, C escapes, specifiers, huge numbers, long strings, Unicode).
  */
 import fc from 'fast-check';
-import { BLOB_FIELDS, DISK_FIELDS, PARTITION_FIELDS } from '../model/fields.ts';
+import { BLOB_FIELDS, CLOUD_INIT_FIELDS, DISK_FIELDS, PARTITION_FIELDS } from '../model/fields.ts';
 import type { ConfFile } from '../model/repart-conf/import.ts';
 
 const plausible = fc.constantFrom(
@@ -31,6 +31,7 @@ const value = fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 2, arbitra
 
 const partitionKeys = PARTITION_FIELDS.map((f) => ({ section: f.section, key: f.confKey }));
 const diskKeys = DISK_FIELDS.map((f) => f.confKey);
+const cloudInitKeys = CLOUD_INIT_FIELDS.map((f) => f.confKey);
 
 
 
@@ -52,6 +53,11 @@ const GOOD: Record<string, readonly string[]> = {
   FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'],
   FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
+  // [X-Partwright-CloudInit] (near misses in NEAR below).
+  Hostname: ['pi-kitchen', 'a'], User: ['ada', 'root'], PasswordHash: ['$6$salt$0123456789abcdef', '$y$j9T$abc$def'],
+  SSHAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7nXK9aOqQ3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk3 ada@laptop', 'ecdsa-sha2-nistp256 AAAAE2VjZHNh x', ''],
+  WifiSSID: ['home', 'Kitchen "5G" #1', 'ünï'], WifiPassword: ['correct horse'], WifiCountry: ['GB'],
+  Locale: ['en_GB.UTF-8', 'C.UTF-8'], Timezone: ['Europe/London', 'UTC'], Partition: ['ESP', 'esp', 'nixos'],
 };
 
 const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...GOOD[key]!) }, { weight: 1, arbitrary: value }) : value);
@@ -59,6 +65,14 @@ const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary
 const partitionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'Partition').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
 const extensionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'X-Partwright').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
 const diskLine = fc.constantFrom(...diskKeys).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
+/** Values cloud-init refuses that look right: a clear-text password, a cut key, a lower-case country. */
+const NEAR: Record<string, readonly string[]> = {
+  Hostname: ['-bad', 'x'.repeat(64)], User: ['Ada'], PasswordHash: ['hunter2'], SSHAuthorizedKeys: ['ssh-ed25519'], WifiPassword: ['short', 'x'.repeat(64)],
+  WifiCountry: ['gb'], Locale: ['english'], Timezone: ['Europe/../x'], Partition: ['missing', 'CIDATA'],
+};
+const cloudInitLine = fc.constantFrom(...cloudInitKeys).chain((key) =>
+  fc.oneof({ weight: 8, arbitrary: goodValue(key) }, { weight: 1, arbitrary: fc.constantFrom(...(NEAR[key] ?? ['x'])) }).map((v) => `${key}=${v}`),
+);
 const blobLines = fc.tuple(goodValue('Name'), goodValue('Offset'), goodValue('Source')).map(([n, o, src]) => [`Name=${n}`, `Offset=${o}`, `Source=${src}`]);
 
 /** One definition file: a [Partition] with a Type= and a few settings, sometimes more sections and junk. */
@@ -69,6 +83,8 @@ export const confFileText = fc
     extension: fc.option(fc.array(extensionLine, { minLength: 1, maxLength: 2 }), { freq: 4 }),
     disk: fc.option(fc.array(diskLine, { minLength: 1, maxLength: 3 }), { freq: 3 }),
     blob: fc.option(blobLines, { freq: 6 }),
+    // In about one file in three: two files of a directory setting one key is an error.
+    cloudInit: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.array(cloudInitLine, { minLength: 1, maxLength: 5 }) }),
     junk: fc.option(fc.constantFrom('# comment', 'junk', '=x', '[Unknown]', ' ', 'Bogus=1'), { freq: 5 }),
   })
   .map((f) => {
@@ -76,6 +92,7 @@ export const confFileText = fc
     if (f.extension) lines.push('[X-Partwright]', ...f.extension);
     if (f.disk) lines.push('[X-Partwright-Disk]', ...f.disk);
     if (f.blob) lines.push('[X-Partwright-Blob]', ...f.blob);
+    if (f.cloudInit) lines.push('[X-Partwright-CloudInit]', ...f.cloudInit);
     if (f.junk) lines.push(f.junk);
     return `${lines.join('\n')}\n`;
   });

@@ -1,12 +1,13 @@
 /**
  * ImageSpec → repart.d files. One file per partition (`[Partition]`, then `[X-Partwright]` only when
- * a Partwright key is set); image settings and blobs go into the first file, so that a directory that
+ * a Partwright key is set); image settings, first-boot settings and blobs go into the first file, so that a directory that
  * real systemd-repart reads (it skips `X-` sections) still holds everything Partwright needs.
  * Importing the result gives the same spec (file names become `sourceName`; empty lists are omitted).
  */
 import { ErrorCode, PartwrightError } from '../errors.ts';
 import {
   BLOB_FIELDS,
+  CLOUD_INIT_FIELDS,
   DISK_FIELDS,
   PARTITION_FIELDS,
   type ConfSection,
@@ -80,6 +81,11 @@ export function exportRepartDirectory(spec: ImageSpec): ConfFile[] {
   const diskLines = lines(DISK_FIELDS as readonly FieldDef<ImageSpec, unknown>[], spec, 'X-Partwright-Disk', 'spec');
   const onlyDefaultTable = diskLines.length === 1 && diskLines[0] === 'Table=gpt';
   if (diskLines.length && !onlyDefaultTable) image.push('[X-Partwright-Disk]', ...diskLines);
+  const cloudInitLines = lines(CLOUD_INIT_FIELDS as readonly FieldDef<ImageSpec, unknown>[], spec, 'X-Partwright-CloudInit', 'spec');
+  if (cloudInitLines.length) {
+    if (image.length) image.push('');
+    image.push('[X-Partwright-CloudInit]', ...cloudInitLines);
+  }
   (spec.blobs ?? []).forEach((b, i) => {
     for (const f of BLOB_FIELDS) {
       if (f.required && f.get(b) === undefined) {

@@ -1,7 +1,8 @@
 /**
  * repart.d → ImageSpec. One partition per `*.conf` file (its `[Partition]` section, plus Partwright's
- * `[X-Partwright]`), image settings from `[X-Partwright-Disk]` (in any file, each key at most once
- * across the directory), blobs from `[X-Partwright-Blob]` (each header starts a new blob).
+ * `[X-Partwright]`), image settings from `[X-Partwright-Disk]` and first-boot settings from
+ * `[X-Partwright-CloudInit]` (in any file, each key set in one file only), blobs from
+ * `[X-Partwright-Blob]` (each header starts a new blob).
  *
  * Severities follow systemd-repart 252 (checked against /usr/bin/systemd-repart): `error` where repart
  * refuses the definitions, `warning` where it logs and ignores. Nothing is dropped without a message.
@@ -11,12 +12,16 @@ import {
   BLOB_FIELDS,
   applyParsed,
   blobFieldByConfKey,
+  cloudInitFieldByConfKey,
+  cloudInitFieldByKey,
   diskFieldByConfKey,
   partitionFieldByConfKey,
+  type CloudInitField,
   type DiskField,
   type FieldDef,
   type ParseEnv,
 } from '../fields.ts';
+import { crossCheckCloudInit, hasCloudInitSettings, seedPartitionIndex } from '../cloud-init.ts';
 import { resolvePartitionType } from '../partition-types.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../spec.ts';
 import { MAX_BLOBS, MAX_PARTITIONS, readLayoutJson, stringifyLayoutJson } from '../layout-json.ts';
@@ -39,8 +44,11 @@ export interface ConfFileContents {
   partition: PartitionSpec | undefined;
   /** Line of the `Type=` assignment, for late checks against the image architecture. */
   typeLine: number | undefined;
-  /** `[X-Partwright-Disk]` assignments that parsed (the last one of a key in this file). */
-  disk: { field: DiskField; value: unknown; reset: boolean; line: number }[];
+  /**
+   * `[X-Partwright-Disk]` and `[X-Partwright-CloudInit]` assignments that parsed (the last one of a
+   * key in this file; a list key's items gathered).
+   */
+  disk: { field: DiskField | CloudInitField; value: unknown; reset: boolean; line: number }[];
   blobs: { blob: Partial<BlobSpec>; line: number }[];
   /** Line of the last assignment of each partition field, by field id (for late checks). */
   fieldLines: Record<string, number>;
@@ -75,7 +83,7 @@ const NEWER_KEYS: Readonly<Record<string, { since: number; refuse?: string }>> =
   CompressionLevel: { since: 257 },
 };
 
-const KNOWN_SECTIONS = ['Partition', 'X-Partwright', 'X-Partwright-Disk', 'X-Partwright-Blob'] as const;
+const KNOWN_SECTIONS = ['Partition', 'X-Partwright', 'X-Partwright-Disk', 'X-Partwright-Blob', 'X-Partwright-CloudInit'] as const;
 type KnownSection = (typeof KNOWN_SECTIONS)[number];
 
 const GRAIN = 4096;
@@ -169,23 +177,22 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
         field = blobFieldByConfKey(item.key) as FieldDef<never, unknown> | undefined;
         target = blobs[blobs.length - 1]?.blob;
       } else {
-        const f = diskFieldByConfKey(item.key);
+        const f = section === 'X-Partwright-CloudInit' ? cloudInitFieldByConfKey(item.key) : diskFieldByConfKey(item.key);
         if (!f) {
           unknownKey();
           continue;
         }
-        const outcome = f.parse(item.value, env);
+        const outcome = (f.parse as FieldDef<never, unknown>['parse'])(item.value, env);
         const unsaveable = outcome.kind === 'set' ? f.check(outcome.value) : undefined;
         if (outcome.kind === 'invalid') report(item.line, outcome.severity, outcome.message);
         else if (unsaveable) report(item.line, 'error', notSaveable(f.confKey, unsaveable));
         else {
           for (const n of outcome.kind === 'set' ? (outcome.notes ?? []) : []) report(item.line, 'warning', n);
-          disk.set(f.confKey, {
-            field: f,
-            value: outcome.kind === 'set' ? outcome.value : undefined,
-            reset: outcome.kind === 'reset',
-            line: item.line,
-          });
+          const key = `${section}:${f.confKey}`;
+          const prev = disk.get(key);
+          // A list key (SSHAuthorizedKeys=) appends; an empty assignment clears it.
+          const value = outcome.kind !== 'set' ? undefined : f.list ? [...((prev?.value as unknown[] | undefined) ?? []), ...(outcome.value as unknown[])] : outcome.value;
+          disk.set(key, { field: f, value, reset: outcome.kind === 'reset', line: item.line });
         }
         continue;
       }
@@ -292,17 +299,18 @@ function mergeFiles(contents: ConfFileContents[], diagnostics: Diagnostic[]): Im
   for (const c of contents) {
     diagnostics.push(...c.diagnostics);
     for (const a of c.disk) {
-      const prev = seen.get(a.field.confKey);
+      const key = `${a.field.section}:${a.field.confKey}`;
+      const prev = seen.get(key);
       if (prev) {
         diagnostics.push({
           file: c.name,
           line: a.line,
           severity: 'error',
-          message: `${a.field.confKey}= in [X-Partwright-Disk] is already set in ${prev.file}:${prev.line}`,
+          message: `${a.field.confKey}= in [${a.field.section}] is already set in ${prev.file}:${prev.line}`,
         });
         continue;
       }
-      seen.set(a.field.confKey, { file: c.name, line: a.line });
+      seen.set(key, { file: c.name, line: a.line });
       (a.field as FieldDef<ImageSpec, unknown>).set(spec, a.reset ? undefined : a.value);
     }
     if (!spec.table) spec.table = 'gpt';
@@ -310,6 +318,7 @@ function mergeFiles(contents: ConfFileContents[], diagnostics: Diagnostic[]): Im
     for (const b of c.blobs) (spec.blobs ??= []).push(b.blob as BlobSpec);
   }
   checkImageLimits(spec, contents, seen, diagnostics);
+  checkCloudInit(spec, seen, diagnostics);
   // Type= names like root-secondary depend on the architecture, known only now.
   const arch = spec.architecture ?? 'x86-64';
   for (const c of contents) {
@@ -360,9 +369,30 @@ function checkImageLimits(spec: ImageSpec, contents: ConfFileContents[], seen: M
     const last = contents.filter((c) => c.blobs.length).at(-1)!;
     diagnostics.push({ file: last.name, line: last.blobs.at(-1)!.line, severity: 'error', message: `Too many [X-Partwright-Blob] sections: ${blobCount}, at most ${MAX_BLOBS}, refusing.` });
   }
-  const inPlace = seen.get('BaseImageInPlace');
+  const inPlace = seen.get('X-Partwright-Disk:BaseImageInPlace');
   if (spec.base && spec.base.source === undefined && inPlace) {
     diagnostics.push({ file: inPlace.file, line: inPlace.line, severity: 'error', message: 'BaseImageInPlace= needs BaseImage= (the image to modify), refusing.' });
+  }
+}
+
+/**
+ * [X-Partwright-CloudInit] as a whole, at the line of the key that breaks it: settings that need
+ * another (a password hash needs a user), and Partition= naming a vfat partition of this layout.
+ */
+function checkCloudInit(spec: ImageSpec, seen: Map<string, { file: string; line: number }>, diagnostics: Diagnostic[]): void {
+  const c = spec.cloudInit;
+  if (!c) return;
+  const at = (key: keyof typeof c): { file: string; line: number } =>
+    seen.get(`X-Partwright-CloudInit:${cloudInitFieldByKey(key).confKey}`) ?? { file: [...seen.values()][0]?.file ?? 'layout', line: 1 };
+  for (const p of crossCheckCloudInit(c)) {
+    diagnostics.push({ ...at(p.field), severity: 'error', message: `${cloudInitFieldByKey(p.field).confKey}=: ${p.message} Refusing.` });
+  }
+  if (c.partition !== undefined) {
+    const r = seedPartitionIndex(spec, c);
+    if (typeof r === 'string') diagnostics.push({ ...at('partition'), severity: 'error', message: `Partition=${c.partition}: ${r} Refusing.` });
+  }
+  if (!hasCloudInitSettings(c)) {
+    diagnostics.push({ ...at('partition'), severity: 'warning', message: '[X-Partwright-CloudInit] has only Partition=: there is no first-boot setting, so no seed is written.' });
   }
 }
 
