@@ -13,7 +13,7 @@ import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-ima
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
-import { findVeritySets, minimizeVerityHashes, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
+import { findVeritySets, minimizeVerityHashes, verityHasher, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
 
@@ -45,7 +45,7 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   extraTrees?: Record<number, TreeCopy[]>;
   /** The host's compiled WASM tools (Node: read from wasm/; browser: fetched), loaded on first use. */
   loadTool?: FileSystemContext['loadTool'];
-  /** The host's fastest SHA-256 (Node's crypto, hash-wasm) for verity hash trees; default the engine's own. */
+  /** The host's SHA-256 (Node's crypto) for verity hash trees when sha256-lanes.wasm is not loaded (build/verity.ts: verityHasher). */
   createSha256?: CreateSha256;
 }
 
@@ -228,7 +228,7 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
 
   // Verity hash partitions over the data as written; their UUIDs change the table, so it comes after.
   const sets = findVeritySets(spec);
-  const verity = writeVerityHashes(image, plan, spec, sets, options.createSha256);
+  const verity = writeVerityHashes(image, plan, spec, sets, sets.length ? verityHasher(options.loadTool, options.createSha256) : undefined);
   plan = verity.plan;
 
   return {
