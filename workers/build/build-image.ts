@@ -47,6 +47,12 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   loadTool?: FileSystemContext['loadTool'];
   /** The host's SHA-256 (Node's crypto) for verity hash trees when sha256-lanes.wasm is not loaded (build/verity.ts: verityHasher). */
   createSha256?: CreateSha256;
+  /**
+   * File systems whose contents name verity root hashes (a boot partition whose loader entry carries
+   * `usrhash=`): made after the hash partitions, once `beforeMake` has been given the root hashes (by
+   * match key), so one build does what otherwise takes two. Their sizes must not depend on the hashes.
+   */
+  afterVerity?: { specIndices: ReadonlySet<number>; beforeMake(rootHashes: Record<string, string>): void };
 }
 
 export interface BuildResult {
@@ -201,16 +207,18 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     });
   }
 
-  // File systems of new partitions.
+  // File systems of new partitions (those that name root hashes wait for them: afterVerity).
+  const late = options.afterVerity?.specIndices;
   const fsJobs = plan.partitions.filter((p) => !p.existing && trees.has(p.specIndex));
   const totalFs = fsJobs.reduce((n, p) => n + treeFileBytes(trees.get(p.specIndex)!), 0);
   let doneFs = 0;
-  for (const p of fsJobs) {
+  const makeFileSystem = (p: PlannedPartition) => {
     const tree = trees.get(p.specIndex)!;
     progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${p.spec.format} ${p.label}` });
     fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, tree, fsCtx);
     doneFs += treeFileBytes(tree);
-  }
+  };
+  for (const p of fsJobs) if (!late?.has(p.specIndex)) makeFileSystem(p);
 
   // Blobs.
   const totalBlobs = plan.blobs.reduce((n, b) => n + b.sizeBytes, 0);
@@ -230,6 +238,15 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
   const sets = findVeritySets(spec);
   const verity = writeVerityHashes(image, plan, spec, sets, sets.length ? verityHasher(options.loadTool, options.createSha256) : undefined);
   plan = verity.plan;
+  if (late) {
+    for (const set of sets) {
+      if (late.has(set.data)) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `Partition ${set.data + 1} names a verity root hash in its own contents and is verity data itself (VerityMatchKey=${set.matchKey}).`, { where: `partitions.${set.data}.verity` });
+      }
+    }
+    options.afterVerity!.beforeMake(Object.fromEntries(verity.outcomes.map((o) => [o.matchKey, toHex(o.rootHash)])));
+    for (const p of fsJobs) if (late.has(p.specIndex)) makeFileSystem(p);
+  }
 
   return {
     plan,
