@@ -9,7 +9,7 @@
  */
 
 /** The WASM tools the engine loads lazily (workers/tools/wasm-tools.ts says where each lives). */
-export type ToolName = 'mke2fs' | 'zstd' | 'mkfs.erofs' | 'zlib' | 'sha256-lanes';
+export type ToolName = 'mke2fs' | 'zstd' | 'mkfs.erofs' | 'zlib' | 'xz' | 'sha256-lanes';
 
 export interface FileSystemRow {
   /** The `Format=` value. */
@@ -25,7 +25,7 @@ export interface FileSystemRow {
 export const FILE_SYSTEMS = [
   { name: 'vfat', title: 'FAT12/16/32 (ESP, XBOOTLDR, firmware partitions)', tool: undefined },
   { name: 'ext4', title: 'ext4 (root, /usr, /home)', tool: 'mke2fs' },
-  { name: 'squashfs', title: 'squashfs (read-only, compressed: gzip or zstd; Nix store images)', tool: 'zlib', compressionTools: { zstd: 'zstd' } },
+  { name: 'squashfs', title: 'squashfs (read-only, compressed: gzip, zstd or xz; Nix store images)', tool: 'zlib', compressionTools: { zstd: 'zstd', xz: 'xz' } },
   { name: 'erofs', title: 'erofs (read-only; uncompressed, lz4, lz4hc or lzma; /usr and store images)', tool: 'mkfs.erofs' },
   { name: 'swap', title: 'Linux swap area', tool: undefined },
 ] as const satisfies readonly FileSystemRow[];
