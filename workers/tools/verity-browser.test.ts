@@ -1,6 +1,6 @@
 /**
- * Chromium and Node build the same bytes for squashfs, erofs, ext4, swap and dm-verity (hash and
- * signature partitions): examples/verity-usr as it is, and a squashfs + erofs + verity + swap layout
+ * Chromium and Node build the same bytes for squashfs (zstd, xz), erofs, ext4, swap and dm-verity (hash
+ * and signature partitions): examples/verity-usr as it is, and a squashfs + erofs + verity + swap layout
  * over its content, each built in a real Web Worker in Debian's Chromium (tools fetched as the app
  * fetches them) and under Node, through buildImageSigned with the same RSA key; the image digests,
  * partition sizes and root hashes must be equal.
@@ -17,7 +17,7 @@ import { requireTools } from '../test-support/debian.ts';
 import { MKE2FS_WASM_URL } from './mke2fs-module.ts';
 import { MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
 import { SHA256_LANES_WASM_URL } from './sha256-lanes.ts';
-import { ZLIB_WASM_URL } from './squashfs-compressors.ts';
+import { XZ_WASM_URL, ZLIB_WASM_URL } from './squashfs-compressors.ts';
 import { ZSTD_WASM_URL } from './zstd.ts';
 import { serveWorkerPage, type WorkerPage } from './test-support/worker-page.ts';
 import { buildVeritySample, ROFS_VERITY_CONFS, type PlainEntry, type VeritySampleLayout, type VeritySampleResult } from './test-support/verity-sample.ts';
@@ -37,7 +37,7 @@ function readPlain(path: string, name: string): PlainEntry {
 beforeAll(async () => {
   requireTools('/usr/bin/chromium', 'openssl');
   served = await serveWorkerPage(new URL('./test-support/verity-browser-worker.ts', import.meta.url), 'verity', {
-    'mke2fs.wasm': MKE2FS_WASM_URL, 'mkfs.erofs.wasm': MKFS_EROFS_WASM_URL, 'zstd.wasm': ZSTD_WASM_URL, 'zlib.wasm': ZLIB_WASM_URL, 'sha256-lanes.wasm': SHA256_LANES_WASM_URL,
+    'mke2fs.wasm': MKE2FS_WASM_URL, 'mkfs.erofs.wasm': MKFS_EROFS_WASM_URL, 'zstd.wasm': ZSTD_WASM_URL, 'zlib.wasm': ZLIB_WASM_URL, 'xz.wasm': XZ_WASM_URL, 'sha256-lanes.wasm': SHA256_LANES_WASM_URL,
   });
 });
 
@@ -60,7 +60,7 @@ describe('squashfs, erofs, swap and verity in a Chromium Web Worker', () => {
     for (const l of layouts) node.push(await buildVeritySample(l, loadNodeTool, key));
     // Every layout has its sets, and the signature partitions are there (the digests cover them).
     expect(node.map((r) => r.verity.map((v) => v.matchKey))).toEqual([['usr'], ['root', 'usr']]);
-    expect(node[1]!.types).toEqual(['root', 'root-verity', 'root-verity-sig', 'usr', 'usr-verity', 'swap']);
+    expect(node[1]!.types).toEqual(['root', 'root-verity', 'root-verity-sig', 'usr', 'usr-verity', 'srv', 'swap']);
 
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
     try {

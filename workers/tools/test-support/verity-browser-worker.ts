@@ -6,7 +6,7 @@ import type { ToolName } from '../../model/registry.ts';
 import { loadMke2fsModule } from '../mke2fs-module.ts';
 import { loadMkfsErofsModule } from '../mkfs-erofs-module.ts';
 import { loadSha256LanesModule } from '../sha256-lanes.ts';
-import { loadZlibModule } from '../squashfs-compressors.ts';
+import { loadXzModule, loadZlibModule } from '../squashfs-compressors.ts';
 import { loadZstdModule } from '../zstd.ts';
 import { buildVeritySample, type VeritySampleLayout } from './verity-sample.ts';
 
@@ -21,6 +21,7 @@ scope.onmessage = async (event) => {
       'mkfs.erofs': await loadMkfsErofsModule('/mkfs.erofs.wasm'),
       zstd: await loadZstdModule('/zstd.wasm'),
       zlib: await loadZlibModule('/zlib.wasm'),
+      xz: await loadXzModule('/xz.wasm'),
       'sha256-lanes': await loadSha256LanesModule('/sha256-lanes.wasm'),
     };
     const loadTool = (name: ToolName) => {

@@ -2,7 +2,7 @@
  * Layouts with squashfs, erofs, swap and dm-verity (hash and signature partitions) built through
  * buildImageSigned from repart.d texts and a serialized content tree, so the Node test and the
  * Chromium worker build the same definitions from the same bytes and compare digests: examples/verity-usr
- * as it is, and a squashfs + erofs + verity + swap layout over its content. DOM-free, Node-free.
+ * as it is, and a squashfs (zstd, xz) + erofs + verity + swap layout over its content. DOM-free, Node-free.
  */
 import { buildImageSigned } from '../../build/build-image.ts';
 import type { InputDir, InputEntry } from '../../build/input-tree.ts';
@@ -38,6 +38,7 @@ export const ROFS_VERITY_CONFS: ConfFile[] = [
   { name: '30-root-verity-sig.conf', text: '[Partition]\nType=root-verity-sig\nVerity=signature\nVerityMatchKey=root\n' },
   { name: '40-usr.conf', text: '[Partition]\nType=usr\nFormat=erofs\nCopyFiles=/content:/\nMinimize=best\nVerity=data\nVerityMatchKey=usr\n' },
   { name: '50-usr-verity.conf', text: '[Partition]\nType=usr-verity\nVerity=hash\nVerityMatchKey=usr\nMinimize=best\nVerityDataBlockSizeBytes=512\nVerityHashBlockSizeBytes=1024\n' },
+  { name: '55-srv.conf', text: '[Partition]\nType=srv\nFormat=squashfs\nCompression=xz\nCopyFiles=/content:/\nMinimize=best\n' },
   { name: '60-swap.conf', text: '[Partition]\nType=swap\nFormat=swap\nLabel=swap0\nSizeMinBytes=16M\nSizeMaxBytes=16M\n' },
 ];
 
