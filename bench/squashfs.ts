@@ -1,6 +1,6 @@
 /**
- * 256 MiB in 3,000 files into squashfs: Partwright's build (the TypeScript squashfs writer, gzip via zlib.wasm
- * and zstd via wasm/zstd, Node, through `partwright build` with Minimize=best) beside native
+ * 256 MiB in 3,000 files into squashfs: Partwright's build (the TypeScript squashfs writer, gzip via zlib.wasm,
+ * zstd via wasm/zstd and xz via wasm/xz, Node, through `partwright build` with Minimize=best) beside native
  * `mksquashfs` 4.5.1 on the same tree in the same run (all cores, and -processors 1 since the writer
  * is single-threaded). Prints time, peak RSS, image sizes and the ratios.
  */
@@ -26,7 +26,7 @@ const size = (p: string) => fs.statSync(p).size;
 
 makeRofsTree(path.join(work, 'tree'), 256 << 20, 3000);
 console.log('squashfs, 3,000 files, 256 MiB (half incompressible)');
-for (const comp of ['gzip', 'zstd']) {
+for (const comp of ['gzip', 'zstd', 'xz']) {
   const ours = measure(`pw-${comp}`, ['node', path.join(root, 'cli/bin/partwright.mjs'), 'build', layout(comp, comp), '-o', path.join(work, `pw-${comp}.img`)], work);
   const nativeOut = path.join(work, `n-${comp}.sqfs`);
   const env = { ...process.env, SOURCE_DATE_EPOCH: EPOCH };

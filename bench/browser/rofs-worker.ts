@@ -1,13 +1,13 @@
 /**
  * Web Worker entry for bench/rofs-chromium.ts: build the bench tree in memory, then make squashfs
- * (gzip via zlib.wasm, zstd via zstd.wasm) and erofs (lz4hc via mkfs.erofs.wasm) images of it into
+ * (gzip via zlib.wasm, zstd via zstd.wasm, xz via xz.wasm) and erofs (lz4hc via mkfs.erofs.wasm) images of it into
  * memory, posting back each one's time and size.
  */
 import { writeSquashfs } from '../../workers/formats/squashfs/index.ts';
 import { MemoryImage } from '../../workers/tools/image-window.ts';
 import { makeErofs } from '../../workers/tools/mkfs-erofs.ts';
 import { loadMkfsErofsModule } from '../../workers/tools/mkfs-erofs-module.ts';
-import { gzipSquashfsCompressor, loadZlibModule, zstdSquashfsCompressor } from '../../workers/tools/squashfs-compressors.ts';
+import { gzipSquashfsCompressor, loadXzModule, loadZlibModule, xzSquashfsCompressor, zstdSquashfsCompressor } from '../../workers/tools/squashfs-compressors.ts';
 import { loadZstdModule } from '../../workers/tools/zstd.ts';
 import { benchFiles, benchTree } from './rofs-data.ts';
 
@@ -19,12 +19,13 @@ const scope = globalThis as unknown as {
 scope.onmessage = async (event) => {
   try {
     const { totalBytes, count, epoch } = event.data;
-    const [zlib, zstd, erofs] = await Promise.all([loadZlibModule('/zlib.wasm'), loadZstdModule('/zstd.wasm'), loadMkfsErofsModule('/mkfs.erofs.wasm')]);
+    const [zlib, zstd, xz, erofs] = await Promise.all([loadZlibModule('/zlib.wasm'), loadZstdModule('/zstd.wasm'), loadXzModule('/xz.wasm'), loadMkfsErofsModule('/mkfs.erofs.wasm')]);
     const tree = benchTree(benchFiles(totalBytes, count), epoch);
     const results: Record<string, { ms: number; bytes: number }> = {};
     for (const [name, run] of [
       ['squashfs gzip', (img: MemoryImage) => writeSquashfs(img, tree, { compressor: gzipSquashfsCompressor(zlib), sourceDateEpoch: epoch })],
       ['squashfs zstd', (img: MemoryImage) => writeSquashfs(img, tree, { compressor: zstdSquashfsCompressor(zstd), sourceDateEpoch: epoch })],
+      ['squashfs xz', (img: MemoryImage) => writeSquashfs(img, tree, { compressor: xzSquashfsCompressor(xz), sourceDateEpoch: epoch })],
       ['erofs lz4hc', (img: MemoryImage) => makeErofs(img, { module: erofs, tree, uuid: '44444444-4444-4444-8888-888888888888', sourceDateEpoch: epoch, compression: 'lz4hc' })],
     ] as const) {
       const img = new MemoryImage();

@@ -5,7 +5,9 @@
  * once the tables are written.
  *
  * Identities (PARTUUID, file system UUID) are seed-derived and known before sizes are, so the plan
- * is made once to learn them, the config written, and the build's own plan checked to agree.
+ * is made once to learn them, the config written, and the build's own plan checked to agree. A
+ * verity root hash on the command line is known only after the data partition is written: the boot
+ * partition is then made after the hash partitions, in the same build (singlePass).
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { CopyFilesEntry, ImageSpec } from '../model/spec.ts';
@@ -110,8 +112,12 @@ function namesRootHash(boot: BootSpec): boolean {
   return boot.entries.some((e) => /\{verity\.[^}]+\.roothash\}/.test(e.cmdline));
 }
 
-function memoryFile(name: string, bytes: Uint8Array): InputEntry {
-  return { kind: 'file', name, sizeBytes: bytes.length, read: (offsetBytes, target) => target.set(bytes.subarray(offsetBytes, offsetBytes + target.length)) };
+/** A generated file, read from `files` when read (afterVerity swaps in same-length bytes late). */
+function memoryFile(name: string, files: ReadonlyMap<string, Uint8Array>, path: string): InputEntry {
+  return {
+    kind: 'file', name, sizeBytes: files.get(path)!.length,
+    read: (offsetBytes, target) => target.set(files.get(path)!.subarray(offsetBytes, offsetBytes + target.length)),
+  };
 }
 
 function readAll(source: ReadSource): Uint8Array {
@@ -132,15 +138,12 @@ export interface BootBuildResult extends BuildResult {
  * serve the generated files: what a build and an exact plan of a bootable preset both start from.
  */
 export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sizeBytes' | 'seed' | 'base'> = {}, verity?: Readonly<Record<string, string>>): { files: BootFiles; inputs: BuildInputs } {
-  const blobSizes: Record<string, number> = {};
-  for (const b of spec.blobs ?? []) if (b.source !== undefined && b.sizeBytes === undefined) blobSizes[b.name] = inputs.open(b.source, `blob '${b.name}'`).sizeBytes;
-  const prePlan = planImage(spec, { sizeBytes: options.sizeBytes, seed: options.seed, existing: options.base?.existing, blobSizes });
+  const prePlan = planImage(spec, { sizeBytes: options.sizeBytes, seed: options.seed, existing: options.base?.existing, blobSizes: blobSizesOf(spec, inputs) });
   const files = planBootFiles(spec, prePlan, boot, verity);
   const wrapped: BuildInputs = {
     open: (path, what) => inputs.open(path, what),
     openTree: (path, what) => {
-      const bytes = files.generated.get(path);
-      if (bytes) return memoryFile(path.slice(path.lastIndexOf('/') + 1), bytes);
+      if (files.generated.has(path)) return memoryFile(path.slice(path.lastIndexOf('/') + 1), files.generated, path);
       if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
       return inputs.openTree(path, what);
     },
@@ -150,24 +153,44 @@ export function withBootFiles(spec: ImageSpec, boot: BootSpec, inputs: BuildInpu
 
 /**
  * A command line naming a verity root hash ({verity.KEY.roothash}) is known only once the data
- * partition is written: the first build uses a same-length stand-in (so every size and offset is
- * final), the second the root hashes the first found. These are the first build's arguments.
+ * partition is written. The build plans with a same-length stand-in (so every size and offset is
+ * final), makes the boot partition after the hash partitions (BuildOptions.afterVerity) and swaps the
+ * real entries in just before: one build. These are its arguments.
  */
-function firstPass(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions): [ImageSpec, BuildInputs, BuildOptions] | undefined {
-  if (!namesRootHash(boot)) return undefined;
+function singlePass(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions): { files: BootFiles; inputs: BuildInputs; options: BuildOptions } {
   const pending = withBootFiles(spec, boot, inputs, options);
-  const { store: _store, onProgress: _progress, ...inMemory } = options;
-  return [pending.files.spec, pending.inputs, inMemory];
+  if (!namesRootHash(boot)) return { ...pending, options };
+  const bootIndex = findPartitionByLabel(planImage(spec, { sizeBytes: options.sizeBytes, seed: options.seed, existing: options.base?.existing, blobSizes: blobSizesOf(spec, inputs) }), boot.bootPartition, 'Boot partition').specIndex;
+  const files = pending.files;
+  const afterVerity = {
+    specIndices: new Set([bootIndex]),
+    beforeMake(rootHashes: Record<string, string>) {
+      const real = withBootFiles(spec, boot, inputs, options, rootHashes).files;
+      for (const [path, bytes] of real.generated) {
+        if (files.generated.get(path)?.length !== bytes.length) {
+          throw new PartwrightError(ErrorCode.InvalidSpec, `${path.slice(GENERATED_PREFIX.length)} changed size once the root hashes were known; the boot partition was planned with the other size.`, { where: 'boot.entries' });
+        }
+        files.generated.set(path, bytes);
+      }
+      files.cmdlines = real.cmdlines;
+    },
+  };
+  return { files, inputs: pending.inputs, options: { ...options, afterVerity } };
 }
 
-function rootHashesOf(result: BuildResult): Record<string, string> {
-  return Object.fromEntries((result.verity ?? []).map((v) => [v.matchKey, v.rootHash]));
+function blobSizesOf(spec: ImageSpec, inputs: BuildInputs): Record<string, number> {
+  const blobSizes: Record<string, number> = {};
+  for (const b of spec.blobs ?? []) if (b.source !== undefined && b.sizeBytes === undefined) blobSizes[b.name] = inputs.open(b.source, `blob '${b.name}'`).sizeBytes;
+  return blobSizes;
 }
 
-function finishBootBuild(result: BuildResult, files: BootFiles, boot: BootSpec, inputs: BuildInputs, verity: Record<string, string> | undefined): BootBuildResult {
+function finishBootBuild(result: BuildResult, files: BootFiles, boot: BootSpec, inputs: BuildInputs): BootBuildResult {
+  // Each entry that names a root hash carries the one the build computed.
   for (const v of result.verity ?? []) {
-    if (verity && verity[v.matchKey] !== v.rootHash) {
-      throw new PartwrightError(ErrorCode.InvalidSpec, `The root hash of verity set '${v.matchKey}' changed between builds (${verity[v.matchKey]} → ${v.rootHash}); the boot entry would name the wrong one.`, { where: 'boot.entries' });
+    for (const e of boot.entries) {
+      if (e.cmdline.includes(`{verity.${v.matchKey}.roothash}`) && !files.cmdlines[e.id]!.includes(v.rootHash)) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `Boot entry '${e.id}' does not carry the root hash ${v.rootHash} of verity set '${v.matchKey}'.`, { where: 'boot.entries' });
+      }
     }
   }
 
@@ -188,16 +211,12 @@ function finishBootBuild(result: BuildResult, files: BootFiles, boot: BootSpec, 
 
 /** Build `spec` with the bootloaders `boot` asks for. */
 export function buildBootableImage(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: BuildOptions = {}): BootBuildResult {
-  const first = firstPass(spec, boot, inputs, options);
-  const verity = first ? rootHashesOf(buildImage(...first)) : undefined;
-  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
-  return finishBootBuild(buildImage(files.spec, wrapped, options), files, boot, inputs, verity);
+  const pass = singlePass(spec, boot, inputs, options);
+  return finishBootBuild(buildImage(pass.files.spec, pass.inputs, pass.options), pass.files, boot, inputs);
 }
 
 /** buildBootableImage with the layout's Verity=signature partitions signed by `options.veritySigner`. */
 export async function buildBootableImageSigned(spec: ImageSpec, boot: BootSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BootBuildResult> {
-  const first = firstPass(spec, boot, inputs, options);
-  const verity = first ? rootHashesOf(await buildImageSigned(first[0], first[1], { ...first[2], ...(options.veritySigner ? { veritySigner: options.veritySigner } : {}) })) : undefined;
-  const { files, inputs: wrapped } = withBootFiles(spec, boot, inputs, options, verity);
-  return finishBootBuild(await buildImageSigned(files.spec, wrapped, options), files, boot, inputs, verity);
+  const pass = singlePass(spec, boot, inputs, options);
+  return finishBootBuild(await buildImageSigned(pass.files.spec, pass.inputs, pass.options), pass.files, boot, inputs);
 }

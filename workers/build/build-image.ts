@@ -13,7 +13,7 @@ import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-ima
 import { writeTables } from './write-tables.ts';
 import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
-import { findVeritySets, minimizeVerityHashes, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
+import { findVeritySets, minimizeVerityHashes, verityHasher, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
 
@@ -45,8 +45,14 @@ export interface BuildOptions extends Omit<PlanOptions, 'existing' | 'blobSizes'
   extraTrees?: Record<number, TreeCopy[]>;
   /** The host's compiled WASM tools (Node: read from wasm/; browser: fetched), loaded on first use. */
   loadTool?: FileSystemContext['loadTool'];
-  /** The host's fastest SHA-256 (Node's crypto, hash-wasm) for verity hash trees; default the engine's own. */
+  /** The host's SHA-256 (Node's crypto) for verity hash trees when sha256-lanes.wasm is not loaded (build/verity.ts: verityHasher). */
   createSha256?: CreateSha256;
+  /**
+   * File systems whose contents name verity root hashes (a boot partition whose loader entry carries
+   * `usrhash=`): made after the hash partitions, once `beforeMake` has been given the root hashes (by
+   * match key), so one build does what otherwise takes two. Their sizes must not depend on the hashes.
+   */
+  afterVerity?: { specIndices: ReadonlySet<number>; beforeMake(rootHashes: Record<string, string>): void };
 }
 
 export interface BuildResult {
@@ -201,16 +207,18 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     });
   }
 
-  // File systems of new partitions.
+  // File systems of new partitions (those that name root hashes wait for them: afterVerity).
+  const late = options.afterVerity?.specIndices;
   const fsJobs = plan.partitions.filter((p) => !p.existing && trees.has(p.specIndex));
   const totalFs = fsJobs.reduce((n, p) => n + treeFileBytes(trees.get(p.specIndex)!), 0);
   let doneFs = 0;
-  for (const p of fsJobs) {
+  const makeFileSystem = (p: PlannedPartition) => {
     const tree = trees.get(p.specIndex)!;
     progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${p.spec.format} ${p.label}` });
     fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, tree, fsCtx);
     doneFs += treeFileBytes(tree);
-  }
+  };
+  for (const p of fsJobs) if (!late?.has(p.specIndex)) makeFileSystem(p);
 
   // Blobs.
   const totalBlobs = plan.blobs.reduce((n, b) => n + b.sizeBytes, 0);
@@ -228,8 +236,17 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
 
   // Verity hash partitions over the data as written; their UUIDs change the table, so it comes after.
   const sets = findVeritySets(spec);
-  const verity = writeVerityHashes(image, plan, spec, sets, options.createSha256);
+  const verity = writeVerityHashes(image, plan, spec, sets, sets.length ? verityHasher(options.loadTool, options.createSha256) : undefined);
   plan = verity.plan;
+  if (late) {
+    for (const set of sets) {
+      if (late.has(set.data)) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `Partition ${set.data + 1} names a verity root hash in its own contents and is verity data itself (VerityMatchKey=${set.matchKey}).`, { where: `partitions.${set.data}.verity` });
+      }
+    }
+    options.afterVerity!.beforeMake(Object.fromEntries(verity.outcomes.map((o) => [o.matchKey, toHex(o.rootHash)])));
+    for (const p of fsJobs) if (late.has(p.specIndex)) makeFileSystem(p);
+  }
 
   return {
     plan,

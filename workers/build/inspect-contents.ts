@@ -7,7 +7,7 @@
 import { Sha256 } from '../crypto/sha256.ts';
 import { detectSwapPageSize, decodeSwapHeader } from '../formats/swap/index.ts';
 import {
-  decodeVeritySignatureJson, decodeVeritySuperblock, isVeritySuperblock, toHex, verifyVerity, type CreateSha256,
+  decodeVeritySignatureJson, decodeVeritySuperblock, isVeritySuperblock, toHex, verifyVerity, type VerityHasher,
 } from '../formats/verity/index.ts';
 import { partitionTypeByGuid } from '../model/partition-types.ts';
 import type { ReadSource } from '../disk/sparse-image.ts';
@@ -98,7 +98,7 @@ function head(source: ReadSource, r: ByteRange, bytes: number): Uint8Array {
 
 const uuidHex = (u: string | undefined) => (u ?? '').replace(/-/g, '').toLowerCase();
 
-export function inspectContents(source: ReadSource, partitions: ContentPartition[], createSha256: CreateSha256 = () => new Sha256()): { contents: PartitionContent[]; verity: InspectedVerity[] } {
+export function inspectContents(source: ReadSource, partitions: ContentPartition[], hasher: VerityHasher = () => new Sha256()): { contents: PartitionContent[]; verity: InspectedVerity[] } {
   const contents: PartitionContent[] = partitions.map((p) => {
     const bytes = head(source, p, PROBE_BYTES);
     const fileSystem = detectFileSystem(bytes);
@@ -133,7 +133,7 @@ export function inspectContents(source: ReadSource, partitions: ContentPartition
       });
     let best: InspectedVerity | undefined;
     for (const d of candidates) {
-      const r = verifyVerity(windowOf(source, d), d.sizeBytes, windowOf(source, h), createSha256);
+      const r = verifyVerity(windowOf(source, d), d.sizeBytes, windowOf(source, h), hasher);
       const rootHash = toHex(r.rootHash);
       const uuidsMatch = rootHash.length === 64 && rootHash.startsWith(uuidHex(d.uuid)) && rootHash.endsWith(uuidHex(h.uuid));
       const sig = signatures.find((s) => s.json && toHex(s.json.rootHash) === rootHash);

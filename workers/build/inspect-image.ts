@@ -11,6 +11,8 @@ import type { ReadSource } from '../disk/sparse-image.ts';
 import { scanDataRanges } from '../disk/sparse-image.ts';
 import type { ByteRange } from '../plan/types.ts';
 import type { CreateSha256 } from '../formats/verity/index.ts';
+import type { ToolName } from '../model/registry.ts';
+import { verityHasher } from './verity.ts';
 import { inspectContents, type FileSystemType, type InspectedVerity, type PartitionContent } from './inspect-contents.ts';
 
 export type { FileSystemType, InspectedVerity } from './inspect-contents.ts';
@@ -35,7 +37,9 @@ export interface InspectedPartition extends ByteRange {
 }
 
 export interface InspectOptions {
-  /** The host's fastest SHA-256, for checking verity hash trees (default the engine's own). */
+  /** The host's WASM tools: sha256-lanes checks verity hash trees (build/verity.ts: verityHasher). */
+  loadTool?: (name: ToolName) => WebAssembly.Module;
+  /** The host's SHA-256 for verity hash trees when sha256-lanes is not loaded (default the engine's own). */
   createSha256?: CreateSha256;
 }
 
@@ -68,7 +72,7 @@ function bits(a: bigint): string {
 export function inspectImage(source: ReadSource, options: InspectOptions = {}): Inspection {
   const found = inspectTables(source);
   if (found.partitions.length === 0) return found;
-  const { contents, verity } = inspectContents(source, found.partitions, options.createSha256);
+  const { contents, verity } = inspectContents(source, found.partitions, verityHasher(options.loadTool, options.createSha256));
   const partitions = found.partitions.map((p, i) => {
     const c = contents[i]!;
     return { ...p, ...(c.fileSystem ? { fileSystem: c.fileSystem } : {}), ...(c.swap ? { swap: c.swap } : {}) };

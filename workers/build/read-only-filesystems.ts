@@ -14,7 +14,7 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import { MemoryImage } from '../tools/image-window.ts';
 import { EROFS_COMPRESSIONS, erofsUuidFromPartitionUuid, makeErofs, setErofsUuid, type ErofsCompression } from '../tools/mkfs-erofs.ts';
-import { gzipSquashfsCompressor, SQUASHFS_COMPRESSIONS, zstdSquashfsCompressor } from '../tools/squashfs-compressors.ts';
+import { gzipSquashfsCompressor, SQUASHFS_COMPRESSIONS, xzSquashfsCompressor, zstdSquashfsCompressor } from '../tools/squashfs-compressors.ts';
 import type { ToolName } from '../model/registry.ts';
 import type { FileSystemContext, FileSystemKind } from './filesystems.ts';
 import type { InputDir } from './input-tree.ts';
@@ -40,7 +40,9 @@ export function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSyste
   if (!(SQUASHFS_COMPRESSIONS as readonly string[]).includes(name)) {
     throw new PartwrightError(ErrorCode.Unsupported, `Compression=${name} is not available for squashfs here; use ${SQUASHFS_COMPRESSIONS.join(' or ')}.`, { where: 'compression' });
   }
-  const compressor = name === 'zstd' ? zstdSquashfsCompressor(tool(ctx, 'zstd', 'squashfs'), spec.compressionLevel) : gzipSquashfsCompressor(tool(ctx, 'zlib', 'squashfs'), spec.compressionLevel);
+  const compressor = name === 'zstd' ? zstdSquashfsCompressor(tool(ctx, 'zstd', 'squashfs'), spec.compressionLevel)
+    : name === 'xz' ? xzSquashfsCompressor(tool(ctx, 'xz', 'squashfs'), spec.compressionLevel)
+    : gzipSquashfsCompressor(tool(ctx, 'zlib', 'squashfs'), spec.compressionLevel);
   const image = new MemoryImage();
   writeSquashfs(image, tree, { compressor, sourceDateEpoch: ctx.sourceDateEpoch });
   return image;

@@ -693,7 +693,7 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
   partitionField('compression', 'Partition', 'Compression', stringKind(), {
     title: 'Compression',
-    help: 'Compressor of a read-only file system: squashfs gzip or zstd, erofs lz4, lz4hc or lzma; repart 257 and later.',
+    help: 'Compressor of a read-only file system: squashfs gzip, zstd or xz, erofs lz4, lz4hc or lzma; repart 257 and later.',
     defaultText: 'squashfs: gzip; erofs: none',
     sinceRepart: 257,
   }),

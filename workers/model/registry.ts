@@ -9,7 +9,7 @@
  */
 
 /** The WASM tools the engine loads lazily (workers/tools/wasm-tools.ts says where each lives). */
-export type ToolName = 'mke2fs' | 'zstd' | 'mkfs.erofs' | 'zlib';
+export type ToolName = 'mke2fs' | 'zstd' | 'mkfs.erofs' | 'zlib' | 'xz' | 'sha256-lanes';
 
 export interface FileSystemRow {
   /** The `Format=` value. */
@@ -25,7 +25,7 @@ export interface FileSystemRow {
 export const FILE_SYSTEMS = [
   { name: 'vfat', title: 'FAT12/16/32 (ESP, XBOOTLDR, firmware partitions)', tool: undefined },
   { name: 'ext4', title: 'ext4 (root, /usr, /home)', tool: 'mke2fs' },
-  { name: 'squashfs', title: 'squashfs (read-only, compressed: gzip or zstd; Nix store images)', tool: 'zlib', compressionTools: { zstd: 'zstd' } },
+  { name: 'squashfs', title: 'squashfs (read-only, compressed: gzip, zstd or xz; Nix store images)', tool: 'zlib', compressionTools: { zstd: 'zstd', xz: 'xz' } },
   { name: 'erofs', title: 'erofs (read-only; uncompressed, lz4, lz4hc or lzma; /usr and store images)', tool: 'mkfs.erofs' },
   { name: 'swap', title: 'Linux swap area', tool: undefined },
 ] as const satisfies readonly FileSystemRow[];
@@ -83,10 +83,14 @@ export function toolsForFormats(formats: Iterable<string | undefined>): ToolName
   return toolsForPartitions([...formats].map((format) => ({ format })));
 }
 
-/** The tools a layout's partitions need: their file systems' and their `Compression=`'s. */
-export function toolsForPartitions(partitions: Iterable<{ format?: string | undefined; compression?: string | undefined }>): ToolName[] {
+/**
+ * The tools a layout's partitions need: their file systems' and their `Compression=`'s, and the
+ * verity tree's SHA-256 (`Verity=hash`: sha256-lanes, four blocks per SIMD vector).
+ */
+export function toolsForPartitions(partitions: Iterable<{ format?: string | undefined; compression?: string | undefined; verity?: string | undefined }>): ToolName[] {
   const out = new Set<ToolName>();
   for (const p of partitions) {
+    if (p.verity === 'hash') out.add('sha256-lanes');
     const row = p.format === undefined ? undefined : fileSystemRow(p.format);
     if (row?.tool) out.add(row.tool);
     const extra = p.compression === undefined ? undefined : row?.compressionTools?.[p.compression];

@@ -1,19 +1,21 @@
 /**
  * Block compressors for the squashfs writer (workers/formats/squashfs): gzip (zlib streams, as
- * squashfs-tools' gzip_wrapper.c makes; wasm/zlib/zlib.wasm, Debian's zlib) and zstd (one frame per block, as
- * zstd_wrapper.c makes with ZSTD_compressCCtx; wasm/zstd/zstd.wasm, one instance for the whole image).
- * Defaults and option blocks follow squashfs-tools 4.5.1: gzip level 9 / window 15, zstd level 15;
- * a compressor options block is written only when a level differs from the default.
+ * squashfs-tools' gzip_wrapper.c makes; wasm/zlib/zlib.wasm, Debian's zlib), zstd (one frame per block, as
+ * zstd_wrapper.c makes with ZSTD_compressCCtx; wasm/zstd/zstd.wasm, one instance for the whole image)
+ * and xz (one .xz stream per block, as xz_wrapper.c makes; wasm/xz/xz.wasm, Debian's liblzma).
+ * Defaults and option blocks follow squashfs-tools 4.5.1: gzip level 9 / window 15, zstd level 15,
+ * xz preset 6 with the block size as dictionary (8 KiB for metadata), no BCJ filter, no level;
+ * a compressor options block is written only when a setting differs from the default.
  */
 import type { SquashfsCompressor } from '../formats/squashfs/index.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { wasmApi } from './wasm-api.ts';
 
-export const SQUASHFS_COMPRESSIONS = ['gzip', 'zstd'] as const;
+export const SQUASHFS_COMPRESSIONS = ['gzip', 'zstd', 'xz'] as const;
 export type SquashfsCompressionName = (typeof SQUASHFS_COMPRESSIONS)[number];
 export const SQUASHFS_LEVELS = { gzip: { min: 1, max: 9, default: 9 }, zstd: { min: 1, max: 22, default: 15 } } as const;
 
-function checkLevel(name: SquashfsCompressionName, level: number | undefined): number {
+function checkLevel(name: keyof typeof SQUASHFS_LEVELS, level: number | undefined): number {
   const { min, max, default: d } = SQUASHFS_LEVELS[name];
   if (level === undefined) return d;
   if (!Number.isInteger(level) || level < min || level > max) {
@@ -120,4 +122,51 @@ export function zstdSquashfsCompressor(module: WebAssembly.Module, level?: numbe
   const options = new Uint8Array(4);
   new DataView(options.buffer).setUint32(0, l, true);
   return { compression: 'zstd', compress, ...(l !== SQUASHFS_LEVELS.zstd.default ? { options } : {}) };
+}
+
+interface XzExports {
+  memory: { readonly buffer: ArrayBuffer };
+  xb_in_ptr(): number;
+  xb_out_ptr(): number;
+  xb_in_cap(): number;
+  xb_compress(dictBytes: number, n: number): number;
+}
+
+/** xz.wasm URL (wasm/xz: Debian's liblzma 5.4.1, one .xz stream per block). */
+export const XZ_WASM_URL: URL = new URL('../../wasm/xz/xz.wasm', import.meta.url);
+
+/** Browser worker: fetch and compile. */
+export async function loadXzModule(url: URL | string = XZ_WASM_URL): Promise<WebAssembly.Module> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Could not load ${String(url)}: HTTP ${response.status}`);
+  if (wasmApi.compileStreaming && response.headers.get('content-type')?.startsWith('application/wasm')) return wasmApi.compileStreaming(response);
+  return wasmApi.compile(await response.arrayBuffer());
+}
+
+/** squashfs_fs.h SQUASHFS_METADATA_SIZE: xz_wrapper.c's dictionary for metadata blocks. */
+const METADATA_DICT_BYTES = 8192;
+
+/**
+ * xz as squashfs-tools 4.5.1 writes it: per block an .xz stream (CRC32 check) with one LZMA2 filter,
+ * preset 6, dictionary = the data block size (`blockSizeBytes`) for data and fragment blocks and
+ * 8 KiB for metadata blocks; no BCJ filters, so no compressor options block. mksquashfs 4.5.1's xz has
+ * no compression level, so CompressionLevel= is refused.
+ */
+export function xzSquashfsCompressor(module: WebAssembly.Module, level?: number, blockSizeBytes = 128 * 1024): SquashfsCompressor {
+  if (level !== undefined) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, 'CompressionLevel= cannot be used with Compression=xz for squashfs: squashfs-tools 4.5.1 has no xz level (it always uses preset 6).');
+  }
+  const x = new wasmApi.Instance(module, {}).exports as unknown as XzExports;
+  const inPtr = x.xb_in_ptr();
+  const outPtr = x.xb_out_ptr();
+  const cap = x.xb_in_cap();
+  if (!inPtr || !outPtr) throw new PartwrightError(ErrorCode.Io, 'xz: out of memory');
+  const withDictionary = (dictBytes: number) => (data: Uint8Array): Uint8Array | undefined => {
+    if (data.length > cap) throw new Error(`xz block of ${data.length} bytes exceeds ${cap}`);
+    new Uint8Array(x.memory.buffer, inPtr, data.length).set(data);
+    const n = x.xb_compress(dictBytes, data.length);
+    if (n < 0) throw new PartwrightError(ErrorCode.Io, `liblzma failed compressing a squashfs block (lzma_ret ${-n}).`);
+    return n === 0 ? undefined : new Uint8Array(x.memory.buffer, outPtr, n).slice();
+  };
+  return { compression: 'xz', compress: withDictionary(blockSizeBytes), compressMetadata: withDictionary(METADATA_DICT_BYTES) };
 }

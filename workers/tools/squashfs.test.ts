@@ -1,11 +1,11 @@
 /**
- * The squashfs writer (workers/formats/squashfs) with its gzip (zlib.wasm) and zstd compressors against Debian's
+ * The squashfs writer (workers/formats/squashfs) with its gzip (zlib.wasm), zstd and xz (xz.wasm) compressors against Debian's
  * squashfs-tools 4.5.1: `unsquashfs -s` reads the superblock and compressor options, `unsquashfs -lln`
  * lists every entry with the tree's modes, owners and sizes, and `unsquashfs -d` gives back exactly
  * the input tree (types, modes, owners, times clamped to SOURCE_DATE_EPOCH, symlink targets, bytes).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { decodeSquashfsSuperblock, SB_FLAG, writeSquashfs, type SquashfsCompress
 import { isPartwrightError } from '../model/errors.ts';
 import { requireTools } from '../test-support/debian.ts';
 import { MemoryImage } from './image-window.ts';
-import { gzipSquashfsCompressor, ZLIB_WASM_URL, zstdSquashfsCompressor } from './squashfs-compressors.ts';
+import { gzipSquashfsCompressor, XZ_WASM_URL, xzSquashfsCompressor, ZLIB_WASM_URL, zstdSquashfsCompressor } from './squashfs-compressors.ts';
 import { expectExtractedTree, ORACLE_EPOCH, oracleTree, parseLongListing } from './test-support/tree-oracle.ts';
 import { compileWasmTool } from './wasm-tools.ts';
 import { compileZstdModule, ZSTD_WASM_URL } from './zstd.ts';
@@ -22,8 +22,10 @@ import { compileZstdModule, ZSTD_WASM_URL } from './zstd.ts';
 let tmp: string;
 let zstdModule: WebAssembly.Module;
 let zlibModule: WebAssembly.Module;
+let xzModule: WebAssembly.Module;
 beforeAll(() => {
-  requireTools('unsquashfs', 'mksquashfs');
+  requireTools('unsquashfs', 'mksquashfs', 'python3');
+  xzModule = compileWasmTool(readFileSync(XZ_WASM_URL));
   tmp = mkdtempSync(join(tmpdir(), 'pw-squashfs-'));
   zstdModule = compileZstdModule(readFileSync(ZSTD_WASM_URL));
   zlibModule = compileWasmTool(readFileSync(ZLIB_WASM_URL));
@@ -70,6 +72,7 @@ describe('squashfs writer against unsquashfs', () => {
     ['gzip level 1', () => gzipSquashfsCompressor(zlibModule, 1), /compression-level 1/],
     ['zstd (default level 15)', () => zstdSquashfsCompressor(zstdModule), /Compression zstd/],
     ['zstd level 3', () => zstdSquashfsCompressor(zstdModule, 3), /compression-level 3/],
+    ['xz (preset 6, block-size dictionary)', () => xzSquashfsCompressor(xzModule), /Compression xz/],
   ];
   for (const [name, compressor, stat] of cases) {
     it(`${name}: -s, -lln and -d give back the tree`, () => {
@@ -129,6 +132,53 @@ describe('squashfs writer against unsquashfs', () => {
     expect(unsquashfs(['-s', path])).toMatch(/Number of inodes 1/);
   });
 
+  it('xz: a data block is the bytes mksquashfs -comp xz writes; metadata blocks use an 8 KiB dictionary', () => {
+    const text = new TextEncoder().encode(Array.from({ length: 6000 }, (_, i) => `line ${i % 97}: the quick brown fox\n`).join('')).subarray(0, 131072);
+    const dir = join(tmp, 'xz-one');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'f'), text);
+    // Enough empty files that the inode table compresses (a tiny one is stored as it is).
+    const empties = Array.from({ length: 400 }, (_, i) => `empty-${String(i).padStart(3, '0')}`);
+    for (const n of empties) writeFileSync(join(dir, n), '');
+    const theirs = join(tmp, 'xz-one.sqfs');
+    const r = spawnSync('mksquashfs', [dir, theirs, '-comp', 'xz', '-noappend', '-quiet', '-no-progress', '-processors', '1'], { env: { ...process.env, SOURCE_DATE_EPOCH: String(ORACLE_EPOCH) } });
+    expect(r.status, String(r.stderr)).toBe(0);
+    const ours = make({ kind: 'dir', name: '', children: [
+      { kind: 'file', name: 'f', sizeBytes: text.length, mtimeSeconds: ORACLE_EPOCH, read: (o, t) => t.set(text.subarray(o, o + t.length)) },
+      ...empties.map((name) => ({ kind: 'file' as const, name, sizeBytes: 0, read: () => {} })),
+    ] }, xzSquashfsCompressor(xzModule));
+    // Both put the file's one data block right after the 96-byte superblock (no compressor options).
+    const block = xzSquashfsCompressor(xzModule).compress(text)!;
+    expect(block.length).toBeLessThan(text.length / 10);
+    expect(Buffer.from(ours.bytes.subarray(96, 96 + block.length)).equals(Buffer.from(block))).toBe(true);
+    expect(Buffer.from(readFileSync(theirs).subarray(96, 96 + block.length)).equals(Buffer.from(block))).toBe(true);
+
+    // The LZMA2 dictionary byte of the first block header (xz file format 1.1.0 §3.1): 2 = 8 KiB, 10 = 128 KiB.
+    const dictionaryByte = (xz: Uint8Array): number => {
+      let at = 12 + 2; // stream header, block header size, block flags
+      const flags = xz[13]!;
+      const varint = () => { while (xz[at++]! & 0x80); };
+      if (flags & 0x40) varint();
+      if (flags & 0x80) varint();
+      expect([xz[at], xz[at + 1]]).toEqual([0x21, 1]); // LZMA2, one property byte
+      return xz[at + 2]!;
+    };
+    const meta = text.subarray(0, 8192);
+    const c = xzSquashfsCompressor(xzModule);
+    const packedMeta = c.compressMetadata!(meta)!;
+    expect(dictionaryByte(packedMeta)).toBe(2);
+    expect(dictionaryByte(c.compress(meta)!)).toBe(10);
+    const img = readFileSync(theirs);
+    expect(dictionaryByte(img.subarray(96))).toBe(10);
+    // mksquashfs's inode table (superblock inode_table_start, +2 for the metadata header): 8 KiB too.
+    const inodeTable = Number(img.readBigUInt64LE(64));
+    expect(img.readUInt16LE(inodeTable) & 0x8000).toBe(0); // compressed
+    expect(dictionaryByte(img.subarray(inodeTable + 2))).toBe(2);
+    // Python's lzma (Debian's liblzma) reads the stream back.
+    const back = spawnSync('python3', ['-c', 'import lzma,sys; sys.stdout.buffer.write(lzma.decompress(sys.stdin.buffer.read()))'], { input: packedMeta }).stdout;
+    expect(Buffer.from(meta).equals(back)).toBe(true);
+  });
+
   it('refuses bad names, duplicate names, bad block sizes and levels with coded errors', () => {
     const file = (name: string) => ({ kind: 'file' as const, name, sizeBytes: 0, read: () => {} });
     const codes = [
@@ -137,6 +187,7 @@ describe('squashfs writer against unsquashfs', () => {
       () => writeSquashfs(new MemoryImage(), { kind: 'dir', name: '', children: [] }, { compressor: gzipSquashfsCompressor(zlibModule), sourceDateEpoch: 0, blockSizeBytes: 5000 }),
       () => gzipSquashfsCompressor(zlibModule, 10),
       () => zstdSquashfsCompressor(zstdModule, 0),
+      () => xzSquashfsCompressor(xzModule, 6),
     ].map((f) => {
       try {
         f();
@@ -145,7 +196,7 @@ describe('squashfs writer against unsquashfs', () => {
         return isPartwrightError(e) ? e.code : String(e);
       }
     });
-    expect(codes).toEqual(['invalid-spec', 'invalid-spec', 'invalid-spec', 'invalid-spec', 'invalid-spec']);
+    expect(codes).toEqual(['invalid-spec', 'invalid-spec', 'invalid-spec', 'invalid-spec', 'invalid-spec', 'invalid-spec']);
   });
 
   it('decodeSquashfsSuperblock refuses what is not squashfs 4.0', () => {

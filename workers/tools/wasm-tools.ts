@@ -8,7 +8,8 @@
 import type { ToolName } from '../model/registry.ts';
 import { loadMke2fsModule, MKE2FS_WASM_URL } from './mke2fs-module.ts';
 import { loadMkfsErofsModule, MKFS_EROFS_WASM_URL } from './mkfs-erofs-module.ts';
-import { loadZlibModule, ZLIB_WASM_URL } from './squashfs-compressors.ts';
+import { loadXzModule, loadZlibModule, XZ_WASM_URL, ZLIB_WASM_URL } from './squashfs-compressors.ts';
+import { loadSha256LanesModule, SHA256_LANES_WASM_URL } from './sha256-lanes.ts';
 import { loadZstdModule, ZSTD_WASM_URL } from './zstd.ts';
 import { wasmApi, type WasmBytes } from './wasm-api.ts';
 
@@ -17,6 +18,8 @@ export const WASM_TOOL_URLS: Readonly<Record<ToolName, URL>> = {
   zstd: ZSTD_WASM_URL,
   'mkfs.erofs': MKFS_EROFS_WASM_URL,
   zlib: ZLIB_WASM_URL,
+  xz: XZ_WASM_URL,
+  'sha256-lanes': SHA256_LANES_WASM_URL,
 };
 
 /** Browser worker: fetch and compile (streaming where the server sends application/wasm). */
@@ -30,6 +33,10 @@ export function fetchWasmTool(name: ToolName): Promise<WebAssembly.Module> {
       return loadMkfsErofsModule();
     case 'zlib':
       return loadZlibModule();
+    case 'xz':
+      return loadXzModule();
+    case 'sha256-lanes':
+      return loadSha256LanesModule();
   }
 }
 

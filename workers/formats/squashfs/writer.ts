@@ -48,6 +48,8 @@ export interface SquashfsCompressor {
   compression: SquashfsCompression;
   /** Compress one block (data or metadata); undefined or not smaller means "store it as it is". */
   compress: BlockCompressor;
+  /** Metadata blocks, when the compressor treats them apart (xz: an 8 KiB dictionary); else `compress`. */
+  compressMetadata?: BlockCompressor;
   /** Compressor options payload (squashfs_fs.h per compressor), written when given. */
   options?: Uint8Array;
 }
@@ -137,6 +139,7 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
   const blockSizeBytes = check(options);
   const epoch = options.sourceDateEpoch;
   const { compress } = options.compressor;
+  const compressMetadata = options.compressor.compressMetadata ?? compress;
   const { root: top, count: inodeCount } = buildNodes(root);
 
   let pos = SUPERBLOCK_BYTES;
@@ -196,8 +199,8 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
   flushFragment();
 
   // --- inode and directory tables (children before parents: a listing needs their references) ------
-  const inodes = new MetadataWriter(compress);
-  const dirs = new MetadataWriter(compress);
+  const inodes = new MetadataWriter(compressMetadata);
+  const dirs = new MetadataWriter(compressMetadata);
   const ids: number[] = [];
   const idIndex = (id: number | undefined): number => {
     const value = id ?? 0;
@@ -307,7 +310,7 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
 
   /** A lookup table (fragments, ids): its entries in metadata blocks, then u64 pointers to them. */
   const putIndexedTable = (entries: Uint8Array): number => {
-    const w = new MetadataWriter(compress);
+    const w = new MetadataWriter(compressMetadata);
     w.append(entries);
     const { chunks, blockStarts } = w.finish();
     const tableStart = pos;

@@ -16,6 +16,33 @@ export interface Sha256Hasher {
 }
 export type CreateSha256 = () => Sha256Hasher;
 
+/**
+ * Digests of many equal blocks at once: H(salt ‖ block) of each `blockBytes` block of `blocks`,
+ * 32 bytes each, one after another into `out`. The tree's levels are all such batches, so a host can
+ * hash several blocks per call (workers/tools/sha256-lanes.ts: four per SIMD vector).
+ */
+export interface VerityBlockHasher {
+  hashBlocks(salt: Uint8Array, blocks: Uint8Array, blockBytes: number, out: Uint8Array): void;
+}
+
+/** What the tree hashes with: a batch hasher, or any incremental SHA-256 (one block per digest). */
+export type VerityHasher = VerityBlockHasher | CreateSha256;
+
+/** A batch hasher over an incremental SHA-256. */
+export function blockHasherOf(hasher: VerityHasher): VerityBlockHasher {
+  if (typeof hasher !== 'function') return hasher;
+  return {
+    hashBlocks(salt, blocks, blockBytes, out) {
+      for (let k = 0, at = 0; at < blocks.length; k++, at += blockBytes) {
+        const h = hasher();
+        h.update(salt);
+        h.update(blocks.subarray(at, at + blockBytes));
+        out.set(h.digest(), k * SHA256_DIGEST_BYTES);
+      }
+    },
+  };
+}
+
 export const SHA256_DIGEST_BYTES = 32;
 export const DEFAULT_VERITY_BLOCK_BYTES = 4096;
 
@@ -84,15 +111,9 @@ export interface VerityTreeResult {
 
 const READ_CHUNK_BYTES = 1 << 20;
 
-function blockDigest(createSha256: CreateSha256, salt: Uint8Array, block: Uint8Array): Uint8Array {
-  const h = createSha256();
-  h.update(salt);
-  h.update(block);
-  return h.digest();
-}
-
 /** Computes every level and the root hash (format 1, SHA-256). Holes cost one digest in total. */
-export function computeVerityTree(data: VerityDataSource, g: VerityGeometry, salt: Uint8Array, createSha256: CreateSha256): VerityTreeResult {
+export function computeVerityTree(data: VerityDataSource, g: VerityGeometry, salt: Uint8Array, hasher: VerityHasher): VerityTreeResult {
+  const blocks = blockHasherOf(hasher);
   const hb = g.hashBlockBytes;
   const firstBlock = g.levels.length ? g.levels[g.levels.length - 1]!.firstBlock : Math.ceil(VERITY_SUPERBLOCK_BYTES / hb);
   const levelsBytes = new Uint8Array(g.hashAreaBytes - firstBlock * hb);
@@ -100,18 +121,25 @@ export function computeVerityTree(data: VerityDataSource, g: VerityGeometry, sal
     const l = g.levels[i]!;
     return levelsBytes.subarray((l.firstBlock - firstBlock) * hb, (l.firstBlock - firstBlock + l.blocks) * hb);
   };
-  const stride = SHA256_DIGEST_BYTES; // digest size rounded up to a power of two: 32 already is one
+  // Digests sit at a stride of the digest size rounded up to a power of two: 32 already is one, so
+  // a batch's digests are written straight into their level.
+  const stride = SHA256_DIGEST_BYTES;
+  const one = (block: Uint8Array) => {
+    const out = new Uint8Array(SHA256_DIGEST_BYTES);
+    blocks.hashBlocks(salt, block, block.length, out);
+    return out;
+  };
 
   if (g.levels.length === 0) {
     const block = new Uint8Array(g.dataBlockBytes);
     data.read(0, block);
-    return { rootHash: blockDigest(createSha256, salt, block), levelsBytes, firstBlock };
+    return { rootHash: one(block), levelsBytes, firstBlock };
   }
 
   // Level 0: one digest per data block, read in 1 MiB chunks; a zero chunk reuses one digest.
   const level0 = levelView(0);
   const db = g.dataBlockBytes;
-  const zeroDigest = blockDigest(createSha256, salt, new Uint8Array(db));
+  const zeroDigest = one(new Uint8Array(db));
   const chunkBlocks = Math.max(1, Math.floor(READ_CHUNK_BYTES / db));
   const chunk = new Uint8Array(chunkBlocks * db);
   for (let b = 0; b < g.dataBlocks; b += chunkBlocks) {
@@ -122,17 +150,21 @@ export function computeVerityTree(data: VerityDataSource, g: VerityGeometry, sal
     }
     const view = chunk.subarray(0, n * db);
     data.read(b * db, view);
-    for (let k = 0; k < n; k++) level0.set(blockDigest(createSha256, salt, view.subarray(k * db, (k + 1) * db)), (b + k) * stride);
+    blocks.hashBlocks(salt, view, db, level0.subarray(b * stride, (b + n) * stride));
   }
-  // Higher levels: digests of the blocks of the level below.
+  // Higher levels: digests of the blocks of the level below, in batches of up to 1 MiB.
+  const batchBlocks = Math.max(1, Math.floor(READ_CHUNK_BYTES / hb));
   for (let i = 1; i < g.levels.length; i++) {
     const below = levelView(i - 1);
     const here = levelView(i);
     const count = g.levels[i - 1]!.blocks;
-    for (let k = 0; k < count; k++) here.set(blockDigest(createSha256, salt, below.subarray(k * hb, (k + 1) * hb)), k * stride);
+    for (let k = 0; k < count; k += batchBlocks) {
+      const n = Math.min(batchBlocks, count - k);
+      blocks.hashBlocks(salt, below.subarray(k * hb, (k + n) * hb), hb, here.subarray(k * stride, (k + n) * stride));
+    }
   }
   const top = levelView(g.levels.length - 1);
-  return { rootHash: blockDigest(createSha256, salt, top.subarray(0, hb)), levelsBytes, firstBlock };
+  return { rootHash: one(top.subarray(0, hb)), levelsBytes, firstBlock };
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -1,6 +1,6 @@
 /** Checking a hash area against its data: what `veritysetup verify` does, for inspect and tests. */
 import { decodeVeritySuperblock } from './superblock.ts';
-import { computeVerityTree, verityGeometry, type CreateSha256, type VerityDataSource } from './tree.ts';
+import { computeVerityTree, verityGeometry, type VerityHasher, type VerityDataSource } from './tree.ts';
 
 export interface VerityVerifyResult {
   /** The recomputed root hash equals `expectedRootHash` (when given) and every stored hash block matches. */
@@ -16,7 +16,7 @@ export interface VerityVerifyResult {
  */
 export function verifyVerity(
   data: VerityDataSource, dataBytes: number, hash: { read(offsetBytes: number, target: Uint8Array): void; sizeBytes: number },
-  createSha256: CreateSha256, expectedRootHash?: Uint8Array,
+  hasher: VerityHasher, expectedRootHash?: Uint8Array,
 ): VerityVerifyResult {
   const head = new Uint8Array(512);
   hash.read(0, head);
@@ -27,7 +27,7 @@ export function verifyVerity(
   if (sb.dataBlocks * sb.dataBlockBytes > dataBytes) return fail(`the superblock covers ${sb.dataBlocks * sb.dataBlockBytes} bytes of data, more than the ${dataBytes}-byte data partition`);
   const g = verityGeometry(sb.dataBlocks * sb.dataBlockBytes, sb.dataBlockBytes, sb.hashBlockBytes);
   if (g.hashAreaBytes > hash.sizeBytes) return fail(`the hash tree needs ${g.hashAreaBytes} bytes, more than the ${hash.sizeBytes}-byte hash partition`);
-  const tree = computeVerityTree(data, g, sb.salt, createSha256);
+  const tree = computeVerityTree(data, g, sb.salt, hasher);
   const stored = new Uint8Array(tree.levelsBytes.length);
   hash.read(tree.firstBlock * sb.hashBlockBytes, stored);
   for (let i = 0; i < stored.length; i++) {

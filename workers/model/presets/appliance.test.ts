@@ -119,6 +119,17 @@ describe('appliance preset', () => {
     expect(e2.status, e2.stdout).toBe(0);
   });
 
+  it('builds once: the /usr tree is read by one build, the boot partition is made after the hash partition', () => {
+    const reads: string[] = [];
+    const stages: string[] = [];
+    buildBootableImage(appliance.spec, appliance.boot!, {
+      open: (p) => new FileSource(join(src, p)),
+      openTree: (p) => { reads.push(p); return readTree(join(src, p)); },
+    }, { loadTool: loadNodeTool, onProgress: (p) => { if (p.stage === 'plan' || p.stage === 'tables') stages.push(p.stage); } });
+    expect(reads.filter((p) => p === IN.usr)).toEqual([IN.usr]);
+    expect(stages).toEqual(['plan', 'tables']);
+  });
+
   it('two builds are byte-identical', async () => {
     const again = await build('appliance-2.img');
     const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
