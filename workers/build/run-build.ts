@@ -9,7 +9,7 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import type { Preset } from '../model/presets/preset.ts';
-import { toolsForPartitions, type OutputFormat, type ToolName } from '../model/registry.ts';
+import type { OutputFormat, ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
@@ -17,19 +17,20 @@ import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
 import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
 import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
-import { buildBootableImage, buildBootableImageSigned, withBootFiles } from '../boot/build-boot-image.ts';
-import { buildImage, buildImageSigned, needsVeritySigner, prepareContents, type BuildInputs, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
+import { buildBootableImage, buildBootableImageSigned } from '../boot/build-boot-image.ts';
+import { buildImage, buildImageSigned, needsVeritySigner, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
 import type { VeritySigner } from './verity.ts';
-import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
-import { readExistingDisk } from './existing-disk.ts';
-import type { InputDir, InputEntry } from './input-tree.ts';
+import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './plan-build.ts';
+import type { InputEntry } from './input-tree.ts';
 import { withCloudInitSeed } from './cloud-init-seed.ts';
 import type { CloudInitSpec } from '../model/cloud-init.ts';
 import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
 import { writeOutput, type OutputHost } from './write-output.ts';
 
 export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
+
+export { planBuild, sourceDateEpochOf } from './plan-build.ts';
 
 export interface BuildJobProgress {
   stage: BuildJobStage;
@@ -114,95 +115,7 @@ export interface BuildJobResult {
   sourceDateEpoch: number | undefined;
 }
 
-/** SOURCE_DATE_EPOCH as every host applies it: the layout's, else the host's. */
-export function sourceDateEpochOf(spec: ImageSpec, hostEpoch: number | undefined): number | undefined {
-  return spec.sourceDateEpoch ?? hostEpoch;
-}
-
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** A preset's own text files, served from memory over the host's inputs. */
-function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Readonly<Record<string, string>> | undefined): BuildInputs {
-  const bytesOf = (p: string) => (files && Object.hasOwn(files, p) ? new TextEncoder().encode(files[p]) : undefined);
-  const source = (bytes: Uint8Array): ReadSource => ({ sizeBytes: bytes.length, read: (o, t) => t.set(bytes.subarray(o, o + t.length)) });
-  return {
-    open(path, what) {
-      const bytes = bytesOf(path);
-      return bytes ? source(bytes) : host.open(path, what);
-    },
-    openTree(path, what) {
-      const file = (p: string, bytes: Uint8Array): InputEntry =>
-        // Owned by root, 0644, and no time of its own: the writers give it SOURCE_DATE_EPOCH.
-        ({ kind: 'file', name: p.slice(p.lastIndexOf('/') + 1), mode: 0o644, uid: 0, gid: 0, sizeBytes: bytes.length, read: source(bytes).read });
-      const bytes = bytesOf(path);
-      if (bytes) return file(path, bytes);
-      // A folder of preset files (the installer ISO's EFI tree: loader.conf, its entry).
-      const under = Object.keys(files ?? {}).filter((p) => p.startsWith(`${path.replace(/\/+$/, '')}/`)).sort();
-      if (under.length === 0) return host.openTree(path, what);
-      const prefix = path.replace(/\/+$/, '').split('/').filter(Boolean).length;
-      const dir = (name: string): InputDir => ({ kind: 'dir', name, mode: 0o755, uid: 0, gid: 0, children: [] });
-      const root = dir(path.slice(path.lastIndexOf('/') + 1));
-      for (const p of under) {
-        const parts = p.split('/').filter(Boolean).slice(prefix);
-        let at = root;
-        for (const part of parts.slice(0, -1)) {
-          let next = at.children.find((c): c is InputDir => c.kind === 'dir' && c.name === part);
-          if (!next) at.children.push((next = dir(part)));
-          at = next;
-        }
-        at.children.push(file(p, bytesOf(p)!));
-      }
-      return root;
-    },
-  };
-}
-
-/** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
-async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
-  const tools = new Map<ToolName, WebAssembly.Module>();
-  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
-  return (name) => {
-    const m = tools.get(name);
-    if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
-    return m;
-  };
-}
-
-function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
-  if (!base) return undefined;
-  return {
-    layer: { source: base.source, dataRanges: base.dataRanges },
-    existing: readExistingDisk((o, n) => {
-      const buf = new Uint8Array(Math.max(0, Math.min(n, base.source.sizeBytes - o)));
-      base.source.read(o, buf);
-      return buf;
-    }, base.source.sizeBytes),
-  };
-}
-
-/**
- * The table a build of a disk layout writes, without writing it: the same contents, Minimize= trial
- * runs and boot files as `runBuild`, so `plan` never shows a different number. (`StorePaths=`
- * closures are not fetched: a Minimize= partition holding them is sized without them, and `partial`
- * says so.)
- */
-export async function planBuild(
-  spec: ImageSpec,
-  host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
-): Promise<{ plan: ImagePlan; partial: boolean }> {
-  const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const loadTool = await loadToolsFor(spec, host);
-  const base = baseLayer(options.base);
-  const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withPresetFiles(host, options.preset?.files);
-  let planned = spec;
-  if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
-  const prepared = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
-  const plan = planImage(prepared.planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: prepared.blobSizes });
-  const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
-  return { plan, partial };
-}
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);

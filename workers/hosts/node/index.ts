@@ -9,21 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildHost, BuildJobProgress } from '../../build/run-build.ts';
 import type { ByteStore } from '../../disk/byte-store.ts';
-import { FileSink, FileSource, FileStore } from './file.ts';
+import { FileSink, FileStore } from './file.ts';
 import { nodeSha256 } from './hash.ts';
 import { nodeNixScratch, removeScratch } from './nix-scratch.ts';
 import { nodeOutputs } from './outputs.ts';
-import { loadNodeTool } from './tools.ts';
-import { readTree } from './tree.ts';
+import { nodeInputs, type NodeInputsOptions } from './inputs.ts';
 import { freshPath, makeOwnedTempDir, removeOwned, renameOwned } from './scratch.ts';
 
-export interface NodeHostOptions {
-  /** The file a layout path names (relative paths, --copy-source …: the caller's rules). */
-  resolve(p: string): string;
+export interface NodeHostOptions extends NodeInputsOptions {
   /** Where the image's store file goes (next to the output, so a raw image is renamed, not copied). */
   storePath: string;
-  /** A file the layout names cannot be read: the caller's error (the CLI's is a usage error). */
-  cannotRead?(what: string, file: string): Error;
   onProgress?(p: BuildJobProgress): void;
 }
 
@@ -33,29 +28,20 @@ export interface NodeHost extends BuildHost {
 }
 
 export function createNodeHost(options: NodeHostOptions): NodeHost {
-  const opened: { close(): void }[] = [];
+  const inputs = nodeInputs(options);
   let scratchDir: string | undefined;
   let store: FileStore | undefined;
   // The store file is created exclusively: a path already there (a planted symlink) gets a fresh name.
   let storePath = options.storePath;
   return {
-    open(p, what) {
-      const full = options.resolve(p);
-      try {
-        const s = new FileSource(full);
-        opened.push(s);
-        return s;
-      } catch {
-        throw options.cannotRead?.(what, full) ?? new Error(`${what}: cannot read ${full}`);
-      }
-    },
-    openTree: (p) => readTree(options.resolve(p)),
+    open: inputs.open,
+    openTree: inputs.openTree,
+    loadTool: inputs.loadTool,
     createStore() {
       storePath = freshPath(options.storePath);
       store = new FileStore(storePath);
       return store;
     },
-    loadTool: async (name) => loadNodeTool(name),
     async createNixScratch(i) {
       const dir = (scratchDir ??= makeOwnedTempDir('partwright-build-'));
       return nodeNixScratch(dir, i);
@@ -78,7 +64,7 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
         removeOwned(storePath);
       }
       if (scratchDir) removeScratch(scratchDir);
-      for (const s of opened.splice(0)) s.close();
+      inputs.dispose();
     },
   };
 }
