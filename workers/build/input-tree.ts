@@ -19,6 +19,11 @@ export interface InputFile extends EntryMeta {
   sizeBytes: number;
   /** Fill `target` with the file's bytes at `offsetBytes`. */
   read(offsetBytes: number, target: Uint8Array): void;
+  /**
+   * Where the host's workers can open the same bytes (structured-cloneable: the Node host's file
+   * path): a partition built in a worker reads its files through it (parallel-filesystems.ts).
+   */
+  ref?: unknown;
 }
 
 export interface InputDir extends EntryMeta {

@@ -18,8 +18,9 @@ import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
 import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
 import { buildBootableImage, buildBootableImageSigned } from '../boot/build-boot-image.ts';
-import { buildImage, buildImageSigned, needsVeritySigner, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
+import { buildImageSigned, needsVeritySigner, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
 import type { VeritySigner } from './verity.ts';
+import type { BuildWorkers } from './parallel-filesystems.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './plan-build.ts';
 import type { InputEntry } from './input-tree.ts';
@@ -60,6 +61,8 @@ export interface BuildHost {
    * make it the file `name` and return true; the store is closed afterwards either way.
    */
   adoptStoreAsRaw?(store: ByteStore, sizeBytes: number, name: string): boolean;
+  /** Workers that make file systems at the same time (parallel-filesystems.ts); without, one after another. */
+  workers?: BuildWorkers;
   /** A native SHA-256, when the host has a faster one than the engine's. */
   createSha256?(): IncrementalHash;
   onProgress?(p: BuildJobProgress): void;
@@ -166,9 +169,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
         ? options.veritySigner
           ? await buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
           : buildBootableImage(spec, boot, inputs, buildOptions)
-        : options.veritySigner
-          ? await buildImageSigned(spec, inputs, { ...buildOptions, veritySigner: options.veritySigner })
-          : buildImage(spec, inputs, buildOptions);
+        : await buildImageSigned(spec, inputs, { ...buildOptions, ...(options.veritySigner ? { veritySigner: options.veritySigner } : {}) }, host.workers);
     }
     const { plan, image } = built;
     store.flush();

@@ -14,12 +14,15 @@ import { nodeSha256 } from './hash.ts';
 import { nodeNixScratch, removeScratch } from './nix-scratch.ts';
 import { nodeOutputs } from './outputs.ts';
 import { nodeInputs, type NodeInputsOptions } from './inputs.ts';
+import { nodeBuildWorkers } from './build-workers.ts';
 import { freshPath, makeOwnedTempDir, removeOwned, renameOwned } from './scratch.ts';
 
 export interface NodeHostOptions extends NodeInputsOptions {
   /** Where the image's store file goes (next to the output, so a raw image is renamed, not copied). */
   storePath: string;
   onProgress?(p: BuildJobProgress): void;
+  /** Make file systems in worker threads at the same time (default: when there is a spare core). */
+  parallel?: boolean;
 }
 
 export interface NodeHost extends BuildHost {
@@ -57,6 +60,7 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
       return true;
     },
     createSha256: nodeSha256,
+    ...(options.parallel !== false && os.availableParallelism() > 1 ? { workers: nodeBuildWorkers() } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     dispose() {
       if (store) {

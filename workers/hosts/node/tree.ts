@@ -21,6 +21,11 @@ function readAt(file: string, offsetBytes: number, target: Uint8Array): void {
   }
 }
 
+/** The bytes of `file` (a worker opens a tree's files through their paths: InputFile.ref). */
+export function fileReader(file: string): (offsetBytes: number, target: Uint8Array) => void {
+  return (offsetBytes, target) => readAt(file, offsetBytes, target);
+}
+
 /** Largest content taken from a file that reports size 0 (a /proc-like file). */
 const MAX_SIZE_ZERO_CONTENT_BYTES = 1 << 20;
 
@@ -70,7 +75,7 @@ export function readTree(file: string, name = path.basename(file)): InputEntry {
         return { kind: 'file', ...meta, sizeBytes: snapshot.length, read: (offsetBytes, target) => target.set(snapshot.subarray(offsetBytes, offsetBytes + target.length)) };
       }
     }
-    return { kind: 'file', ...meta, sizeBytes: st.size, read: (offsetBytes, target) => readAt(file, offsetBytes, target) };
+    return { kind: 'file', ...meta, sizeBytes: st.size, read: fileReader(file), ref: file };
   }
   throw new PartwrightError(ErrorCode.InvalidSpec, `${file} is a device, socket or FIFO; CopyFiles= copies files, directories and symlinks.`);
 }
