@@ -50,6 +50,8 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     // Image bytes go to a file next to the output, never to memory (renamed into OUT for raw images).
     storePath: `${name}.store.partial`,
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
+    // File systems are made in worker threads at once; PARTWRIGHT_WORKERS=0 makes them one at a time (benches compare).
+    parallel: process.env.PARTWRIGHT_WORKERS !== '0',
     onProgress: (p) => {
       if (p.stage === 'nix' && process.stderr.isTTY) process.stderr.write(`\rnix: ${p.detail ?? ''}, ${p.doneBytes}/${p.totalBytes} bytes`);
     },
