@@ -316,6 +316,7 @@ export const engine = {
         ...(options.nix ? { nix: options.nix } : {}),
         ...(options.cloudInit ? { cloudInit: options.cloudInit } : {}),
         sha256: options.sha256 ?? false,
+        partitionDigests: true,
         ...(veritySigner ? { veritySigner } : {}),
       });
       const store = host.store!;

@@ -90,6 +90,8 @@ export interface RunBuildOptions {
   preset?: Pick<Preset, 'boot' | 'files'>;
   /** Binary caches and keys for `StorePaths=`. */
   nix?: NixCacheSettings;
+  /** Per-partition bmap digests (what the app shows; cost ∝ data: a second read of every byte written). */
+  partitionDigests?: boolean;
   /** Also hash the whole image, holes included (time ∝ image size; per-partition bmaps are always made). */
   sha256?: boolean;
   /** First-boot settings written as a cloud-init NoCloud seed into the layout's vfat partition. */
@@ -111,7 +113,7 @@ export interface BuildJobResult {
   verity?: VerityRootHash[];
   /** Lower-case hex SHA-256 of the whole raw image, when asked for. */
   sha256?: string;
-  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (cost ∝ data; disk/image-digest.ts). */
+  /** With `partitionDigests`, per partition: its mapped bytes and the BmapFileChecksum of its bmap (cost ∝ data; disk/image-digest.ts); else empty. */
   partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   /** Files written, in order (empty without `output`). */
   files: string[];
@@ -174,12 +176,15 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     const { plan, image } = built;
     store.flush();
 
-    // Integrity: per-partition bmaps always (they read data only), the whole image only when asked
-    // (holes fed as zeros, never read), with the host's fastest SHA-256.
-    const createSha256 = host.createSha256 ? () => host.createSha256!() : await loadWasmSha256();
-    const digests = partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
-      .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }));
-    const sha256 = options.sha256
+    // Integrity, when asked: per-partition bmaps (they read data only; the app shows them, the CLI
+    // has bmap output for it), the whole image (holes fed as zeros, never read), with the host's
+    // fastest SHA-256.
+    const createSha256 = host.createSha256 ? () => host.createSha256!() : options.partitionDigests || options.sha256 ? await loadWasmSha256() : undefined;
+    const digests = options.partitionDigests && createSha256
+      ? partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
+        .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }))
+      : [];
+    const sha256 = options.sha256 && createSha256
       ? toHex(sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
       : undefined;
 
