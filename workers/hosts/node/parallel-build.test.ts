@@ -58,7 +58,7 @@ async function build(spec: ImageSpec, name: string, workers: 'none' | { max: num
     host.workers = { max: workers.max, spawn: () => (workers.counted.spawned++, inner.spawn()) };
   }
   try {
-    const r = await runBuild(spec, host, { output: { format: 'raw', name: out } });
+    const r = await runBuild(spec, host, { output: { format: 'raw', name: out }, partitionDigests: true });
     const d = digest(out, Buffer.from('BOOTX64 EFI'));
     fs.rmSync(out);
     // What the engine knows it wrote (the bmap's ranges, per-partition digests): the workers' ranges too.
