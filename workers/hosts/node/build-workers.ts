@@ -18,11 +18,19 @@ export function nodeBuildWorkers(max = os.availableParallelism() - 1): BuildWork
     max,
     spawn() {
       const w = startWorker();
+      let terminated = false;
       return {
         postMessage: (m) => w.postMessage(m),
         onMessage: (listener) => w.on('message', listener),
-        onError: (listener) => w.on('error', listener),
-        terminate: () => void w.terminate(),
+        onError: (listener) => {
+          w.on('error', listener);
+          // A thread that ends by itself (not terminated by the engine) would leave its job unanswered.
+          w.on('exit', (code) => terminated || listener(new Error(`a build worker thread exited (code ${code})`)));
+        },
+        terminate: () => {
+          terminated = true;
+          void w.terminate();
+        },
       };
     },
   };
