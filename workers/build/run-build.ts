@@ -12,22 +12,18 @@ import type { Preset } from '../model/presets/preset.ts';
 import type { OutputFormat, ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
-import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
+import type { SeekableSink } from '../disk/raw-output.ts';
 import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
-import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
-import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
-import { buildBootableImage, buildBootableImageSigned } from '../boot/build-boot-image.ts';
 import { buildImageSigned, needsVeritySigner, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
 import type { VeritySigner } from './verity.ts';
 import type { BuildWorkers } from './parallel-filesystems.ts';
-import { buildIsoImage, type IsoReport } from './build-iso.ts';
+import type { IsoReport } from './build-iso.ts';
 import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './plan-build.ts';
 import type { InputEntry } from './input-tree.ts';
-import { withCloudInitSeed } from './cloud-init-seed.ts';
 import type { CloudInitSpec } from '../model/cloud-init.ts';
-import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
-import { writeOutput, type OutputHost } from './write-output.ts';
+import type { NixCacheSettings, NixScratch, StagedClosures } from './nix-closure.ts';
+import type { OutputHost } from './write-output.ts';
 
 export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
 
@@ -143,7 +139,8 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
   let store: ByteStore | undefined;
   try {
     // StorePaths=: each closure fetched and verified into the host's scratch.
-    closures = await stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
+    // (What only some layouts need loads only for them: Nix, cloud-init, ISO, boot, outputs, hashing.)
+    closures = !spec.partitions.some((p) => p.storePaths?.length) ? { trees: {}, close: async () => {} } : await (await import('./nix-closure.ts')).stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       onProgress: (p) =>
@@ -155,22 +152,23 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       store,
-      extraTrees: withCloudInitSeed(spec, closures.trees, options.cloudInit),
+      extraTrees: options.cloudInit ? (await import('./cloud-init-seed.ts')).withCloudInitSeed(spec, closures.trees, options.cloudInit) : closures.trees,
       onProgress: progress,
     };
     let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };
     if (spec.table === 'iso') {
-      built = buildIsoImage(spec, inputs, { ...common, loadTool });
+      built = (await import('./build-iso.ts')).buildIsoImage(spec, inputs, { ...common, loadTool });
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;
-      built = boot
+      const bootable = boot ? await import('../boot/build-boot-image.ts') : undefined;
+      built = boot && bootable
         ? options.veritySigner
-          ? await buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
-          : buildBootableImage(spec, boot, inputs, buildOptions)
+          ? await bootable.buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
+          : bootable.buildBootableImage(spec, boot, inputs, buildOptions)
         : await buildImageSigned(spec, inputs, { ...buildOptions, ...(options.veritySigner ? { veritySigner: options.veritySigner } : {}) }, host.workers);
     }
     const { plan, image } = built;
@@ -179,13 +177,14 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     // Integrity, when asked: per-partition bmaps (they read data only; the app shows them, the CLI
     // has bmap output for it), the whole image (holes fed as zeros, never read), with the host's
     // fastest SHA-256.
-    const createSha256 = host.createSha256 ? () => host.createSha256!() : options.partitionDigests || options.sha256 ? await loadWasmSha256() : undefined;
-    const digests = options.partitionDigests && createSha256
-      ? partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
+    const hashing = options.partitionDigests || options.sha256 ? await import('../disk/image-digest.ts') : undefined;
+    const createSha256 = !hashing ? undefined : host.createSha256 ? () => host.createSha256!() : await (await import('../crypto/fast-sha256.ts')).loadWasmSha256();
+    const digests = options.partitionDigests && hashing && createSha256
+      ? hashing.partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
         .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }))
       : [];
-    const sha256 = options.sha256 && createSha256
-      ? toHex(sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
+    const sha256 = options.sha256 && hashing && createSha256
+      ? toHex(hashing.sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
       : undefined;
 
     let files: string[] = [];
@@ -194,7 +193,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       if (output.inPlace) {
         const sink = host.openInPlace!(output.name);
         try {
-          writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
+          (await import('../disk/raw-output.ts')).writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
         } finally {
           sink.close();
         }
@@ -202,7 +201,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       } else if (output.format === 'raw' && !base && host.adoptStoreAsRaw?.(store, image.sizeBytes, output.name)) {
         files = [output.name];
       } else {
-        files = await writeOutput(image, plan, output.format, output.name, host.outputs, {
+        files = await (await import('./write-output.ts')).writeOutput(image, plan, output.format, output.name, host.outputs, {
           ...(output.maxPieceBytes !== undefined ? { maxPieceBytes: output.maxPieceBytes } : {}),
           ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
           loadTool: (name) => host.loadTool(name),

@@ -11,8 +11,7 @@ import type { BuildHost, BuildJobProgress } from '../../build/run-build.ts';
 import type { ByteStore } from '../../disk/byte-store.ts';
 import { FileSink, FileStore } from './file.ts';
 import { nodeSha256 } from './hash.ts';
-import { nodeNixScratch, removeScratch } from './nix-scratch.ts';
-import { nodeOutputs } from './outputs.ts';
+import type { OutputHost } from '../../build/write-output.ts';
 import { nodeInputs, type NodeInputsOptions } from './inputs.ts';
 import { nodeBuildWorkers } from './build-workers.ts';
 import { freshPath, makeOwnedTempDir, removeOwned, renameOwned } from './scratch.ts';
@@ -30,9 +29,16 @@ export interface NodeHost extends BuildHost {
   dispose(): void;
 }
 
+/** The output writers (and the zstd thread pool), loaded by the first build that writes a format. */
+const lazyOutputs: OutputHost = {
+  create: async (name) => (await import('./outputs.ts')).nodeOutputs.create(name),
+  writeZstdSeekable: async (image, append) => (await import('./outputs.ts')).nodeOutputs.writeZstdSeekable!(image, append),
+};
+
 export function createNodeHost(options: NodeHostOptions): NodeHost {
   const inputs = nodeInputs(options);
   let scratchDir: string | undefined;
+  let nixScratch: typeof import('./nix-scratch.ts') | undefined;
   let store: FileStore | undefined;
   // The store file is created exclusively: a path already there (a planted symlink) gets a fresh name.
   let storePath = options.storePath;
@@ -46,10 +52,11 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
       return store;
     },
     async createNixScratch(i) {
+      nixScratch ??= await import('./nix-scratch.ts');
       const dir = (scratchDir ??= makeOwnedTempDir('partwright-build-'));
-      return nodeNixScratch(dir, i);
+      return nixScratch.nodeNixScratch(dir, i);
     },
-    outputs: nodeOutputs,
+    outputs: lazyOutputs,
     openInPlace: (name) => new FileSink(name, 'r+'),
     adoptStoreAsRaw(s: ByteStore, sizeBytes, name) {
       if (s !== store) return false;
@@ -67,7 +74,7 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
         store.close();
         removeOwned(storePath);
       }
-      if (scratchDir) removeScratch(scratchDir);
+      if (scratchDir) nixScratch!.removeScratch(scratchDir);
       inputs.dispose();
     },
   };
