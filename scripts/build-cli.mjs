@@ -46,7 +46,8 @@ export async function buildCliBundle() {
   const result = await build({
     absWorkingDir: ROOT,
     // The zstd worker thread is an entry of its own: workers/hosts/node/zstd-parallel.ts starts it from next to itself.
-    entryPoints: { partwright: 'cli/main.ts', 'zstd-worker': 'workers/hosts/node/zstd-worker.ts' },
+    // So is the build's file system worker (build-workers.ts starts build-worker.mjs).
+    entryPoints: { partwright: 'cli/main.ts', 'zstd-worker': 'workers/hosts/node/zstd-worker.ts', 'build-worker': 'workers/hosts/node/build-worker.ts' },
     bundle: true,
     splitting: true,
     platform: 'node',

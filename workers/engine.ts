@@ -312,6 +312,7 @@ export const engine = {
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),
         sha256: options.sha256 ?? false,
+        partitionDigests: true,
         ...(veritySigner ? { veritySigner } : {}),
       });
       const store = host.store!;

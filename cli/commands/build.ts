@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { isOutputFormat, OUTPUT_FORMAT_NAMES } from '../../workers/model/registry.ts';
 import { runBuild as runBuildJob } from '../../workers/build/run-build.ts';
-import { createVeritySigner } from '../../workers/crypto/verity-signer.ts';
 import * as fs from 'node:fs';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
@@ -41,7 +40,8 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     }
   };
   const veritySigner = keyFile !== undefined && certFile !== undefined
-    ? await createVeritySigner(readText(keyFile, '--private-key'), readText(certFile, '--certificate'))
+    // pkijs (~0.1 s to load) only for builds that sign.
+    ? await (await import('../../workers/crypto/verity-signer.ts')).createVeritySigner(readText(keyFile, '--private-key'), readText(certFile, '--certificate'))
     : undefined;
   if (spec.partitions.some((p) => p.verity === 'signature') && !veritySigner) {
     throw new UsageError('Verity signature partition requested but no private key provided (--private-key= and --certificate=)');
@@ -52,6 +52,8 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     // Image bytes go to a file next to the output, never to memory (renamed into OUT for raw images).
     storePath: `${name}.store.partial`,
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
+    // File systems are made in worker threads at once; PARTWRIGHT_WORKERS=0 makes them one at a time (benches compare).
+    parallel: process.env.PARTWRIGHT_WORKERS !== '0',
     onProgress: (p) => {
       if (p.stage === 'nix' && process.stderr.isTTY) process.stderr.write(`\rnix: ${p.detail ?? ''}, ${p.doneBytes}/${p.totalBytes} bytes`);
     },

@@ -8,8 +8,8 @@ import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
-import { planBuild, runBuild } from '../../workers/build/run-build.ts';
-import { createNodeHost } from '../../workers/hosts/node/index.ts';
+import { planBuild } from '../../workers/build/plan-build.ts';
+import { nodeInputs } from '../../workers/hosts/node/inputs.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
@@ -20,6 +20,8 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
   const sourceDateEpoch = sourceDateEpochEnv();
   if (spec.table === 'iso') {
     // An ISO's layout depends on its contents: lay it out into a scratch file and report it.
+    // (The build job and the full host load only for this: a plan of a disk loads neither.)
+    const [{ runBuild }, { createNodeHost }] = await Promise.all([import('../../workers/build/run-build.ts'), import('../../workers/hosts/node/index.ts')]);
     const scratch = makeOwnedTempDir('partwright-plan-');
     const host = createNodeHost({ resolve: (p) => resolveLayoutPath(p, layoutDir, copySource), storePath: path.join(scratch, 'iso.store') });
     try {
@@ -36,9 +38,8 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     return;
   }
   // The same contents, Minimize= trial runs and boot files as a build: the table a build writes.
-  const host = createNodeHost({
+  const host = nodeInputs({
     resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
-    storePath: '',
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
   });
   const base = basePath ? new FileSource(basePath) : undefined;

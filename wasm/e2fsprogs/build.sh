@@ -22,7 +22,7 @@ CLANG=clang-16
 WASM_OPT=wasm-opt
 # clang-16 generic wasm32 uses sign-ext and mutable-globals; --strip-all removed the target_features
 # section wasm-opt would otherwise read them from.
-WASM_OPT_FLAGS="-Oz --enable-sign-ext --enable-mutable-globals --strip-debug --strip-producers"
+WASM_OPT_FLAGS="-O3 --enable-sign-ext --enable-mutable-globals --enable-bulk-memory --strip-debug --strip-producers"
 
 require_tools "clang-16 lld-16 llvm-16 wasi-libc libclang-rt-16-dev-wasm32 binaryen make patch" \
   "$CLANG" wasm-ld-16 llvm-ar-16 llvm-ranlib-16 "$WASM_OPT" make patch sha256sum
@@ -49,7 +49,7 @@ cp -r "$HERE/compat" "$COMPAT"
 
 TARGET_CC="$CLANG --target=wasm32-wasi --sysroot=$SYSROOT"
 EMULATED="-D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_GETPID"
-CFLAGS="-Oz $EMULATED -include $COMPAT/wasi-compat.h -ffile-prefix-map=$WORK=/build -Wno-unused-command-line-argument"
+CFLAGS="-O2 -mbulk-memory $EMULATED -include $COMPAT/wasi-compat.h -ffile-prefix-map=$WORK=/build -Wno-unused-command-line-argument"
 LDFLAGS="-Wl,--strip-all -Wl,-z,stack-size=1048576"
 LIBS="-lwasi-emulated-signal -lwasi-emulated-mman -lwasi-emulated-process-clocks -lwasi-emulated-getpid"
 CONFIGURE_FLAGS=(

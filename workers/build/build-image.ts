@@ -16,6 +16,7 @@ import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
 import { findVeritySets, minimizeVerityHashes, verityHasher, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
+import { makeFileSystems, type BuildWorkers, type FileSystemJob } from './parallel-filesystems.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -162,29 +163,39 @@ function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceD
 
 export function buildImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions = {}): BuildResult {
   const staged = stageImage(spec, inputs, options);
+  throwIfUnsigned(staged);
+  return staged.finish();
+}
+
+function throwIfUnsigned(staged: StagedBuild): void {
   const unsigned = staged.verity.find((o) => o.signature && !o.signature.existing);
   if (unsigned) {
     throw new PartwrightError(ErrorCode.Unsupported, `Verity signature partition '${unsigned.signature!.label}' needs a private key and certificate; this build path cannot sign.`, {
       where: `partitions.${unsigned.signature!.specIndex}.verity`,
     });
   }
-  return staged.finish();
 }
 
-/** buildImage, then the verity signature partitions signed with `veritySigner`, then the tables. */
-export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, options: SignedBuildOptions = {}): Promise<BuildResult> {
-  const staged = stageImage(spec, inputs, options);
+/**
+ * buildImage, then the verity signature partitions signed with `veritySigner`, then the tables.
+ * With `workers`, file systems are made at the same time (parallel-filesystems.ts): same bytes.
+ */
+export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, options: SignedBuildOptions = {}, workers?: BuildWorkers): Promise<BuildResult> {
+  const staged = await stageImage(spec, inputs, options, workers);
+  if (!options.veritySigner) throwIfUnsigned(staged);
   await writeVeritySignatures(staged.image, staged.verity, options.veritySigner);
   return staged.finish();
 }
 
-function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild {
+function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild;
+function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, workers: BuildWorkers | undefined): StagedBuild | Promise<StagedBuild>;
+function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, workers?: BuildWorkers): StagedBuild | Promise<StagedBuild> {
   const progress = options.onProgress ?? (() => {});
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
   const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
   const fsCtx = fileSystemContext(spec, options);
 
-  let plan = planImage(planned, {
+  const plan = planImage(planned, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
@@ -207,19 +218,40 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     });
   }
 
-  // File systems of new partitions (those that name root hashes wait for them: afterVerity).
+  // File systems of new partitions; those that name root hashes in their contents (afterVerity) wait
+  // for the verity hash partitions, in finishStaging.
   const late = options.afterVerity?.specIndices;
-  const fsJobs = plan.partitions.filter((p) => !p.existing && trees.has(p.specIndex));
-  const totalFs = fsJobs.reduce((n, p) => n + treeFileBytes(trees.get(p.specIndex)!), 0);
+  const fsJobs = plan.partitions.filter((p) => !p.existing && trees.has(p.specIndex)).map((p) => ({ partition: p, tree: trees.get(p.specIndex)! }));
+  const totalFs = fsJobs.reduce((n, j) => n + treeFileBytes(j.tree), 0);
   let doneFs = 0;
-  const makeFileSystem = (p: PlannedPartition) => {
-    const tree = trees.get(p.specIndex)!;
-    progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${p.spec.format} ${p.label}` });
-    fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, tree, fsCtx);
-    doneFs += treeFileBytes(tree);
+  const onMade = (j: FileSystemJob) => {
+    doneFs += treeFileBytes(j.tree);
+    progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${j.partition.spec.format} ${j.partition.label}` });
   };
-  for (const p of fsJobs) if (!late?.has(p.specIndex)) makeFileSystem(p);
+  const makeHere = (j: FileSystemJob) => {
+    progress({ stage: 'filesystems', doneBytes: doneFs, totalBytes: totalFs, detail: `${j.partition.spec.format} ${j.partition.label}` });
+    fileSystemKind(j.partition.spec.format!, `partitions.${j.partition.specIndex}.format`, j.partition.label).make(image, j.partition, j.tree, fsCtx);
+    onMade(j);
+  };
+  const early = fsJobs.filter((j) => !late?.has(j.partition.specIndex));
+  const lateJobs = fsJobs.filter((j) => late?.has(j.partition.specIndex));
+  const rest = () => finishStaging(spec, options, image, plan, blobSources, progress, { jobs: lateJobs, make: makeHere });
+  if (workers) return makeFileSystems(image, early, fsCtx, workers, onMade).then(rest);
+  for (const j of early) makeHere(j);
+  return rest();
+}
 
+/** After the file systems: blobs, verity hash partitions, the file systems that wait for root hashes, and (in `finish`) the tables. */
+function finishStaging(
+  spec: ImageSpec,
+  options: BuildOptions,
+  image: SparseImage,
+  planned: ImagePlan,
+  blobSources: Map<string, ReadSource>,
+  progress: (p: BuildProgress) => void,
+  late: { jobs: FileSystemJob[]; make: (j: FileSystemJob) => void },
+): StagedBuild {
+  let plan = planned;
   // Blobs.
   const totalBlobs = plan.blobs.reduce((n, b) => n + b.sizeBytes, 0);
   let doneBlobs = 0;
@@ -238,14 +270,15 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
   const sets = findVeritySets(spec);
   const verity = writeVerityHashes(image, plan, spec, sets, sets.length ? verityHasher(options.loadTool, options.createSha256) : undefined);
   plan = verity.plan;
-  if (late) {
+  if (options.afterVerity) {
+    const lateIndices = options.afterVerity.specIndices;
     for (const set of sets) {
-      if (late.has(set.data)) {
+      if (lateIndices.has(set.data)) {
         throw new PartwrightError(ErrorCode.InvalidSpec, `Partition ${set.data + 1} names a verity root hash in its own contents and is verity data itself (VerityMatchKey=${set.matchKey}).`, { where: `partitions.${set.data}.verity` });
       }
     }
-    options.afterVerity!.beforeMake(Object.fromEntries(verity.outcomes.map((o) => [o.matchKey, toHex(o.rootHash)])));
-    for (const p of fsJobs) if (late.has(p.specIndex)) makeFileSystem(p);
+    options.afterVerity.beforeMake(Object.fromEntries(verity.outcomes.map((o) => [o.matchKey, toHex(o.rootHash)])));
+    for (const j of late.jobs) late.make(j);
   }
 
   return {

@@ -19,6 +19,11 @@ export interface InputFile extends EntryMeta {
   sizeBytes: number;
   /** Fill `target` with the file's bytes at `offsetBytes`. */
   read(offsetBytes: number, target: Uint8Array): void;
+  /**
+   * Where the host's workers can open the same bytes (structured-cloneable: the Node host's file
+   * path): a partition built in a worker reads its files through it (parallel-filesystems.ts).
+   */
+  ref?: unknown;
 }
 
 export interface InputDir extends EntryMeta {
@@ -96,13 +101,20 @@ function metaOf(e: InputEntry): EntryMeta {
   return m;
 }
 
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 function sortTree(dir: InputDir): InputDir {
-  // Byte order of the UTF-8 names (what `ls` in the C locale and NixOS's sorted copies give).
+  // Byte order of the UTF-8 names (what `ls` in the C locale and NixOS's sorted copies give); each
+  // name encoded once, not on every comparison.
   const enc = new TextEncoder();
-  const key = (s: string) => Array.from(enc.encode(s), (b) => b.toString(16).padStart(2, '0')).join('');
-  const children = [...dir.children]
-    .map((c) => (c.kind === 'dir' ? sortTree(c) : c))
-    .sort((a, b) => (key(a.name) < key(b.name) ? -1 : key(a.name) > key(b.name) ? 1 : 0));
+  const children = dir.children
+    .map((c) => ({ entry: c.kind === 'dir' ? sortTree(c) : c, key: enc.encode(c.name) }))
+    .sort((a, b) => compareBytes(a.key, b.key))
+    .map((c) => c.entry);
   return { ...dir, children };
 }
 

@@ -9,26 +9,24 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import type { Preset } from '../model/presets/preset.ts';
-import { toolsForPartitions, type OutputFormat, type ToolName } from '../model/registry.ts';
+import type { OutputFormat, ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
-import { writeChangesInPlace, type SeekableSink } from '../disk/raw-output.ts';
+import type { SeekableSink } from '../disk/raw-output.ts';
 import type { ReadSource, SparseImage } from '../disk/sparse-image.ts';
-import { loadWasmSha256 } from '../crypto/fast-sha256.ts';
-import { partitionDigests, sha256Image } from '../disk/image-digest.ts';
 import type { IncrementalHash } from '../nix/index.ts';
-import { buildBootableImage, buildBootableImageSigned, withBootFiles } from '../boot/build-boot-image.ts';
-import { buildImage, buildImageSigned, needsVeritySigner, prepareContents, type BuildInputs, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
+import { buildImageSigned, needsVeritySigner, type BuildOptions, type BuildStage, type VerityRootHash } from './build-image.ts';
 import type { VeritySigner } from './verity.ts';
-import { planImage } from '../plan/plan-image.ts';
-import { buildIsoImage, type IsoReport } from './build-iso.ts';
-import { readExistingDisk } from './existing-disk.ts';
-import type { InputDir, InputEntry } from './input-tree.ts';
-import { withCloudInitSeed } from './cloud-init-seed.ts';
-import { stageNixClosures, type NixCacheSettings, type NixScratch, type StagedClosures } from './nix-closure.ts';
-import { writeOutput, type OutputHost } from './write-output.ts';
+import type { BuildWorkers } from './parallel-filesystems.ts';
+import type { IsoReport } from './build-iso.ts';
+import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './plan-build.ts';
+import type { InputEntry } from './input-tree.ts';
+import type { NixCacheSettings, NixScratch, StagedClosures } from './nix-closure.ts';
+import type { OutputHost } from './write-output.ts';
 
 export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
+
+export { planBuild, sourceDateEpochOf } from './plan-build.ts';
 
 export interface BuildJobProgress {
   stage: BuildJobStage;
@@ -58,6 +56,8 @@ export interface BuildHost {
    * make it the file `name` and return true; the store is closed afterwards either way.
    */
   adoptStoreAsRaw?(store: ByteStore, sizeBytes: number, name: string): boolean;
+  /** Workers that make file systems at the same time (parallel-filesystems.ts); without, one after another. */
+  workers?: BuildWorkers;
   /** A native SHA-256, when the host has a faster one than the engine's. */
   createSha256?(): IncrementalHash;
   onProgress?(p: BuildJobProgress): void;
@@ -85,6 +85,8 @@ export interface RunBuildOptions {
   preset?: Pick<Preset, 'boot' | 'files'>;
   /** Binary caches and keys for `StorePaths=`. */
   nix?: NixCacheSettings;
+  /** Per-partition bmap digests (what the app shows; cost ∝ data: a second read of every byte written). */
+  partitionDigests?: boolean;
   /** Also hash the whole image, holes included (time ∝ image size; per-partition bmaps are always made). */
   sha256?: boolean;
   /** Write the image out; without it the image stays in the host's store (the app converts later). */
@@ -104,102 +106,14 @@ export interface BuildJobResult {
   verity?: VerityRootHash[];
   /** Lower-case hex SHA-256 of the whole raw image, when asked for. */
   sha256?: string;
-  /** Per partition: its mapped bytes and the BmapFileChecksum of its bmap (cost ∝ data; disk/image-digest.ts). */
+  /** With `partitionDigests`, per partition: its mapped bytes and the BmapFileChecksum of its bmap (cost ∝ data; disk/image-digest.ts); else empty. */
   partitionDigests: { partitionNumber: number; mappedBytes: number; bmapSha256: string }[];
   /** Files written, in order (empty without `output`). */
   files: string[];
   sourceDateEpoch: number | undefined;
 }
 
-/** SOURCE_DATE_EPOCH as every host applies it: the layout's, else the host's. */
-export function sourceDateEpochOf(spec: ImageSpec, hostEpoch: number | undefined): number | undefined {
-  return spec.sourceDateEpoch ?? hostEpoch;
-}
-
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** A preset's own text files, served from memory over the host's inputs. */
-function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Readonly<Record<string, string>> | undefined): BuildInputs {
-  const bytesOf = (p: string) => (files && Object.hasOwn(files, p) ? new TextEncoder().encode(files[p]) : undefined);
-  const source = (bytes: Uint8Array): ReadSource => ({ sizeBytes: bytes.length, read: (o, t) => t.set(bytes.subarray(o, o + t.length)) });
-  return {
-    open(path, what) {
-      const bytes = bytesOf(path);
-      return bytes ? source(bytes) : host.open(path, what);
-    },
-    openTree(path, what) {
-      const file = (p: string, bytes: Uint8Array): InputEntry =>
-        // Owned by root, 0644, and no time of its own: the writers give it SOURCE_DATE_EPOCH.
-        ({ kind: 'file', name: p.slice(p.lastIndexOf('/') + 1), mode: 0o644, uid: 0, gid: 0, sizeBytes: bytes.length, read: source(bytes).read });
-      const bytes = bytesOf(path);
-      if (bytes) return file(path, bytes);
-      // A folder of preset files (the installer ISO's EFI tree: loader.conf, its entry).
-      const under = Object.keys(files ?? {}).filter((p) => p.startsWith(`${path.replace(/\/+$/, '')}/`)).sort();
-      if (under.length === 0) return host.openTree(path, what);
-      const prefix = path.replace(/\/+$/, '').split('/').filter(Boolean).length;
-      const dir = (name: string): InputDir => ({ kind: 'dir', name, mode: 0o755, uid: 0, gid: 0, children: [] });
-      const root = dir(path.slice(path.lastIndexOf('/') + 1));
-      for (const p of under) {
-        const parts = p.split('/').filter(Boolean).slice(prefix);
-        let at = root;
-        for (const part of parts.slice(0, -1)) {
-          let next = at.children.find((c): c is InputDir => c.kind === 'dir' && c.name === part);
-          if (!next) at.children.push((next = dir(part)));
-          at = next;
-        }
-        at.children.push(file(p, bytesOf(p)!));
-      }
-      return root;
-    },
-  };
-}
-
-/** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
-async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
-  const tools = new Map<ToolName, WebAssembly.Module>();
-  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
-  return (name) => {
-    const m = tools.get(name);
-    if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
-    return m;
-  };
-}
-
-function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
-  if (!base) return undefined;
-  return {
-    layer: { source: base.source, dataRanges: base.dataRanges },
-    existing: readExistingDisk((o, n) => {
-      const buf = new Uint8Array(Math.max(0, Math.min(n, base.source.sizeBytes - o)));
-      base.source.read(o, buf);
-      return buf;
-    }, base.source.sizeBytes),
-  };
-}
-
-/**
- * The table a build of a disk layout writes, without writing it: the same contents, Minimize= trial
- * runs and boot files as `runBuild`, so `plan` never shows a different number. (`StorePaths=`
- * closures are not fetched: a Minimize= partition holding them is sized without them, and `partial`
- * says so.)
- */
-export async function planBuild(
-  spec: ImageSpec,
-  host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
-): Promise<{ plan: ImagePlan; partial: boolean }> {
-  const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const loadTool = await loadToolsFor(spec, host);
-  const base = baseLayer(options.base);
-  const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withPresetFiles(host, options.preset?.files);
-  let planned = spec;
-  if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
-  const prepared = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
-  const plan = planImage(prepared.planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: prepared.blobSizes });
-  const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
-  return { plan, partial };
-}
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);
@@ -222,7 +136,8 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
   let store: ByteStore | undefined;
   try {
     // StorePaths=: each closure fetched and verified into the host's scratch.
-    closures = await stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
+    // (What only some layouts need loads only for them: Nix, cloud-init, ISO, boot, outputs, hashing.)
+    closures = !spec.partitions.some((p) => p.storePaths?.length) ? { trees: {}, close: async () => {} } : await (await import('./nix-closure.ts')).stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       onProgress: (p) =>
@@ -234,36 +149,39 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       store,
-      extraTrees: withCloudInitSeed(spec, closures.trees),
+      extraTrees: spec.cloudInit ? (await import('./cloud-init-seed.ts')).withCloudInitSeed(spec, closures.trees) : closures.trees,
       onProgress: progress,
     };
     let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };
     if (spec.table === 'iso') {
-      built = buildIsoImage(spec, inputs, { ...common, loadTool });
+      built = (await import('./build-iso.ts')).buildIsoImage(spec, inputs, { ...common, loadTool });
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;
-      built = boot
+      const bootable = boot ? await import('../boot/build-boot-image.ts') : undefined;
+      built = boot && bootable
         ? options.veritySigner
-          ? await buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
-          : buildBootableImage(spec, boot, inputs, buildOptions)
-        : options.veritySigner
-          ? await buildImageSigned(spec, inputs, { ...buildOptions, veritySigner: options.veritySigner })
-          : buildImage(spec, inputs, buildOptions);
+          ? await bootable.buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })
+          : bootable.buildBootableImage(spec, boot, inputs, buildOptions)
+        : await buildImageSigned(spec, inputs, { ...buildOptions, ...(options.veritySigner ? { veritySigner: options.veritySigner } : {}) }, host.workers);
     }
     const { plan, image } = built;
     store.flush();
 
-    // Integrity: per-partition bmaps always (they read data only), the whole image only when asked
-    // (holes fed as zeros, never read), with the host's fastest SHA-256.
-    const createSha256 = host.createSha256 ? () => host.createSha256!() : await loadWasmSha256();
-    const digests = partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
-      .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }));
-    const sha256 = options.sha256
-      ? toHex(sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
+    // Integrity, when asked: per-partition bmaps (they read data only; the app shows them, the CLI
+    // has bmap output for it), the whole image (holes fed as zeros, never read), with the host's
+    // fastest SHA-256.
+    const hashing = options.partitionDigests || options.sha256 ? await import('../disk/image-digest.ts') : undefined;
+    const createSha256 = !hashing ? undefined : host.createSha256 ? () => host.createSha256!() : await (await import('../crypto/fast-sha256.ts')).loadWasmSha256();
+    const digests = options.partitionDigests && hashing && createSha256
+      ? hashing.partitionDigests(image, plan.partitions, createSha256, (doneBytes, totalBytes) => progress({ stage: 'bmap', doneBytes, totalBytes }))
+        .map(({ partitionNumber, mappedBytes, bmapSha256 }) => ({ partitionNumber, mappedBytes, bmapSha256 }))
+      : [];
+    const sha256 = options.sha256 && hashing && createSha256
+      ? toHex(hashing.sha256Image(image, createSha256, (doneBytes, totalBytes) => progress({ stage: 'sha256', doneBytes, totalBytes })))
       : undefined;
 
     let files: string[] = [];
@@ -272,7 +190,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       if (output.inPlace) {
         const sink = host.openInPlace!(output.name);
         try {
-          writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
+          (await import('../disk/raw-output.ts')).writeChangesInPlace(image, sink, options.base!.source.sizeBytes, plan.reserved);
         } finally {
           sink.close();
         }
@@ -280,7 +198,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       } else if (output.format === 'raw' && !base && host.adoptStoreAsRaw?.(store, image.sizeBytes, output.name)) {
         files = [output.name];
       } else {
-        files = await writeOutput(image, plan, output.format, output.name, host.outputs, {
+        files = await (await import('./write-output.ts')).writeOutput(image, plan, output.format, output.name, host.outputs, {
           ...(output.maxPieceBytes !== undefined ? { maxPieceBytes: output.maxPieceBytes } : {}),
           ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
           loadTool: (name) => host.loadTool(name),

@@ -15,6 +15,19 @@ export interface ByteStore {
   readonly storedBytes: number;
   flush(): void;
   close(): void;
+  /**
+   * Let other threads write into this store at once (partitions built in parallel,
+   * build/parallel-filesystems.ts): `handle` is structured-cloneable and the host's worker opens it
+   * as a store of its own; `adopt` takes in the ranges a worker wrote. Stores without it are written
+   * by one thread only.
+   */
+  share?(): SharedByteStore;
+}
+
+export interface SharedByteStore {
+  handle: unknown;
+  /** Ranges another thread wrote through the handle: they now read back from this store. */
+  adopt(ranges: readonly { offsetBytes: number; sizeBytes: number }[]): void;
 }
 
 /** Keeps written data in fixed chunks allocated on first write; untouched chunks cost nothing. */

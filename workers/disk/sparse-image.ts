@@ -65,6 +65,18 @@ export class SparseImage {
     this.written.add(offsetBytes, data.length);
   }
 
+  /**
+   * Ranges another thread wrote into this image's store (store.share()): they are data now, as if
+   * written here.
+   */
+  adoptWritten(ranges: readonly ByteRange[]): void {
+    const share = this.store.share?.();
+    if (!share) throw new PartwrightError(ErrorCode.Unsupported, 'This image\'s store cannot take writes from other threads.');
+    for (const r of ranges) this.checkRange(r.offsetBytes, r.sizeBytes, 'adopt');
+    share.adopt(ranges);
+    for (const r of ranges) if (r.sizeBytes > 0) this.written.add(r.offsetBytes, r.sizeBytes);
+  }
+
   /** Turn a range back into a hole (hides the base layer there too). */
   discard(offsetBytes: number, sizeBytes: number): void {
     this.checkRange(offsetBytes, sizeBytes, 'discard');

@@ -116,8 +116,22 @@ export class FileStore implements ByteStore {
   /** Discarded ranges the file still holds bytes for. */
   private readonly stale = new ExtentMap();
   private peakStoredBytes = 0;
-  constructor(readonly path: string) {
-    this.fd = createOwnedFile(path, 0o644);
+  /** `shared`: open the store file another thread created (its share() handle) to write a range of it. */
+  constructor(readonly path: string, shared = false) {
+    this.fd = shared ? fs.openSync(path, 'r+') : createOwnedFile(path, 0o644);
+  }
+  share() {
+    // Holes are punched now: batches punched later must not reach ranges other threads write.
+    this.clearStale();
+    return {
+      handle: this.path,
+      adopt: (ranges: readonly ByteRange[]) => {
+        for (const r of ranges) {
+          this.written.add(r.offsetBytes, r.sizeBytes);
+          this.stale.remove(r.offsetBytes, r.sizeBytes);
+        }
+      },
+    };
   }
   read(offsetBytes: number, target: Uint8Array): void {
     target.fill(0);

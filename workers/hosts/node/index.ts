@@ -9,22 +9,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BuildHost, BuildJobProgress } from '../../build/run-build.ts';
 import type { ByteStore } from '../../disk/byte-store.ts';
-import { FileSink, FileSource, FileStore } from './file.ts';
+import { FileSink, FileStore } from './file.ts';
 import { nodeSha256 } from './hash.ts';
-import { nodeNixScratch, removeScratch } from './nix-scratch.ts';
-import { nodeOutputs } from './outputs.ts';
-import { loadNodeTool } from './tools.ts';
-import { readTree } from './tree.ts';
+import type { OutputHost } from '../../build/write-output.ts';
+import { nodeInputs, type NodeInputsOptions } from './inputs.ts';
+import { nodeBuildWorkers } from './build-workers.ts';
 import { freshPath, makeOwnedTempDir, removeOwned, renameOwned } from './scratch.ts';
 
-export interface NodeHostOptions {
-  /** The file a layout path names (relative paths, --copy-source …: the caller's rules). */
-  resolve(p: string): string;
+export interface NodeHostOptions extends NodeInputsOptions {
   /** Where the image's store file goes (next to the output, so a raw image is renamed, not copied). */
   storePath: string;
-  /** A file the layout names cannot be read: the caller's error (the CLI's is a usage error). */
-  cannotRead?(what: string, file: string): Error;
   onProgress?(p: BuildJobProgress): void;
+  /** Make file systems in worker threads at the same time (default: when there is a spare core). */
+  parallel?: boolean;
 }
 
 export interface NodeHost extends BuildHost {
@@ -32,35 +29,34 @@ export interface NodeHost extends BuildHost {
   dispose(): void;
 }
 
+/** The output writers (and the zstd thread pool), loaded by the first build that writes a format. */
+const lazyOutputs: OutputHost = {
+  create: async (name) => (await import('./outputs.ts')).nodeOutputs.create(name),
+  writeZstdSeekable: async (image, append) => (await import('./outputs.ts')).nodeOutputs.writeZstdSeekable!(image, append),
+};
+
 export function createNodeHost(options: NodeHostOptions): NodeHost {
-  const opened: { close(): void }[] = [];
+  const inputs = nodeInputs(options);
   let scratchDir: string | undefined;
+  let nixScratch: typeof import('./nix-scratch.ts') | undefined;
   let store: FileStore | undefined;
   // The store file is created exclusively: a path already there (a planted symlink) gets a fresh name.
   let storePath = options.storePath;
   return {
-    open(p, what) {
-      const full = options.resolve(p);
-      try {
-        const s = new FileSource(full);
-        opened.push(s);
-        return s;
-      } catch {
-        throw options.cannotRead?.(what, full) ?? new Error(`${what}: cannot read ${full}`);
-      }
-    },
-    openTree: (p) => readTree(options.resolve(p)),
+    open: inputs.open,
+    openTree: inputs.openTree,
+    loadTool: inputs.loadTool,
     createStore() {
       storePath = freshPath(options.storePath);
       store = new FileStore(storePath);
       return store;
     },
-    loadTool: async (name) => loadNodeTool(name),
     async createNixScratch(i) {
+      nixScratch ??= await import('./nix-scratch.ts');
       const dir = (scratchDir ??= makeOwnedTempDir('partwright-build-'));
-      return nodeNixScratch(dir, i);
+      return nixScratch.nodeNixScratch(dir, i);
     },
-    outputs: nodeOutputs,
+    outputs: lazyOutputs,
     openInPlace: (name) => new FileSink(name, 'r+'),
     adoptStoreAsRaw(s: ByteStore, sizeBytes, name) {
       if (s !== store) return false;
@@ -71,14 +67,15 @@ export function createNodeHost(options: NodeHostOptions): NodeHost {
       return true;
     },
     createSha256: nodeSha256,
+    ...(options.parallel !== false && os.availableParallelism() > 1 ? { workers: nodeBuildWorkers() } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     dispose() {
       if (store) {
         store.close();
         removeOwned(storePath);
       }
-      if (scratchDir) removeScratch(scratchDir);
-      for (const s of opened.splice(0)) s.close();
+      if (scratchDir) nixScratch!.removeScratch(scratchDir);
+      inputs.dispose();
     },
   };
 }

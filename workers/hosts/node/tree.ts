@@ -7,18 +7,31 @@ import * as path from 'node:path';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import type { InputEntry } from '../../build/input-tree.ts';
 
+/**
+ * The file last read stays open: writers read a file in chunks one after another (mke2fs 64 KiB at
+ * a time), so each pass over a file opens it once rather than once per chunk. One descriptor at most.
+ */
+let lastOpen: { file: string; fd: number } | undefined;
+
 function readAt(file: string, offsetBytes: number, target: Uint8Array): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    let done = 0;
-    while (done < target.length) {
-      const n = fs.readSync(fd, target, done, target.length - done, offsetBytes + done);
-      if (n === 0) throw new PartwrightError(ErrorCode.Io, `${file} became shorter while it was being copied.`);
-      done += n;
-    }
-  } finally {
-    fs.closeSync(fd);
+  // A read from the start opens the file afresh (it may have been replaced since an earlier pass).
+  if (lastOpen?.file !== file || offsetBytes === 0) {
+    const fd = fs.openSync(file, 'r');
+    if (lastOpen) fs.closeSync(lastOpen.fd);
+    lastOpen = { file, fd };
   }
+  const { fd } = lastOpen;
+  let done = 0;
+  while (done < target.length) {
+    const n = fs.readSync(fd, target, done, target.length - done, offsetBytes + done);
+    if (n === 0) throw new PartwrightError(ErrorCode.Io, `${file} became shorter while it was being copied.`);
+    done += n;
+  }
+}
+
+/** The bytes of `file` (a worker opens a tree's files through their paths: InputFile.ref). */
+export function fileReader(file: string): (offsetBytes: number, target: Uint8Array) => void {
+  return (offsetBytes, target) => readAt(file, offsetBytes, target);
 }
 
 /** Largest content taken from a file that reports size 0 (a /proc-like file). */
@@ -70,7 +83,7 @@ export function readTree(file: string, name = path.basename(file)): InputEntry {
         return { kind: 'file', ...meta, sizeBytes: snapshot.length, read: (offsetBytes, target) => target.set(snapshot.subarray(offsetBytes, offsetBytes + target.length)) };
       }
     }
-    return { kind: 'file', ...meta, sizeBytes: st.size, read: (offsetBytes, target) => readAt(file, offsetBytes, target) };
+    return { kind: 'file', ...meta, sizeBytes: st.size, read: fileReader(file), ref: file };
   }
   throw new PartwrightError(ErrorCode.InvalidSpec, `${file} is a device, socket or FIFO; CopyFiles= copies files, directories and symlinks.`);
 }
