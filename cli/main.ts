@@ -34,6 +34,8 @@ const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
+  { name: 'empty', takesValue: true, valueName: 'MODE', help: 'as repart --empty=: refuse (default with --base: needs its GPT), allow, require (an unlabelled image), force (start over on the image\'s size), create (default without --base)' },
+  { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but do not write them; their space stays free (as repart --defer-partitions=)' },
   { name: 'copy-source', takesValue: true, valueName: 'DIR', help: 'root that absolute CopyFiles=/CopyBlocks= sources resolve against' },
 ];
 
@@ -69,7 +71,6 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
     summary: 'show the partition table the layout gives, without writing anything',
     flags: [
       ...LAYOUT_FLAGS,
-      { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but leave them out of the table, as repart --defer-partitions=' },
       ...COMMON,
     ],
     run: runPlan,

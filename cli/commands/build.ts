@@ -11,7 +11,7 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption, deferPartitionsOption, emptyDecision } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
@@ -44,6 +44,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   if (spec.partitions.some((p) => p.verity === 'signature') && !veritySigner) {
     throw new UsageError('Verity signature partition requested but no private key provided (--private-key= and --certificate=)');
   }
+  const deferPartitions = deferPartitionsOption(args, spec);
   const name = inPlace ? basePath! : out!;
   const host = createNodeHost({
     resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
@@ -54,10 +55,14 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       if (p.stage === 'nix' && process.stderr.isTTY) process.stderr.write(`\rnix: ${p.detail ?? ''}, ${p.doneBytes}/${p.totalBytes} bytes`);
     },
   });
-  const base = basePath ? new FileSource(basePath) : undefined;
+  const baseFile = basePath ? new FileSource(basePath) : undefined;
   try {
+    // --empty=: keep the base image's table, or start over on a disk of its size (force, allow/require
+    // on an unlabelled image); in place that rewrites the whole file.
+    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const base = scratch ? undefined : baseFile;
     const seed = seedOption(args);
-    const sizeBytes = sizeOption(args);
+    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
     const sourceDateEpoch = sourceDateEpochEnv();
     const cloudInit = cloudInitOption(args);
     const result = await runBuildJob(spec, host, {
@@ -68,7 +73,8 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(base ? { base: { source: base, dataRanges: fileDataRanges(basePath!, base) } } : {}),
       ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
-      output: { format, name, inPlace, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
+      ...(deferPartitions ? { deferPartitions } : {}),
+      output: { format, name, inPlace: inPlace && !scratch, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
       ...(veritySigner ? { veritySigner } : {}),
     });
     const { plan, image, iso: report, verity } = result;
@@ -81,6 +87,6 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     );
   } finally {
     host.dispose();
-    base?.close();
+    baseFile?.close();
   }
 }

@@ -9,6 +9,8 @@ import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/
 import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
+import { decideEmptyMode, diskLabelOf, EMPTY_MODES, type EmptyDecision, type EmptyMode } from '../../workers/build/empty-mode.ts';
+import type { FileSource } from '../../workers/hosts/node/file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -143,4 +145,37 @@ export function cloudInitOption(args: ParsedArgs): CloudInitSpec | undefined {
   const problem = validateCloudInit(out)[0];
   if (problem) throw new UsageError(`--cloud-init-${problem.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('ssh-authorized-keys', 'ssh-key')}: ${problem.message}`);
   return out;
+}
+
+/**
+ * --defer-partitions= (repart v255): type identifiers or GUIDs, checked against the layout's
+ * architecture. Deferred new partitions are planned but not written (their space stays free).
+ */
+export function deferPartitionsOption(args: ParsedArgs, spec: { architecture?: Architecture; repartVersion?: string }): string[] | undefined {
+  const v = flag(args, 'defer-partitions');
+  if (v === undefined) return undefined;
+  if (spec.repartVersion === '252') throw new UsageError('--defer-partitions= came with systemd-repart 255; with --repart-version=252 it does not exist');
+  const list = v.split(',').map((t) => t.trim()).filter(Boolean);
+  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+  for (const t of list) if (!resolvePartitionType(t, arch)) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
+  return list;
+}
+
+/** --empty=MODE (repart's refuse|allow|require|force|create), checked as a usage error. */
+export function emptyModeOption(args: ParsedArgs): EmptyMode | undefined {
+  const v = flag(args, 'empty');
+  if (v === undefined) return undefined;
+  if (!(EMPTY_MODES as readonly string[]).includes(v)) throw new UsageError(`--empty=${v}: give one of ${EMPTY_MODES.join(', ')}`);
+  return v as EmptyMode;
+}
+
+/** What --empty= makes of the base image (workers/build/empty-mode.ts): keep its table or start over on its size. */
+export function emptyDecision(args: ParsedArgs, base: FileSource | undefined, basePath: string | undefined): EmptyDecision {
+  const mode = emptyModeOption(args);
+  const label = base ? diskLabelOf((o, n) => {
+    const buf = new Uint8Array(Math.max(0, Math.min(n, base.sizeBytes - o)));
+    base.read(o, buf);
+    return buf;
+  }, base.sizeBytes) : undefined;
+  return decideEmptyMode(mode, base && label ? { label, name: basePath! } : undefined);
 }

@@ -1,19 +1,18 @@
 /** `partwright plan`: the table a layout gives, without writing anything. */
 import * as path from 'node:path';
 import { repartJson } from '../../workers/plan/repart-json.ts';
-import { resolvePartitionType } from '../../workers/model/partition-types.ts';
-import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision } from './options.ts';
 import { planBuild, runBuild } from '../../workers/build/run-build.ts';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
   const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
+  const deferPartitions = deferPartitionsOption(args, spec);
   const json = args.flags.get('json')?.[0];
   if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
   const seed = seedOption(args);
@@ -41,27 +40,19 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     storePath: '',
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
   });
-  const base = basePath ? new FileSource(basePath) : undefined;
+  const baseFile = basePath ? new FileSource(basePath) : undefined;
   try {
-    const sizeBytes = sizeOption(args);
+    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const base = scratch ? undefined : baseFile;
+    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
     const { plan } = await planBuild(spec, host, {
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
       ...(preset ? { preset } : {}),
+      ...(deferPartitions ? { deferPartitions } : {}),
     });
-    // --defer-partitions= (repart v255): planned like the others, left out of the table.
-    const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
-    if (defer) {
-      const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
-      const guids = new Set(defer.map((t) => {
-        const r = resolvePartitionType(t, arch);
-        if (!r) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
-        return r.guid;
-      }));
-      plan.partitions = plan.partitions.filter((p) => p.existing || !guids.has(p.typeGuid));
-    }
     if (json === 'repart') {
       const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
       process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
@@ -73,6 +64,6 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + verityNote + '\n');
   } finally {
     host.dispose();
-    base?.close();
+    baseFile?.close();
   }
 }

@@ -11,11 +11,12 @@ import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
-import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
+import { definitionTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
 import { findVeritySets, minimizeVerityHashes, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
+import { mergeSupplementContents } from './supplements.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -112,8 +113,8 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
   const trees = new Map<number, InputDir>();
   const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
     if (ps.format === undefined) {
-      if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.storePaths?.length) {
-        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
+      if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.makeSymlinks?.length || ps.storePaths?.length) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/MakeSymlinks=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
       }
       return ps;
     }
@@ -121,16 +122,7 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
       throw new PartwrightError(ErrorCode.InvalidSpec, `Definition ${ps.sourceName ?? i + 1} has both Format= and CopyBlocks=; use one.`, { where: `partitions.${i}.copyBlocks` });
     }
     const kind = fileSystemKind(ps.format, `partitions.${i}.format`, ps.label ?? ps.type);
-    const tree = composeTree(
-      [
-        ...(ps.copyFiles ?? []).map((c) => {
-          if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
-          return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
-        }),
-        ...(options.extraTrees?.[i] ?? []),
-      ],
-      ps.makeDirectories ?? [],
-    );
+    const tree = definitionTree(ps, inputs, options.extraTrees?.[i] ?? []);
     trees.set(i, tree);
     checkCompressionKeys(ps, `partitions.${i}.compression`);
     if (ps.minimize === undefined || ps.minimize === 'off') {
@@ -175,15 +167,24 @@ export async function buildImageSigned(spec: ImageSpec, inputs: BuildInputs, opt
 function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions): StagedBuild {
   const progress = options.onProgress ?? (() => {});
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
-  const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
+  let { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
   const fsCtx = fileSystemContext(spec, options);
 
-  let plan = planImage(planned, {
+  const planOf = (p: ImageSpec, sizes: Record<string, number>) => planImage(p, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
-    blobSizes,
+    blobSizes: sizes,
+    ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
   });
+  let plan = planOf(planned, blobSizes);
+  // SupplementFor=: a merged supplement's contents go into its target's file system; staged again
+  // with them (the merge decision does not depend on contents, so the second plan agrees).
+  const merged = mergeSupplementContents(spec, plan);
+  if (merged !== spec) {
+    ({ planned, trees, blobSources, blobSizes } = prepareContents(merged, inputs, options));
+    plan = planOf(planned, blobSizes);
+  }
 
   const image = new SparseImage(plan.diskSizeBytes, options.store, options.base?.layer);
 

@@ -23,6 +23,7 @@ import type { VeritySigner } from './verity.ts';
 import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
+import { mergeSupplementContents } from './supplements.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { withCloudInitSeed } from './cloud-init-seed.ts';
 import type { CloudInitSpec } from '../model/cloud-init.ts';
@@ -77,6 +78,12 @@ export interface BuildJobOutput {
 export interface RunBuildOptions {
   /** Disk size, or `auto` for the minimum (the layout's otherwise). */
   sizeBytes?: number | 'auto';
+  /**
+   * `--defer-partitions=` (repart v255): new partitions of these types (identifiers or GUIDs) are
+   * planned — they keep their place, slot and UUID — but not written; their space stays free, so a
+   * later run with a base image adds them where they were planned.
+   */
+  deferPartitions?: readonly string[];
   seed?: string;
   /** SOURCE_DATE_EPOCH when the layout gives none. */
   sourceDateEpoch?: number;
@@ -189,7 +196,7 @@ function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean }> {
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const loadTool = await loadToolsFor(spec, host);
@@ -198,8 +205,15 @@ export async function planBuild(
   let inputs = withPresetFiles(host, options.preset?.files);
   let planned = spec;
   if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
-  const prepared = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
-  const plan = planImage(prepared.planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: prepared.blobSizes });
+  const contentsOf = (s: ImageSpec) => prepareContents(s, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
+  const planOf = (p: ReturnType<typeof contentsOf>) => planImage(p.planned, {
+    sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: p.blobSizes,
+    ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+  });
+  let plan = planOf(contentsOf(planned));
+  // SupplementFor=: staged again with a merged supplement's contents in its target, as the build does.
+  const merged = mergeSupplementContents(planned, plan);
+  if (merged !== planned) plan = planOf(contentsOf(merged));
   const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
   return { plan, partial };
 }
@@ -246,6 +260,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
+        ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;

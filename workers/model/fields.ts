@@ -15,6 +15,8 @@ import type {
   CopyFilesEntry,
   ImageSpec,
   MinimizeMode,
+  MountPointEntry,
+  SymlinkEntry,
   PartitionSpec,
   RepartVersion,
   SectorSize,
@@ -57,6 +59,9 @@ export type FieldKind =
   | 'path-or-auto' // CopyBlocks=
   | 'copy-files' // list of SOURCE[:TARGET]
   | 'path-list' // whitespace-separated absolute paths, repeatable
+  | 'exclude-list' // absolute paths, one per assignment; a trailing '/' is kept (ExcludeFiles=)
+  | 'symlink-list' // PATH:TARGET pairs, whitespace-separated (MakeSymlinks=)
+  | 'mount-points' // WHERE[:OPTIONS] (MountPoint=)
   | 'gpt-flags' // 64-bit attribute field
   | 'byte' // MBR type byte
   | 'hex32'; // 32-bit identifier written as 0x…
@@ -308,6 +313,106 @@ function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<strin
   };
 }
 
+/**
+ * ExcludeFiles= / ExcludeFilesTarget= (config_parse_exclude_files): one absolute path per assignment,
+ * specifiers expanded; a trailing `/` is meaningful (the directory's contents only) and is kept.
+ */
+function excludeListKind(confKey: string): Kind<string[]> {
+  return {
+    kind: 'exclude-list',
+    parse(raw, env) {
+      if (raw === '') return { kind: 'reset' };
+      const slash = raw.length > 1 && raw.endsWith('/');
+      const p = parsePath(confKey, slash ? raw.replace(/\/+$/, '') : raw, env);
+      if ('error' in p) return refusing(p.error);
+      if ('warning' in p) return { kind: 'invalid', severity: 'warning', message: p.warning };
+      const value = [slash && p.path !== '/' ? `${p.path}/` : p.path];
+      return p.notes ? { kind: 'set', value, notes: p.notes } : { kind: 'set', value };
+    },
+    format: (v) => v.map((x) => escapeSpecifiers(x)),
+    check: (v) => checkList(v, (x) => (typeof x === 'string' && x.length > 1 && x.endsWith('/') ? checkPath(x.slice(0, -1)) : checkPath(x))),
+  };
+}
+
+/** MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute, TARGET any non-empty text. */
+const symlinkListKind: Kind<SymlinkEntry[]> = {
+  kind: 'symlink-list',
+  parse(raw, env) {
+    if (raw === '') return { kind: 'reset' };
+    const words = splitQuotedWords(raw);
+    if ('error' in words) return ignoring('Invalid syntax', raw);
+    const value: SymlinkEntry[] = [];
+    const notes: string[] = [];
+    for (const w of words) {
+      const parts = splitCUnescaped(w, ':');
+      if (!Array.isArray(parts) || parts.length !== 2 || parts[1] === '') {
+        return ignoring('MakeSymlinks= needs PATH:TARGET', w);
+      }
+      const at = parsePath('MakeSymlinks', parts[0]!, env);
+      if ('error' in at) return refusing(at.error);
+      if ('warning' in at) return { kind: 'invalid', severity: 'warning', message: at.warning };
+      const target = expandSpecifiers(parts[1]!, env?.specifiers);
+      if ('error' in target) return env?.specifiers ? refusing(`Failed to expand specifiers in MakeSymlinks= (${target.error}): ${w}`) : ignoring(`Failed to expand specifiers in MakeSymlinks= (${target.error})`, w);
+      value.push({ path: at.path, target: target.value });
+      notes.push(...(at.notes ?? []));
+    }
+    return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
+  },
+  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${cEscapeForColonList(escapeSpecifiers(e.path))}:${cEscapeForColonList(escapeSpecifiers(e.target))}`)).join(' ')]),
+  check: (v) =>
+    checkList(v, (e) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { path, target }';
+      const extra = Object.keys(e).filter((k) => k !== 'path' && k !== 'target');
+      if (extra.length) return `unknown key "${extra[0]}"`;
+      const o = e as Record<string, unknown>;
+      const s = checkPath(o.path);
+      if (s) return `path: ${s}`;
+      if (typeof o.target !== 'string' || o.target === '') return 'target: must be a non-empty string';
+      return checkConfText(o.target) ? `target: ${checkConfText(o.target)}` : /\s/.test(o.target) ? 'target: must not contain whitespace' : undefined;
+    }),
+};
+
+/** MountPoint= (config_parse_mountpoint): `WHERE[:OPTIONS]`, WHERE absolute; repeatable. */
+const mountPointsKind: Kind<MountPointEntry[]> = {
+  kind: 'mount-points',
+  parse(raw, env) {
+    if (raw === '') return { kind: 'reset' };
+    const parts = splitCUnescaped(raw, ':');
+    if (!Array.isArray(parts) || parts.length > 2) return ignoring('Invalid MountPoint= (WHERE[:OPTIONS])', raw);
+    const where = parsePath('MountPoint', parts[0]!, env);
+    if ('error' in where) return refusing(where.error);
+    if ('warning' in where) return { kind: 'invalid', severity: 'warning', message: where.warning };
+    const options = parts[1];
+    const value: MountPointEntry[] = [options !== undefined && options !== '' ? { where: where.path, options } : { where: where.path }];
+    return where.notes ? { kind: 'set', value, notes: where.notes } : { kind: 'set', value };
+  },
+  format: (v) => v.map((e) => (e.options !== undefined ? `${cEscapeForColonList(escapeSpecifiers(e.where))}:${cEscapeForColonList(e.options)}` : cEscapeForColonList(escapeSpecifiers(e.where)))),
+  check: (v) =>
+    checkList(v, (e) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { where, options? }';
+      const extra = Object.keys(e).filter((k) => k !== 'where' && k !== 'options');
+      if (extra.length) return `unknown key "${extra[0]}"`;
+      const o = e as Record<string, unknown>;
+      const w = checkPath(o.where);
+      if (w) return `where: ${w}`;
+      if (o.options === undefined) return undefined;
+      if (typeof o.options !== 'string' || o.options === '') return 'options: must be a non-empty string';
+      return checkConfText(o.options) ? `options: ${checkConfText(o.options)}` : undefined;
+    }),
+};
+
+/** SupplementFor= (filename_part_is_valid): a definition's file name without `.conf`. */
+const definitionNameKind: Kind<string> = {
+  kind: 'string',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === '.' || raw === '..' || raw.includes('/') || raw.length > 255) return refusing(`SupplementFor= is an invalid filename: ${raw}`);
+    return { kind: 'set', value: raw };
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v !== 'string' || v === '' || v === '.' || v === '..' || v.includes('/') ? 'must be a definition file name without .conf (e.g. 10-esp)' : checkConfText(v, 255)),
+};
+
 // ---------------------------------------------------------------------------------------------
 // Partition fields ([Partition] and [X-Partwright])
 
@@ -335,7 +440,7 @@ function partitionField<K extends PartitionFieldKey>(
     id,
     section,
     confKey,
-    list: kind.kind === 'copy-files' || kind.kind === 'path-list',
+    list: ['copy-files', 'path-list', 'exclude-list', 'symlink-list', 'mount-points'].includes(kind.kind),
     ...kind,
     ...text,
     get: (p) => p[id] as PartitionValue<K> | undefined,
@@ -626,6 +731,48 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     title: 'Make directories',
     help: 'Absolute paths of empty directories to create in the new file system, separated by spaces.',
     defaultText: 'none',
+  }),
+  partitionField('excludeFiles', 'Partition', 'ExcludeFiles', excludeListKind('ExcludeFiles'), {
+    title: 'Exclude source files',
+    help: 'A source path (under the copy source) that CopyFiles= skips; ending in "/" skips only what the directory holds. One per line.',
+    defaultText: 'none',
+    sinceRepart: 254,
+  }),
+  partitionField('excludeFilesTarget', 'Partition', 'ExcludeFilesTarget', excludeListKind('ExcludeFilesTarget'), {
+    title: 'Exclude target paths',
+    help: 'A path in the new file system that nothing is copied into; ending in "/" keeps the directory itself. One per line.',
+    defaultText: 'none',
+    sinceRepart: 254,
+  }),
+  partitionField('makeSymlinks', 'Partition', 'MakeSymlinks', symlinkListKind, {
+    title: 'Make symlinks',
+    help: 'PATH:TARGET pairs, separated by spaces: symlinks created in the new file system (not on vfat).',
+    defaultText: 'none',
+    sinceRepart: 257,
+  }),
+  partitionField('supplementFor', 'Partition', 'SupplementFor', definitionNameKind, {
+    title: 'Supplement for',
+    help: 'Another definition (file name without .conf, e.g. 10-esp) this one is merged into; it is only created when the merged partition cannot be placed (an existing or too small target).',
+    defaultText: 'none',
+    sinceRepart: 257,
+  }),
+  partitionField('volumeLabel', 'Partition', 'VolumeLabel', labelKind, {
+    title: 'LUKS volume label',
+    help: 'Label of the LUKS superblock when Encrypt= is on (repart defaults it to luks-LABEL); no effect without encryption.',
+    defaultText: 'luks- plus the partition label',
+    sinceRepart: 256,
+  }),
+  partitionField('mountPoints', 'Partition', 'MountPoint', mountPointsKind, {
+    title: 'Mount points',
+    help: 'WHERE[:OPTIONS]: an /etc/fstab line for this partition, written by --generate-fstab=. One per line.',
+    defaultText: 'none',
+    sinceRepart: 256,
+  }),
+  partitionField('discard', 'Partition', 'Discard', booleanKind('Discard', true), {
+    title: 'Discard through LUKS',
+    help: 'Pass discards through the LUKS volume (Encrypt=); no effect without encryption.',
+    defaultText: 'no',
+    sinceRepart: 258,
   }),
   partitionField('encrypt', 'Partition', 'Encrypt', enumKind(ENCRYPT_MODES, 'encryption mode', { yes: 'key-file', no: 'off' }), {
     title: 'Encryption',

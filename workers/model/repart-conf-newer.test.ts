@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRepartDirectories, parseRepartDirectory } from './repart-conf.ts';
 import { specifierValuesFromOsRelease, parseOsRelease } from './repart-conf/values.ts';
 import { validateSpec } from '../plan/validate.ts';
+import { exportRepartDirectory } from './repart-conf/export.ts';
+import { readLayoutJson, stringifyLayoutJson } from './layout-json.ts';
 
 const lines = (d: { severity: string; file: string; line: number; message: string }[]) => d.map((x) => `${x.severity} ${x.file}:${x.line}: ${x.message}`);
 
@@ -19,11 +21,40 @@ describe('keys newer than 252', () => {
     expect(lines(r.diagnostics)).toEqual([
       'error 10-root.conf:3: Subvolumes= (systemd-repart 255) needs btrfs subvolumes, which Partwright does not make yet; remove the key.',
       'error 10-root.conf:4: EncryptedVolume= (systemd-repart 256) needs LUKS encryption, which Partwright does not make yet; remove the key.',
-      'warning 10-root.conf:5: MountPoint= (systemd-repart 254) is not acted on by Partwright yet, ignoring.',
-      'warning 10-root.conf:6: MakeSymlinks= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
-      'warning 10-root.conf:7: SupplementFor= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
       "warning 10-root.conf:8: Unknown key 'BogusKey' in section [Partition], ignoring.",
     ]);
+    // MountPoint=, MakeSymlinks=, SupplementFor= are fields now (kept in layout JSON and forms).
+    expect(r.spec.partitions[0]).toMatchObject({ mountPoints: [{ where: '/' }], makeSymlinks: [{ path: '/a', target: '/b' }], supplementFor: '10-esp' });
+  });
+
+  it('reads the newer content keys at their documented syntax, and round-trips them', () => {
+    const r = parseRepartDirectory([{
+      name: '10-root.conf',
+      text: [
+        '[Partition]', 'Type=root', 'Format=ext4', 'CopyFiles=/src:/', 'ExcludeFiles=/src/cache/', 'ExcludeFiles=/src/tmp',
+        'ExcludeFilesTarget=/var/log/', 'MakeSymlinks=/etc/resolv.conf:../run/systemd/resolve/stub-resolv.conf /bin:usr/bin',
+        'MountPoint=/:x-systemd.growfs', 'MountPoint=/sysroot', 'VolumeLabel=luks-root', 'Discard=yes', '',
+      ].join('\n'),
+    }]);
+    expect(r.spec.partitions[0]).toMatchObject({
+      excludeFiles: ['/src/cache/', '/src/tmp'],
+      excludeFilesTarget: ['/var/log/'],
+      makeSymlinks: [{ path: '/etc/resolv.conf', target: '../run/systemd/resolve/stub-resolv.conf' }, { path: '/bin', target: 'usr/bin' }],
+      mountPoints: [{ where: '/', options: 'x-systemd.growfs' }, { where: '/sysroot' }],
+      volumeLabel: 'luks-root',
+      discard: true,
+    });
+    // partition_read_definition(): Discard= without Encrypt= is a warning at its line.
+    expect(lines(r.diagnostics)).toEqual(['warning 10-root.conf:12: Discard=yes has no effect with Encrypt=off.']);
+    // The app keeps them: layout JSON and repart.d export reopen the same spec.
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(readLayoutJson(json).spec!)).toBe(json);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+  });
+
+  it('SupplementFor= with CopyBlocks=/Encrypt=/Verity= is refused (partition_read_definition)', () => {
+    const r = parseRepartDirectory([{ name: '20-x.conf', text: '[Partition]\nType=xbootldr\nCopyBlocks=/x.img\nSupplementFor=10-esp\n' }]);
+    expect(lines(r.diagnostics)).toEqual(['error 20-x.conf:1: SupplementFor= cannot be combined with CopyBlocks=/Encrypt=/Verity=']);
   });
 
   it('Encrypt= other than off and CopyBlocks=auto are refused when planning, naming the key', () => {

@@ -129,6 +129,8 @@ export function resolvePartition(spec: PartitionSpec, specIndex: number, options
     foreign: false,
     dropped: false,
     droppedReason: undefined,
+    supplementFor: undefined,
+    suppressing: undefined,
     allocatedTo: undefined,
     paddingArea: undefined,
     newSizeBytes: undefined,

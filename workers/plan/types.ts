@@ -47,6 +47,12 @@ export interface DroppedPartition {
   specIndex: number;
   priority: number;
   reason: string;
+  /**
+   * SupplementFor= (newest repart): the definition this supplement was merged into instead of being
+   * created; that partition's file system also gets its CopyFiles=, ExcludeFiles=, ExcludeFilesTarget=,
+   * MakeDirectories= and MakeSymlinks=.
+   */
+  mergedInto?: number;
 }
 
 export interface PlannedBlob extends ByteRange {

@@ -61,18 +61,9 @@ const NEWER_KEYS: Readonly<Record<string, { since: number; refuse?: string }>> =
   IntegrityAlgorithm: { since: 258, refuse: 'dm-integrity under LUKS' },
   TPM2PCRs: { since: 258, refuse: 'LUKS encryption bound to a TPM2' },
   KeyFile: { since: 258, refuse: 'LUKS encryption' },
-  ExcludeFiles: { since: 254 },
-  ExcludeFilesTarget: { since: 254 },
-  MountPoint: { since: 254 },
-  MakeSymlinks: { since: 257 },
-  SupplementFor: { since: 257 },
-  VolumeLabel: { since: 256 },
   FileSystemSectorSize: { since: 258 },
+  EncryptKDF: { since: 259, refuse: 'LUKS encryption' },
   AddValidateFS: { since: 258 },
-  VerityDataBlockSizeBytes: { since: 255 },
-  VerityHashBlockSizeBytes: { since: 255 },
-  Compression: { since: 257 },
-  CompressionLevel: { since: 257 },
 };
 
 const KNOWN_SECTIONS = ['Partition', 'X-Partwright', 'X-Partwright-Disk', 'X-Partwright-Blob'] as const;
@@ -219,6 +210,8 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
   if (hasPartition) {
     result = partition as PartitionSpec;
     if (!hadError) checkPartition(result, (m) => report(1, 'error', m));
+    // partition_read_definition() (newest) warns the same way, at line 1 of the file.
+    if (result.discard === true && (result.encrypt ?? 'off') === 'off') report(fieldLines.discard ?? 1, 'warning', 'Discard=yes has no effect with Encrypt=off.');
   } else if (disk.size > 0 || blobs.length > 0) {
     report(
       1,
@@ -272,6 +265,10 @@ function checkPartition(p: PartitionSpec, fail: (message: string) => void): void
   if (verity !== 'off' && (p.encrypt ?? 'off') !== 'off') fail('Encrypting verity hash/data partitions is not supported');
   if (verity === 'signature' && (p.sizeMinBytes !== undefined || p.sizeMaxBytes !== undefined)) {
     fail('SizeMinBytes=/SizeMaxBytes= cannot be used with Verity=signature');
+  }
+  // partition_read_definition() (newest): a supplement cannot copy blocks, encrypt or be a verity partition.
+  if (p.supplementFor !== undefined && (p.copyBlocks !== undefined || (p.encrypt ?? 'off') !== 'off' || verity !== 'off')) {
+    fail('SupplementFor= cannot be combined with CopyBlocks=/Encrypt=/Verity=');
   }
 }
 
