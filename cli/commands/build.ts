@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { isOutputFormat, OUTPUT_FORMAT_NAMES } from '../../workers/model/registry.ts';
-import { runBuild as runBuildJob } from '../../workers/build/run-build.ts';
+import { planBuild, runBuild as runBuildJob } from '../../workers/build/run-build.ts';
+import { generateFstab, mergeFstab } from '../../workers/boot/fstab.ts';
 import { createVeritySigner } from '../../workers/crypto/verity-signer.ts';
 import * as fs from 'node:fs';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
@@ -65,6 +66,34 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
     const sourceDateEpoch = sourceDateEpochEnv();
     const cloudInit = cloudInitOption(args);
+    // --generate-fstab= (repart 256): written under the copy source before the build, as repart's
+    // context_fstab() runs before the file systems are populated, so CopyFiles= takes it in.
+    const fstabPath = flag(args, 'generate-fstab');
+    const appendFstab = flag(args, 'append-fstab') ?? 'no';
+    if (appendFstab !== 'no' && appendFstab !== 'auto' && appendFstab !== 'replace') throw new UsageError(`--append-fstab=${appendFstab}: give no, auto or replace`);
+    if (fstabPath !== undefined) {
+      const { plan: planned } = await planBuild(spec, host, {
+        ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+        ...(base ? { base: { source: base, dataRanges: [] } } : {}),
+        ...(preset ? { preset } : {}),
+        ...(deferPartitions ? { deferPartitions } : {}),
+      });
+      const section = generateFstab(planned);
+      const target = copySource !== undefined ? path.join(copySource, fstabPath) : path.resolve(fstabPath);
+      if (section === undefined) {
+        process.stderr.write(`partwright: MountPoint= is not specified for any eligible partitions, not generating ${target}\n`);
+      } else {
+        const previous = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+        if (previous !== undefined && appendFstab === 'no') throw new UsageError(`--generate-fstab: ${target} exists; pass --append-fstab=auto or replace (as repart refuses to overwrite it)`);
+        fs.writeFileSync(target, mergeFstab(section, previous, appendFstab));
+      }
+    }
+    // --generate-crypttab= (repart 256): only encrypted partitions with EncryptedVolume= get lines, and
+    // Partwright makes none (Encrypt= and EncryptedVolume= are refused), so there is never a file.
+    const crypttabPath = flag(args, 'generate-crypttab');
+    if (crypttabPath !== undefined) process.stderr.write(`partwright: EncryptedVolume= is not specified for any eligible partitions, not generating ${crypttabPath}\n`);
     const result = await runBuildJob(spec, host, {
       ...(cloudInit ? { cloudInit } : {}),
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
