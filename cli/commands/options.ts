@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
+import { unknownTo252 } from '../../workers/model/fields.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
@@ -86,6 +87,12 @@ export function prepare(args: ParsedArgs): Prepared {
   if (repartVersion !== undefined) {
     if (repartVersion !== '252' && repartVersion !== 'latest') throw new UsageError(`--repart-version ${repartVersion}: give 252 or latest`);
     spec.repartVersion = repartVersion;
+  }
+  if ((spec.repartVersion ?? 'latest') === '252') {
+    for (const u of unknownTo252(spec)) {
+      const file = sources?.[u.specIndex]?.file ?? spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`;
+      process.stderr.write(`partwright: warning: ${file}: ${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it (RepartVersion=252); ignoring.\n`);
+    }
   }
   const sectorSize = flag(args, 'sector-size');
   if (sectorSize !== undefined) {

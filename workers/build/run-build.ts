@@ -24,6 +24,7 @@ import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
 import { mergeSupplementContents } from './supplements.ts';
+import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { withCloudInitSeed } from './cloud-init-seed.ts';
 import type { CloudInitSpec } from '../model/cloud-init.ts';
@@ -198,6 +199,8 @@ export async function planBuild(
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
   options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean }> {
+  // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
+  spec = withoutKeysUnknownTo252(spec);
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
@@ -219,6 +222,7 @@ export async function planBuild(
 }
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
+  spec = withoutKeysUnknownTo252(spec);
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);
   const output = options.output;
   if (spec.table === 'iso' && options.base) throw new PartwrightError(ErrorCode.InvalidSpec, 'An ISO (Table=iso) is made whole: a base image does not apply.', { where: 'base' });

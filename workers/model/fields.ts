@@ -1238,3 +1238,37 @@ export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: Par
     } else field.set(target, outcome.value);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Keys systemd-repart 252 does not know
+
+/**
+ * The [Partition] keys Partwright acts on that systemd-repart 252 does not know. In 252 mode
+ * (`RepartVersion=252`) they are left out, as repart 252 ignores them ("Unknown key … ignoring"):
+ * `unknownTo252()` lists them for a warning, `withoutKeysUnknownTo252()` is the spec 252 would act on.
+ * (Minimize=, Compression= and the verity block sizes stay: Partwright sizes and makes those file
+ * systems itself in both modes.)
+ */
+const NOT_IN_252: readonly PartitionFieldKey[] = ['excludeFiles', 'excludeFilesTarget', 'makeSymlinks', 'supplementFor', 'volumeLabel', 'mountPoints', 'discard'];
+
+export function unknownTo252(spec: ImageSpec): { specIndex: number; confKey: string; since: number }[] {
+  const out: { specIndex: number; confKey: string; since: number }[] = [];
+  spec.partitions.forEach((p, specIndex) => {
+    for (const f of PARTITION_FIELDS) {
+      if (NOT_IN_252.includes(f.id) && p[f.id] !== undefined) out.push({ specIndex, confKey: f.confKey, since: f.sinceRepart! });
+    }
+  });
+  return out;
+}
+
+export function withoutKeysUnknownTo252(spec: ImageSpec): ImageSpec {
+  if (spec.repartVersion !== '252' || unknownTo252(spec).length === 0) return spec;
+  return {
+    ...spec,
+    partitions: spec.partitions.map((p) => {
+      const q = { ...p };
+      for (const k of NOT_IN_252) delete q[k];
+      return q;
+    }),
+  };
+}
