@@ -35,6 +35,7 @@ const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
   { name: 'empty', takesValue: true, valueName: 'MODE', help: 'as repart --empty=: refuse (default with --base: needs its GPT), allow, require (an unlabelled image), force (start over on the image\'s size), create (default without --base)' },
+  { name: 'copy-from', takesValue: true, repeatable: true, valueName: 'IMAGE', help: 'copy every partition of this GPT image in first, same type, UUID, label, flags, size and padding (repeatable; as repart --copy-from=)' },
   { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but do not write them; their space stays free (as repart --defer-partitions=)' },
   { name: 'copy-source', takesValue: true, valueName: 'DIR', help: 'root that absolute CopyFiles=/CopyBlocks= sources resolve against' },
 ];

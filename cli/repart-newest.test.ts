@@ -157,3 +157,62 @@ describe('--defer-partitions= in build (repart 255)', () => {
     expect(r.stderr).toMatch(/--defer-partitions= came with systemd-repart 255/);
   });
 });
+
+describe('--copy-from= (repart 255)', () => {
+  it('copies each partition of the image first: type, UUID, label, flags, size, padding and bytes, then the definitions', () => {
+    const d = path.join(work, 'copy-from');
+    fs.mkdirSync(d, { recursive: true });
+    const src = path.join(d, 'src.img');
+    fs.writeFileSync(src, '');
+    fs.truncateSync(src, 64 << 20);
+    // An ESP named "boot", a 4 MiB gap, an unnamed root with no attribute bits (a new root definition
+    // would get bit 59, GrowFileSystem), the rest free.
+    execFileSync('sfdisk', ['-q', src], {
+      input: 'label: gpt\n' +
+        'start=2048, size=32768, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=11111111-2222-4333-8444-555555555555, name="boot"\n' +
+        'start=43008, size=40960, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=66666666-7777-4888-9999-aaaaaaaaaaaa\n',
+    });
+    const pattern = (seed: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff));
+    const fd = fs.openSync(src, 'r+');
+    fs.writeSync(fd, pattern(1, 1 << 20), 0, 1 << 20, 1 << 20);
+    fs.writeSync(fd, pattern(2, 1 << 20), 0, 1 << 20, 43008 * 512);
+    fs.closeSync(fd);
+    const dir = files(path.join(d, 'defs'), { '10-home.conf': '[Partition]\nType=home\nSizeMinBytes=10M\nSizeMaxBytes=10M\n' });
+    const out = path.join(d, 'out.img');
+    const r = cli('build', dir, '--copy-from', src, '--seed', SEED, '-o', out, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout).plan as PlanJson;
+    const MiB = 1 << 20;
+    // determine_current_padding() in the source: 4 MiB after the ESP; after root, up to the last
+    // usable LBA (N−34) rounded down to 4 KiB.
+    const rootPadding = Math.floor((64 * MiB - 33 * 512) / 4096) * 4096 - 41 * MiB;
+    expect(plan.partitions.map((p) => [p.partitionNumber, p.typeName, p.uuid, p.label, p.offsetBytes, p.sizeBytes])).toEqual([
+      [1, 'esp', '11111111-2222-4333-8444-555555555555', 'boot', MiB, 16 * MiB],
+      [2, 'root-x86-64', '66666666-7777-4888-9999-aaaaaaaaaaaa', 'root-x86-64', 21 * MiB, 20 * MiB],
+      [3, 'home', expect.any(String), 'home', 41 * MiB + rootPadding, 10 * MiB],
+    ]);
+    const attrs = (img: string) => execFileSync('sfdisk', ['--dump', img], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('start=')).map((l) => /attrs="([^"]*)"/.exec(l)?.[1] ?? '');
+    // The copied root keeps its (empty) attributes; a root made from a definition would have GUID:59.
+    expect(attrs(out)).toEqual(['', '', 'GUID:59']);
+    const bytes = (img: string, offset: number) => {
+      const b = Buffer.alloc(MiB);
+      const f = fs.openSync(img, 'r');
+      fs.readSync(f, b, 0, MiB, offset);
+      fs.closeSync(f);
+      return b;
+    };
+    expect(bytes(out, MiB).equals(bytes(src, MiB))).toBe(true);
+    expect(bytes(out, 21 * MiB).equals(bytes(src, 43008 * 512))).toBe(true);
+    // --exclude-partitions applies to the copied partitions too (partition_type_exclude()).
+    const ex = JSON.parse(cli('plan', dir, '--copy-from', src, '--exclude-partitions', 'esp', '--seed', SEED, '--json').stdout) as PlanJson;
+    expect(ex.partitions.map((p) => p.typeName)).toEqual(['root-x86-64', 'home']);
+  });
+
+  it('refuses an image without a GPT', () => {
+    const blank = path.join(work, 'blank.img');
+    fs.writeFileSync(blank, Buffer.alloc(1 << 20));
+    const r = cli('plan', path.join(work, 'copy-from/defs'), '--copy-from', blank);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Cannot copy from disk .*blank\.img with no GPT disk label/);
+  });
+});

@@ -12,7 +12,7 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption, deferPartitionsOption, emptyDecision } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption, deferPartitionsOption, emptyDecision, copyFromOption } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
@@ -57,6 +57,8 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     },
   });
   const baseFile = basePath ? new FileSource(basePath) : undefined;
+  const copyFrom = copyFromOption(args);
+  const copyFromOptions = copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {};
   try {
     // --empty=: keep the base image's table, or start over on a disk of its size (force, allow/require
     // on an unlabelled image); in place that rewrites the whole file.
@@ -79,6 +81,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
         ...(base ? { base: { source: base, dataRanges: [] } } : {}),
         ...(preset ? { preset } : {}),
         ...(deferPartitions ? { deferPartitions } : {}),
+        ...copyFromOptions,
       });
       const section = generateFstab(planned);
       const target = copySource !== undefined ? path.join(copySource, fstabPath) : path.resolve(fstabPath);
@@ -103,6 +106,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
       ...(deferPartitions ? { deferPartitions } : {}),
+      ...copyFromOptions,
       output: { format, name, inPlace: inPlace && !scratch, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
       ...(veritySigner ? { veritySigner } : {}),
     });
@@ -117,5 +121,6 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   } finally {
     host.dispose();
     baseFile?.close();
+    for (const i of copyFrom.images) i.source.close();
   }
 }

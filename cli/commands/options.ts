@@ -11,7 +11,7 @@ import { validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
 import { decideEmptyMode, diskLabelOf, EMPTY_MODES, type EmptyDecision, type EmptyMode } from '../../workers/build/empty-mode.ts';
-import type { FileSource } from '../../workers/hosts/node/file.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -185,4 +185,20 @@ export function emptyDecision(args: ParsedArgs, base: FileSource | undefined, ba
     return buf;
   }, base.sizeBytes) : undefined;
   return decideEmptyMode(mode, base && label ? { label, name: basePath! } : undefined);
+}
+
+/** --copy-from=IMAGE (repeatable, repart 255): the images opened for reading, and the type filter that applies to them. */
+export function copyFromOption(args: ParsedArgs): { images: { name: string; source: FileSource }[]; filter: { include?: string[]; exclude?: string[] } } {
+  const list = (name: string) => flag(args, name)?.split(',').map((t) => t.trim()).filter(Boolean);
+  const include = list('include-partitions');
+  const exclude = list('exclude-partitions');
+  const images = (args.flags.get('copy-from') ?? []).map((f) => {
+    const p = path.resolve(f);
+    try {
+      return { name: f, source: new FileSource(p) };
+    } catch {
+      throw new UsageError(`--copy-from: cannot read ${f}`);
+    }
+  });
+  return { images, filter: { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) } };
 }

@@ -5,7 +5,7 @@ import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision, copyFromOption } from './options.ts';
 import { planBuild, runBuild } from '../../workers/build/run-build.ts';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
@@ -41,6 +41,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
   });
   const baseFile = basePath ? new FileSource(basePath) : undefined;
+  const copyFrom = copyFromOption(args);
   try {
     const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
     const base = scratch ? undefined : baseFile;
@@ -52,6 +53,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
       ...(preset ? { preset } : {}),
       ...(deferPartitions ? { deferPartitions } : {}),
+      ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}),
     });
     if (json === 'repart') {
       const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
@@ -65,5 +67,6 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
   } finally {
     host.dispose();
     baseFile?.close();
+    for (const i of copyFrom.images) i.source.close();
   }
 }

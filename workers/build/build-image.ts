@@ -176,6 +176,7 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     existing: options.base?.existing,
     blobSizes: sizes,
     ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+    ...(options.exactAttributes ? { exactAttributes: options.exactAttributes } : {}),
   });
   let plan = planOf(planned, blobSizes);
   // SupplementFor=: a merged supplement's contents go into its target's file system; staged again

@@ -24,6 +24,7 @@ import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
 import { mergeSupplementContents } from './supplements.ts';
+import { applyCopyFrom, withCopyFromInputs, type CopyFromImage } from './copy-from.ts';
 import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { withCloudInitSeed } from './cloud-init-seed.ts';
@@ -85,6 +86,12 @@ export interface RunBuildOptions {
    * later run with a base image adds them where they were planned.
    */
   deferPartitions?: readonly string[];
+  /**
+   * `--copy-from=` (repart 255): images whose partitions are copied in before the layout's own
+   * (workers/build/copy-from.ts); `copyFromFilter` is --include/--exclude-partitions for them.
+   */
+  copyFrom?: readonly CopyFromImage[];
+  copyFromFilter?: { include?: readonly string[]; exclude?: readonly string[] };
   seed?: string;
   /** SOURCE_DATE_EPOCH when the layout gives none. */
   sourceDateEpoch?: number;
@@ -197,21 +204,24 @@ function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions'> = {},
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean }> {
   // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
   spec = withoutKeysUnknownTo252(spec);
+  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  spec = copied.spec;
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
   const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withPresetFiles(host, options.preset?.files);
+  let inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
   let planned = spec;
   if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
   const contentsOf = (s: ImageSpec) => prepareContents(s, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
   const planOf = (p: ReturnType<typeof contentsOf>) => planImage(p.planned, {
     sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: p.blobSizes,
     ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+    exactAttributes: copied.attributes,
   });
   let plan = planOf(contentsOf(planned));
   // SupplementFor=: staged again with a merged supplement's contents in its target, as the build does.
@@ -223,6 +233,8 @@ export async function planBuild(
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
   spec = withoutKeysUnknownTo252(spec);
+  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  spec = copied.spec;
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);
   const output = options.output;
   if (spec.table === 'iso' && options.base) throw new PartwrightError(ErrorCode.InvalidSpec, 'An ISO (Table=iso) is made whole: a base image does not apply.', { where: 'base' });
@@ -230,7 +242,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Writing in place needs a base image and the raw format.', { where: 'base' });
   }
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const inputs = withPresetFiles(host, options.preset?.files);
+  const inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
 
   const loadTool = await loadToolsFor(spec, host);
   if (needsVeritySigner(spec) && !options.veritySigner) {
@@ -265,6 +277,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
         ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+        exactAttributes: copied.attributes,
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;

@@ -350,7 +350,7 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
       label: p.label!,
       uuid: p.uuid!,
       paddingBytes: p.newPaddingBytes!,
-      attributes: table === 'mbr' ? 0n : p.current ? p.current.attributes : partitionAttributes(pspec, p.typeGuid),
+      attributes: table === 'mbr' ? 0n : p.current ? p.current.attributes : options.exactAttributes?.[p.specIndex!] ?? partitionAttributes(pspec, p.typeGuid),
       mbrType: pspec.mbrType ?? defaultMbrType(p.typeGuid),
       mbrBootable: pspec.mbrBootable ?? false,
       inHybridMbr: table === 'hybrid' && pspec.hybridMbr === true,

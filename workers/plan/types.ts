@@ -147,6 +147,11 @@ export interface PlanOptions {
   existing?: ExistingDisk;
   /** Sizes of blobs whose spec gives only a source (the CLI stats the files). */
   blobSizes?: Record<string, number>;
+  /**
+   * `--copy-from=` partitions (spec index → bits): their GPT attributes are written as the source image
+   * has them, with none of the type defaults (context_copy_from_one() sets gpt_flags directly).
+   */
+  exactAttributes?: Readonly<Record<number, bigint>>;
   /** Sizes of `CopyBlocks=` sources keyed by the path as written in the spec (they raise the minimum, as in repart). */
   copyBlocksSizes?: Record<string, number>;
 }
