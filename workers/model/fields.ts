@@ -9,6 +9,7 @@
  * logs and ignores the assignment. Partwright's own keys live in `X-` sections, which repart skips.
  */
 import type { DiagnosticSeverity } from './diagnostics.ts';
+import { ErrorCode, PartwrightError } from './errors.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from './partition-types.ts';
 import type {
   BlobSpec,
@@ -314,51 +315,72 @@ function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<strin
 }
 
 /**
- * ExcludeFiles= / ExcludeFilesTarget= (config_parse_exclude_files): one absolute path per assignment,
- * specifiers expanded; a trailing `/` is meaningful (the directory's contents only) and is kept.
+ * ExcludeFiles= / ExcludeFilesTarget= (config_parse_exclude_files): whitespace-separated, quotable
+ * absolute paths, specifiers expanded; a trailing `/` is meaningful (the directory's contents only)
+ * and is kept (PATH_KEEP_TRAILING_SLASH); an empty assignment clears the list.
  */
 function excludeListKind(confKey: string): Kind<string[]> {
   return {
     kind: 'exclude-list',
     parse(raw, env) {
       if (raw === '') return { kind: 'reset' };
-      const slash = raw.length > 1 && raw.endsWith('/');
-      const p = parsePath(confKey, slash ? raw.replace(/\/+$/, '') : raw, env);
-      if ('error' in p) return refusing(p.error);
-      if ('warning' in p) return { kind: 'invalid', severity: 'warning', message: p.warning };
-      const value = [slash && p.path !== '/' ? `${p.path}/` : p.path];
-      return p.notes ? { kind: 'set', value, notes: p.notes } : { kind: 'set', value };
+      const words = splitQuotedWords(raw);
+      if ('error' in words) return ignoring('Invalid syntax', raw);
+      const value: string[] = [];
+      const notes: string[] = [];
+      for (const w of words) {
+        const slash = w.length > 1 && w.endsWith('/');
+        const p = parsePath(confKey, slash ? w.replace(/\/+$/, '') : w, env);
+        if ('error' in p) return refusing(p.error);
+        // repart stops at the first bad word and keeps what it read before it.
+        if ('warning' in p) {
+          notes.push(p.warning);
+          break;
+        }
+        value.push(slash && p.path !== '/' ? `${p.path}/` : p.path);
+        notes.push(...(p.notes ?? []));
+      }
+      return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
     },
-    format: (v) => v.map((x) => escapeSpecifiers(x)),
+    format: (v) => (v.length === 0 ? [] : [v.map((x) => quoteWord(escapeSpecifiers(x))).join(' ')]),
     check: (v) => checkList(v, (x) => (typeof x === 'string' && x.length > 1 && x.endsWith('/') ? checkPath(x.slice(0, -1)) : checkPath(x))),
   };
 }
 
-/** MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute, TARGET any non-empty text. */
+/**
+ * MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute
+ * with specifiers expanded, TARGET taken as written; a bad word is skipped with a warning; an empty
+ * assignment changes nothing (repart does not clear the list).
+ */
 const symlinkListKind: Kind<SymlinkEntry[]> = {
   kind: 'symlink-list',
   parse(raw, env) {
-    if (raw === '') return { kind: 'reset' };
     const words = splitQuotedWords(raw);
     if ('error' in words) return ignoring('Invalid syntax', raw);
     const value: SymlinkEntry[] = [];
     const notes: string[] = [];
     for (const w of words) {
-      const parts = splitCUnescaped(w, ':');
-      if (!Array.isArray(parts) || parts.length !== 2 || parts[1] === '') {
-        return ignoring('MakeSymlinks= needs PATH:TARGET', w);
+      const i = w.indexOf(':');
+      const path = i < 0 ? w : w.slice(0, i);
+      const rest = i < 0 ? '' : w.slice(i + 1);
+      const j = rest.indexOf(':');
+      const target = j < 0 ? rest : rest.slice(0, j);
+      if (i < 0 || path === '' || target === '') {
+        notes.push(`Missing source or target in ${raw}, ignoring`);
+        continue;
       }
-      const at = parsePath('MakeSymlinks', parts[0]!, env);
+      const at = parsePath('MakeSymlinks', path, env);
       if ('error' in at) return refusing(at.error);
-      if ('warning' in at) return { kind: 'invalid', severity: 'warning', message: at.warning };
-      const target = expandSpecifiers(parts[1]!, env?.specifiers);
-      if ('error' in target) return env?.specifiers ? refusing(`Failed to expand specifiers in MakeSymlinks= (${target.error}): ${w}`) : ignoring(`Failed to expand specifiers in MakeSymlinks= (${target.error})`, w);
-      value.push({ path: at.path, target: target.value });
+      if ('warning' in at) {
+        notes.push(at.warning);
+        continue;
+      }
+      value.push({ path: at.path, target });
       notes.push(...(at.notes ?? []));
     }
     return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
   },
-  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${cEscapeForColonList(escapeSpecifiers(e.path))}:${cEscapeForColonList(escapeSpecifiers(e.target))}`)).join(' ')]),
+  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${escapeSpecifiers(e.path)}:${e.target}`)).join(' ')]),
   check: (v) =>
     checkList(v, (e) => {
       if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { path, target }';
@@ -367,8 +389,10 @@ const symlinkListKind: Kind<SymlinkEntry[]> = {
       const o = e as Record<string, unknown>;
       const s = checkPath(o.path);
       if (s) return `path: ${s}`;
+      if (typeof o.path === 'string' && o.path.includes(':')) return 'path: must not contain ":"';
       if (typeof o.target !== 'string' || o.target === '') return 'target: must be a non-empty string';
-      return checkConfText(o.target) ? `target: ${checkConfText(o.target)}` : /\s/.test(o.target) ? 'target: must not contain whitespace' : undefined;
+      if (o.target.includes(':') || /[\s"'\\]/.test(o.target)) return 'target: must not contain ":", whitespace, quotes or backslashes';
+      return checkConfText(o.target) ? `target: ${checkConfText(o.target)}` : undefined;
     }),
 };
 
@@ -564,6 +588,25 @@ const copyBlocksKind: Kind<string> = {
   check: (v) => (v === 'auto' ? undefined : checkPath(v)),
 };
 
+/**
+ * CopyFiles= options, the third colon field of the newest repart (config_parse_copy_files):
+ * comma-separated; `fsverity=off` is the default; `fsverity=copy` would carry the sources' fs-verity
+ * state into the image, which Partwright cannot read (no host gives it) — refused, naming it; other
+ * words are warnings, as repart gives them.
+ */
+function copyFilesOptionNotes(options: string): { error: string } | { notes: string[] } {
+  const notes: string[] = [];
+  for (const word of options.split(',')) {
+    if (word === '') continue;
+    if (word.startsWith('fsverity=')) {
+      const v = word.slice('fsverity='.length);
+      if (v === 'copy') return { error: 'CopyFiles= option fsverity=copy: Partwright cannot read the sources\' fs-verity state or enable fs-verity in the image; remove the option' };
+      if (v !== 'off') notes.push("fsverity= expects either 'off' or 'copy'.");
+    } else notes.push(`Encountered unknown option '${word}', ignoring.`);
+  }
+  return { notes };
+}
+
 const copyFilesKind: Kind<CopyFilesEntry[]> = {
   kind: 'copy-files',
   parse(raw, env) {
@@ -571,33 +614,43 @@ const copyFilesKind: Kind<CopyFilesEntry[]> = {
     if (raw === '') return { kind: 'reset' };
     const parts = splitCUnescaped(raw, ':');
     if (!Array.isArray(parts)) return refusing(`Failed to extract source path (${parts.error}): ${raw}`);
-    if (parts.length > 2) return refusing(`Too many arguments: ${raw}`);
-    const [sourceText, targetText] = parts as [string, string | undefined];
+    if (parts.length > 3) return refusing(`Too many arguments: ${raw}`);
+    const [sourceText, targetText, optionsText] = parts as [string, string | undefined, string | undefined];
+    const opts = optionsText !== undefined && optionsText !== '' ? copyFilesOptionNotes(optionsText) : { notes: [] };
+    if ('error' in opts) return refusing(opts.error);
     const source = parsePath('CopyFiles', sourceText, env);
     if ('error' in source) return refusing(source.error);
     if ('warning' in source) return { kind: 'invalid', severity: 'warning', message: source.warning };
-    const target = targetText === undefined ? source : parsePath('CopyFiles', targetText, env);
+    const target = targetText === undefined || targetText === '' ? source : parsePath('CopyFiles', targetText, env);
     if ('error' in target) return refusing(target.error);
     if ('warning' in target) return { kind: 'invalid', severity: 'warning', message: target.warning };
-    const notes = [...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
-    const value = [{ source: source.path, target: target.path }];
+    const notes = [...opts.notes, ...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
+    const value = [{ source: source.path, target: target.path, ...(optionsText ? { options: optionsText } : {}) }];
     return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
   },
   format: (v) =>
     v.map((e) => {
       const s = cEscapeForColonList(escapeSpecifiers(e.source));
-      return e.source === e.target ? s : `${s}:${cEscapeForColonList(escapeSpecifiers(e.target))}`;
+      const t = cEscapeForColonList(escapeSpecifiers(e.target));
+      if (e.options !== undefined) return `${s}:${t}:${cEscapeForColonList(e.options)}`;
+      return e.source === e.target ? s : `${s}:${t}`;
     }),
   check: (v) =>
     checkList(v, (e) => {
-      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { source, target }';
-      const extra = Object.keys(e).filter((k) => k !== 'source' && k !== 'target');
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { source, target, options? }';
+      const extra = Object.keys(e).filter((k) => k !== 'source' && k !== 'target' && k !== 'options');
       if (extra.length) return `unknown key "${extra[0]}"`;
       const o = e as Record<string, unknown>;
       const s = checkPath(o.source);
       if (s) return `source: ${s}`;
       const t = checkPath(o.target);
-      return t ? `target: ${t}` : undefined;
+      if (t) return `target: ${t}`;
+      if (o.options === undefined) return undefined;
+      if (typeof o.options !== 'string' || o.options === '') return 'options: must be a non-empty string';
+      if (o.options.includes(':')) return 'options: must not contain ":"';
+      const bad = checkConfText(o.options);
+      if (bad) return `options: ${bad}`;
+      return 'error' in copyFilesOptionNotes(o.options) ? 'options: fsverity=copy cannot be made by Partwright' : undefined;
     }),
 };
 
@@ -1262,7 +1315,15 @@ export function unknownTo252(spec: ImageSpec): { specIndex: number; confKey: str
 }
 
 export function withoutKeysUnknownTo252(spec: ImageSpec): ImageSpec {
-  if (spec.repartVersion !== '252' || unknownTo252(spec).length === 0) return spec;
+  if (spec.repartVersion !== '252') return spec;
+  // repart 252's config_parse_copy_files() takes two fields; a third is "Too many arguments" (an error).
+  spec.partitions.forEach((p, i) => {
+    const withOptions = p.copyFiles?.find((c) => c.options !== undefined);
+    if (withOptions) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `${p.sourceName ?? `Definition ${i + 1}`}: CopyFiles=${withOptions.source}:${withOptions.target}:${withOptions.options} has options, which systemd-repart 252 refuses ("Too many arguments"; RepartVersion=252).`, { where: `partitions.${i}.copyFiles` });
+    }
+  });
+  if (unknownTo252(spec).length === 0) return spec;
   return {
     ...spec,
     partitions: spec.partitions.map((p) => {

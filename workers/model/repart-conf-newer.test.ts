@@ -52,6 +52,31 @@ describe('keys newer than 252', () => {
     expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
   });
 
+  it('CopyFiles=SOURCE:TARGET:OPTIONS (config_parse_copy_files): fsverity=off kept, unknown words warned, fsverity=copy refused', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nCopyFiles=/a:/b:fsverity=off,,xattr\nCopyFiles=/c::fsverity=maybe\n' }]);
+    expect(r.spec.partitions[0]!.copyFiles).toEqual([
+      { source: '/a', target: '/b', options: 'fsverity=off,,xattr' },
+      { source: '/c', target: '/c', options: 'fsverity=maybe' },
+    ]);
+    expect(lines(r.diagnostics)).toEqual([
+      "warning 10-root.conf:4: Encountered unknown option 'xattr', ignoring.",
+      "warning 10-root.conf:5: fsverity= expects either 'off' or 'copy'.",
+    ]);
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+    const copy = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nCopyFiles=/a:/b:fsverity=copy\n' }]);
+    expect(lines(copy.diagnostics)).toEqual([expect.stringMatching(/^error 10-root\.conf:4: CopyFiles= option fsverity=copy: Partwright cannot/)]);
+    expect(lines(parseRepartDirectory([{ name: 'x.conf', text: '[Partition]\nType=root\nCopyFiles=/a:/b:c:d\n' }]).diagnostics)).toEqual(['error x.conf:3: Too many arguments: /a:/b:c:d']);
+  });
+
+  it('ExcludeFiles= takes several words; MakeSymlinks= skips a bad word and an empty assignment changes nothing', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nExcludeFiles=/a/ "/b c/"\nMakeSymlinks=/x:y /nocolon /z:%%w\nMakeSymlinks=\n' }]);
+    expect(r.spec.partitions[0]).toMatchObject({ excludeFiles: ['/a/', '/b c/'], makeSymlinks: [{ path: '/x', target: 'y' }, { path: '/z', target: '%%w' }] });
+    expect(lines(r.diagnostics)).toEqual(['warning 10-root.conf:5: Missing source or target in /x:y /nocolon /z:%%w, ignoring']);
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+  });
+
   it('SupplementFor= with CopyBlocks=/Encrypt=/Verity= is refused (partition_read_definition)', () => {
     const r = parseRepartDirectory([{ name: '20-x.conf', text: '[Partition]\nType=xbootldr\nCopyBlocks=/x.img\nSupplementFor=10-esp\n' }]);
     expect(lines(r.diagnostics)).toEqual(['error 20-x.conf:1: SupplementFor= cannot be combined with CopyBlocks=/Encrypt=/Verity=']);

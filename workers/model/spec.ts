@@ -33,6 +33,8 @@ export interface MountPointEntry {
 export interface CopyFilesEntry {
   source: string;
   target: string;
+  /** The newest repart's third field (`SOURCE:TARGET:OPTIONS`): comma-separated, e.g. `fsverity=off`. */
+  options?: string;
 }
 
 export interface PartitionSpec {
