@@ -379,3 +379,25 @@ describe('--empty= on an existing image (252)', () => {
     expect(bothEmpty(zero, d, 'require').rp.status).toBe(0);
   });
 });
+
+describe('keys newer than 252 with --repart-version=252', () => {
+  it('SupplementFor=, MakeSymlinks=, ExcludeFiles=, MountPoint=, VolumeLabel=, Discard= are ignored, as 252 ignores them (with a warning)', () => {
+    const d = defs(path.join(scratch(), 'newer'), {
+      '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\nSizeMaxBytes=20M\nMountPoint=/efi\n',
+      '20-xbootldr.conf': '[Partition]\nType=xbootldr\nSizeMinBytes=30M\nSupplementFor=10-esp\nMakeSymlinks=/a:b\nExcludeFiles=/x\nVolumeLabel=v\nDiscard=no\n',
+    });
+    // Both partitions are made (newest repart would merge the XBOOTLDR into the ESP).
+    bothCreate([d], '100M');
+    const r = cli('plan', d, '--repart-version', '252', '--size', '100M');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('SupplementFor= (systemd-repart 257) is unknown to systemd-repart 252, which ignores it');
+    // In the newest behaviour the supplement is merged: one partition.
+    // (A target whose SizeMaxBytes= is below the supplement's SizeMinBytes= is refused when merged.)
+    const only = defs(path.join(scratch(), 'newest'), {
+      '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\n',
+      '20-xbootldr.conf': '[Partition]\nType=xbootldr\nSizeMinBytes=30M\nSupplementFor=10-esp\n',
+    });
+    const latest = JSON.parse(cli('plan', only, '--size', '100M', '--json').stdout) as { partitions: unknown[] };
+    expect(latest.partitions).toHaveLength(1);
+  });
+});
