@@ -8,6 +8,7 @@ import { parseRepartDirectories, parseRepartDirectory } from './repart-conf.ts';
 import { specifierValuesFromOsRelease, parseOsRelease } from './repart-conf/values.ts';
 import { validateSpec } from '../plan/validate.ts';
 import { exportRepartDirectory } from './repart-conf/export.ts';
+import { unknownTo252, withoutKeysUnknownTo252 } from './fields.ts';
 import { readLayoutJson, stringifyLayoutJson } from './layout-json.ts';
 
 const lines = (d: { severity: string; file: string; line: number; message: string }[]) => d.map((x) => `${x.severity} ${x.file}:${x.line}: ${x.message}`);
@@ -67,6 +68,16 @@ describe('keys newer than 252', () => {
     const copy = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nCopyFiles=/a:/b:fsverity=copy\n' }]);
     expect(lines(copy.diagnostics)).toEqual([expect.stringMatching(/^error 10-root\.conf:4: CopyFiles= option fsverity=copy: Partwright cannot/)]);
     expect(lines(parseRepartDirectory([{ name: 'x.conf', text: '[Partition]\nType=root\nCopyFiles=/a:/b:c:d\n' }]).diagnostics)).toEqual(['error x.conf:3: Too many arguments: /a:/b:c:d']);
+  });
+
+  it('252 mode: options on CopyFiles= are refused as 252 refuses them; the keys 252 does not know are dropped', () => {
+    const spec = { table: 'gpt' as const, repartVersion: '252' as const, partitions: [{ type: 'root', format: 'ext4', sourceName: '10-root.conf', copyFiles: [{ source: '/a', target: '/b', options: 'fsverity=off' }] }] };
+    expect(() => withoutKeysUnknownTo252(spec)).toThrow(/10-root\.conf: CopyFiles=\/a:\/b:fsverity=off has options, which systemd-repart 252 refuses/);
+    const newer = { table: 'gpt' as const, repartVersion: '252' as const, partitions: [{ type: 'root', makeSymlinks: [{ path: '/a', target: 'b' }], supplementFor: 'x', label: 'r' }] };
+    expect(unknownTo252(newer).map((u) => u.confKey)).toEqual(['MakeSymlinks', 'SupplementFor']);
+    expect(withoutKeysUnknownTo252(newer).partitions).toEqual([{ type: 'root', label: 'r' }]);
+    const latest = { ...newer, repartVersion: 'latest' as const };
+    expect(withoutKeysUnknownTo252(latest)).toBe(latest);
   });
 
   it('ExcludeFiles= takes several words; MakeSymlinks= skips a bad word and an empty assignment changes nothing', () => {
