@@ -40,7 +40,10 @@ export function decideEmptyMode(mode: EmptyMode | undefined, base: { label: Disk
   }
   switch (mode ?? 'refuse') {
     case 'refuse':
-      if (base.label !== 'gpt') refuse(`Disk ${base.name} has no GPT disk label, not repartitioning.`);
+      if (base.label !== 'gpt') {
+        const holds = base.label === 'other' ? 'an MBR (or other) partition table' : 'no partition table';
+        refuse(`Disk ${base.name} has no GPT disk label, not repartitioning (it holds ${holds}; --empty=force starts it over${base.label === 'other' ? ', sgdisk --mbrtogpt converts it' : ', --empty=allow or require lay a GPT on it'}).`);
+      }
       return 'keep';
     case 'allow':
       if (base.label === 'other') refuse(`Disk ${base.name} has non-GPT disk label, not repartitioning.`);
