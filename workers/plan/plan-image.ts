@@ -7,7 +7,8 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { defaultMbrType, partitionTypeName, resolvePartitionType } from '../model/partition-types.ts';
 import type { Architecture } from '../model/partition-types.ts';
-import type { ImageSpec, RepartVersion, SectorSize } from '../model/spec.ts';
+import type { ImageSpec, PartitionSpec, RepartVersion, SectorSize } from '../model/spec.ts';
+import { definitionFileNames } from '../model/repart-conf/export.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from '../model/spec.ts';
 import { allocatePartitions, markLogicalPartitions, requiredBytes, unmergeAndAllocatePartitions } from './allocate.ts';
 import { isSuppressed } from './sizes.ts';
@@ -87,9 +88,14 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   };
 }
 
-/** A definition's name for SupplementFor=: its file name without `.conf` (supplement_find_target()). */
-function definitionName(p: WorkPartition): string | undefined {
-  return p.spec?.sourceName?.replace(/\.conf$/, '');
+/**
+ * A definition's name for SupplementFor=: its file name without `.conf` (supplement_find_target()) —
+ * the file it came from, or the one a repart.d export gives it (definitionFileNames()), so a layout
+ * made in the app names its definitions as its exported directory does.
+ */
+function definitionNames(partitions: readonly WorkPartition[], specPartitions: readonly PartitionSpec[]): Map<WorkPartition, string> {
+  const files = definitionFileNames(specPartitions);
+  return new Map(partitions.filter((p) => p.specIndex !== undefined).map((p) => [p, files[p.specIndex!]!.replace(/\.conf$/, '')]));
 }
 
 /**
@@ -97,14 +103,16 @@ function definitionName(p: WorkPartition): string | undefined {
  * definition it names, refusing what supplement_find_target() and check_cross_def_ranges_valid()
  * refuse, and starts with every supplement merged into its target (`suppressing`).
  */
-function linkSupplements(partitions: WorkPartition[]): void {
+function linkSupplements(partitions: WorkPartition[], specPartitions: readonly PartitionSpec[]): void {
+  if (!partitions.some((p) => p.spec?.supplementFor !== undefined)) return;
+  const names = definitionNames(partitions, specPartitions);
   const fail = (p: WorkPartition, message: string): never => {
     throw new PartwrightError(ErrorCode.InvalidSpec, `${p.spec?.sourceName ? `${p.spec.sourceName}: ` : ''}${message}`, { where: `partitions.${p.specIndex}.supplementFor` });
   };
   for (const p of partitions) {
     const name = p.spec?.supplementFor;
     if (name === undefined) continue;
-    const target = partitions.find((q) => q !== p && definitionName(q) === name);
+    const target = partitions.find((q) => q !== p && names.get(q) === name);
     if (!target) fail(p, `Couldn't find target partition for SupplementFor=${name}`);
     const t = target!;
     if (t.spec?.supplementFor !== undefined) fail(p, 'SupplementFor= target is itself configured as a supplement.');
@@ -138,7 +146,7 @@ function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<numb
   });
   for (const p of partitions) if (dropped.has(p.specIndex!)) p.dropped = true;
   if (s.excluded.size) partitions.splice(0, partitions.length, ...partitions.filter((p) => !s.excluded.has(p.specIndex!)));
-  if (s.version === 'latest') linkSupplements(partitions);
+  if (s.version === 'latest') linkSupplements(partitions, s.spec.partitions);
   // A dropped supplement is not merged (partition_drop_or_foreignize()).
   for (const p of partitions) if (p.dropped && p.supplementFor?.suppressing === p) p.supplementFor.suppressing = undefined;
   const usableEnd = usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, 1);

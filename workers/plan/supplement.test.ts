@@ -121,6 +121,16 @@ describe('SupplementFor= un-merges when the target cannot take it (context_unmer
   });
 });
 
+describe('SupplementFor= in a layout made in the app (no file names)', () => {
+  it('definitions are named as their repart.d export names them (10-esp, 20-…)', () => {
+    const plan = planImage(gpt([
+      { type: 'esp', label: 'ESP', sizeMinBytes: 100 * MiB },
+      { type: 'xbootldr', sizeMinBytes: 200 * MiB, supplementFor: '10-esp' },
+    ]), { sizeBytes: 'auto' });
+    expect(plan.partitions.map((p) => [p.typeName, p.sizeBytes / MiB])).toEqual([['esp', 200]]);
+  });
+});
+
 describe('SupplementFor= refusals (supplement_find_target, context_read_definitions)', () => {
   const refuse = (partitions: PartitionSpec[]) => {
     try {
