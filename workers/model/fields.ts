@@ -975,9 +975,16 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
 ];
 
-// Every other [Partition] key is in repart 252's table.
+// The [Partition] keys of repart 252's table, with the release that added each (the version-info of
+// man/repart.d.xml); the newer keys carry theirs in their rows above.
+const SINCE: Readonly<Record<string, number>> = {
+  Type: 245, Label: 245, UUID: 246, Priority: 245, Weight: 245, PaddingWeight: 245, SizeMinBytes: 245, SizeMaxBytes: 245,
+  PaddingMinBytes: 245, PaddingMaxBytes: 245, FactoryReset: 245, CopyBlocks: 246, Format: 247, CopyFiles: 247,
+  Encrypt: 247, MakeDirectories: 249, Flags: 249, ReadOnly: 249, NoAuto: 249, GrowFileSystem: 249, Verity: 252,
+  VerityMatchKey: 252, SplitName: 252,
+};
 for (const f of PARTITION_FIELDS) {
-  if (f.section === 'Partition' && f.sinceRepart === undefined) (f as { sinceRepart?: number }).sinceRepart = 252;
+  if (f.section === 'Partition' && f.sinceRepart === undefined) (f as { sinceRepart?: number }).sinceRepart = SINCE[f.confKey];
 }
 
 // ---------------------------------------------------------------------------------------------
