@@ -390,7 +390,7 @@ describe('keys newer than 252 with --repart-version=252', () => {
     bothCreate([d], '100M');
     const r = cli('plan', d, '--repart-version', '252', '--size', '100M');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('SupplementFor= (systemd-repart 257) is unknown to systemd-repart 252, which ignores it');
+    expect(r.stderr).toContain(`${d}/20-xbootldr.conf:4: SupplementFor= (systemd-repart 257) is unknown to systemd-repart 252, which ignores it`);
     // In the newest behaviour the supplement is merged: one partition.
     // (A target whose SizeMaxBytes= is below the supplement's SizeMinBytes= is refused when merged.)
     const only = defs(path.join(scratch(), 'newest'), {

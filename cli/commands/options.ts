@@ -90,8 +90,9 @@ export function prepare(args: ParsedArgs): Prepared {
   }
   if ((spec.repartVersion ?? 'latest') === '252') {
     for (const u of unknownTo252(spec)) {
-      const file = sources?.[u.specIndex]?.file ?? spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`;
-      process.stderr.write(`partwright: warning: ${file}: ${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it (RepartVersion=252); ignoring.\n`);
+      const place = sources?.[u.specIndex]?.places?.[u.fieldId];
+      const where = place ? `${place.file}:${place.line}` : (spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`);
+      process.stderr.write(`partwright: warning: ${where}: ${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it (RepartVersion=252); ignoring.\n`);
     }
   }
   const sectorSize = flag(args, 'sector-size');

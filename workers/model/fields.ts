@@ -1311,11 +1311,11 @@ export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: Par
  */
 const NOT_IN_252: readonly PartitionFieldKey[] = ['excludeFiles', 'excludeFilesTarget', 'makeSymlinks', 'supplementFor', 'volumeLabel', 'mountPoints', 'discard'];
 
-export function unknownTo252(spec: ImageSpec): { specIndex: number; confKey: string; since: number }[] {
-  const out: { specIndex: number; confKey: string; since: number }[] = [];
+export function unknownTo252(spec: ImageSpec): { specIndex: number; fieldId: string; confKey: string; since: number }[] {
+  const out: { specIndex: number; fieldId: string; confKey: string; since: number }[] = [];
   spec.partitions.forEach((p, specIndex) => {
     for (const f of PARTITION_FIELDS) {
-      if (NOT_IN_252.includes(f.id) && p[f.id] !== undefined) out.push({ specIndex, confKey: f.confKey, since: f.sinceRepart! });
+      if (NOT_IN_252.includes(f.id) && p[f.id] !== undefined) out.push({ specIndex, fieldId: f.id, confKey: f.confKey, since: f.sinceRepart! });
     }
   });
   return out;

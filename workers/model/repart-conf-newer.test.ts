@@ -115,7 +115,11 @@ describe('drop-ins and several directories', () => {
       ] },
     ]);
     expect(r.spec.partitions).toEqual([{ type: 'root', label: 'b', makeDirectories: ['/x', '/y'], sizeMaxBytes: 1024 ** 3, sourceName: '10-root.conf' }]);
-    expect(r.sources).toEqual([{ file: '/a/10-root.conf', dropIns: ['/b/10-root.conf.d/10-a.conf', '/a/10-root.conf.d/20-b.conf'] }]);
+    expect(r.sources).toEqual([{
+      file: '/a/10-root.conf', dropIns: ['/b/10-root.conf.d/10-a.conf', '/a/10-root.conf.d/20-b.conf'],
+      // Where each key was last set (for later messages such as the 252-mode warnings).
+      places: expect.objectContaining({ type: { file: '/a/10-root.conf', line: 2 }, label: { file: '/a/10-root.conf.d/20-b.conf', line: 2 }, sizeMaxBytes: { file: '/b/10-root.conf.d/10-a.conf', line: 3 } }),
+    }]);
     expect(lines(r.diagnostics)).toEqual([
       'warning /b/10-root.conf:0: Same file name as /a/10-root.conf, which takes precedence; skipped.',
       'warning /b/10-root.conf.d/20-b.conf:0: Same drop-in name as /a/10-root.conf.d/20-b.conf, which takes precedence; skipped.',

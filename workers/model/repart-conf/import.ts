@@ -44,6 +44,8 @@ export interface ConfFileContents {
   blobs: { blob: Partial<BlobSpec>; line: number }[];
   /** Line of the last assignment of each partition field, by field id (for late checks). */
   fieldLines: Record<string, number>;
+  /** File (main or drop-in) and line of the last assignment of each partition field, by field id. */
+  fieldPlaces: Record<string, { file: string; line: number }>;
   diagnostics: Diagnostic[];
 }
 
@@ -91,6 +93,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
   let typeLine: number | undefined;
   const disk = new Map<string, ConfFileContents['disk'][number]>();
   const fieldLines: Record<string, number> = {};
+  const fieldPlaces: Record<string, { file: string; line: number }> = {};
   const blobs: ConfFileContents['blobs'] = [];
 
   for (const source of [{ name, text }, ...dropIns]) {
@@ -199,6 +202,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
         for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
       }
       fieldLines[field.id] = item.line;
+      fieldPlaces[field.id] = { file, line: item.line };
       if (field.id === 'type' && section === 'Partition') typeLine = item.line;
       applyParsed(field as FieldDef<unknown, unknown>, target, outcome);
     }
@@ -211,7 +215,9 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
     result = partition as PartitionSpec;
     if (!hadError) checkPartition(result, (m) => report(1, 'error', m));
     // partition_read_definition() (newest) warns the same way, at line 1 of the file.
-    if (result.discard === true && (result.encrypt ?? 'off') === 'off') report(fieldLines.discard ?? 1, 'warning', 'Discard=yes has no effect with Encrypt=off.');
+    if (result.discard === true && (result.encrypt ?? 'off') === 'off') {
+      diagnostics.push({ ...(fieldPlaces.discard ?? { file: name, line: 1 }), severity: 'warning', message: 'Discard=yes has no effect with Encrypt=off.' });
+    }
   } else if (disk.size > 0 || blobs.length > 0) {
     report(
       1,
@@ -230,7 +236,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
     }
   }
 
-  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, fieldLines, diagnostics };
+  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, fieldLines, fieldPlaces, diagnostics };
 }
 
 function notSaveable(confKey: string, problem: string): string {
@@ -335,6 +341,8 @@ export interface DefinitionSource {
   file: string;
   /** Its drop-ins, in the order they were applied, with their directories. */
   dropIns: string[];
+  /** Where each key (by partition field id) was last set: file and line, for later messages. */
+  places?: Record<string, { file: string; line: number }>;
 }
 
 export interface RepartDirectoryImport extends RepartImport {
@@ -460,7 +468,7 @@ export function parseRepartDirectories(dirs: readonly ConfDirectory[], env?: Par
   const contents = ordered.map(([base, { file, at }]) => {
     const extra = [...(dropIns.get(base)?.entries() ?? [])].sort((a, b) => compareNames(a[0], b[0])).map(([, v]) => v);
     const c = readConfFile(at, file.text, extra.map((e) => ({ name: e.at, text: e.file.text })), env);
-    if (c.partition) sources.push({ file: at, dropIns: extra.map((e) => e.at) });
+    if (c.partition) sources.push({ file: at, dropIns: extra.map((e) => e.at), places: c.fieldPlaces });
     return { ...c, name: base };
   });
   const spec = mergeFiles(contents, diagnostics);
