@@ -36,6 +36,7 @@ const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
   { name: 'empty', takesValue: true, valueName: 'MODE', help: 'as repart --empty=: refuse (default with --base: needs its GPT), allow, require (an unlabelled image), force (start over on the image\'s size), create (default without --base)' },
   { name: 'copy-from', takesValue: true, repeatable: true, valueName: 'IMAGE', help: 'copy every partition of this GPT image in first, same type, UUID, label, flags, size and padding (repeatable; as repart --copy-from=)' },
+  { name: 'grain-size', takesValue: true, valueName: 'BYTES', help: 'placement granularity, at least the sector size (as the newest repart --grain-size=; default 4096)' },
   { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but do not write them; their space stays free (as repart --defer-partitions=)' },
   { name: 'copy-source', takesValue: true, valueName: 'DIR', help: 'root that absolute CopyFiles=/CopyBlocks= sources resolve against' },
 ];

@@ -12,7 +12,7 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption, deferPartitionsOption, emptyDecision, copyFromOption } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption, deferPartitionsOption, emptyDecision, copyFromOption, grainSizeOption } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
@@ -58,7 +58,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   });
   const baseFile = basePath ? new FileSource(basePath) : undefined;
   const copyFrom = copyFromOption(args);
-  const copyFromOptions = copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {};
+  const copyFromOptions = { ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}), ...grainSizeOption(args) };
   try {
     // --empty=: keep the base image's table, or start over on a disk of its size (force, allow/require
     // on an unlabelled image); in place that rewrites the whole file.

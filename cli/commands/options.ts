@@ -203,3 +203,9 @@ export function copyFromOption(args: ParsedArgs): { images: { name: string; sour
   });
   return { images, filter: { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) } };
 }
+
+/** --grain-size=BYTES (newest repart): K/M/G suffixes; checked by the planner (a power of two, not in 252 mode). */
+export function grainSizeOption(args: ParsedArgs): { grainSizeBytes?: number } {
+  const v = flag(args, 'grain-size');
+  return v === undefined ? {} : { grainSizeBytes: parseSize(v) };
+}

@@ -5,7 +5,7 @@ import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision, copyFromOption } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision, copyFromOption, grainSizeOption } from './options.ts';
 import { planBuild, runBuild } from '../../workers/build/run-build.ts';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
@@ -54,6 +54,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(preset ? { preset } : {}),
       ...(deferPartitions ? { deferPartitions } : {}),
       ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}),
+      ...grainSizeOption(args),
     });
     if (json === 'repart') {
       const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });

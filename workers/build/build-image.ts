@@ -177,6 +177,7 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions)
     blobSizes: sizes,
     ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
     ...(options.exactAttributes ? { exactAttributes: options.exactAttributes } : {}),
+    ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
   });
   let plan = planOf(planned, blobSizes);
   // SupplementFor=: a merged supplement's contents go into its target's file system; staged again

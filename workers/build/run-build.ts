@@ -91,6 +91,8 @@ export interface RunBuildOptions {
    * (workers/build/copy-from.ts); `copyFromFilter` is --include/--exclude-partitions for them.
    */
   copyFrom?: readonly CopyFromImage[];
+  /** `--grain-size=` (newest repart): placement granularity (workers/plan PlanOptions.grainSizeBytes). */
+  grainSizeBytes?: number;
   copyFromFilter?: { include?: readonly string[]; exclude?: readonly string[] };
   seed?: string;
   /** SOURCE_DATE_EPOCH when the layout gives none. */
@@ -204,7 +206,7 @@ function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter'> = {},
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter' | 'grainSizeBytes'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean }> {
   // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
   spec = withoutKeysUnknownTo252(spec);
@@ -222,6 +224,7 @@ export async function planBuild(
     sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: p.blobSizes,
     ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
     exactAttributes: copied.attributes,
+    ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
   });
   let plan = planOf(contentsOf(planned));
   // SupplementFor=: staged again with a merged supplement's contents in its target, as the build does.
@@ -278,6 +281,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
         ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
         exactAttributes: copied.attributes,
+        ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;

@@ -50,7 +50,15 @@ interface Setup {
 
 function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const grainBytes = Math.max(4096, sectorSizeBytes);
+  const version = options.repartVersion ?? spec.repartVersion ?? 'latest';
+  const grain = options.grainSizeBytes;
+  if (grain !== undefined && (version === '252' || !Number.isSafeInteger(grain) || grain < 512 || (grain & (grain - 1)) !== 0)) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, version === '252'
+      ? '--grain-size= came after systemd-repart 252 (RepartVersion=252)'
+      : `--grain-size=${grain}: must be a power of two of at least 512`, { where: 'options.grainSizeBytes' });
+  }
+  // determine_grain_size(): max(--grain-size= or 4096, sector size).
+  const grainBytes = Math.max(grain ?? 4096, sectorSizeBytes);
   const existing = options.existing;
   const gpt = existing
     ? { entriesLba: existing.entriesLba, entryCount: existing.entryCount }
@@ -74,7 +82,7 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
     existingFirstUsableLba: existing?.firstUsableLba,
   });
   return {
-    version: options.repartVersion ?? spec.repartVersion ?? 'latest',
+    version,
     excluded: excludedDefinitions(spec, options),
     spec,
     options,

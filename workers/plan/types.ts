@@ -139,6 +139,11 @@ export interface PlanOptions {
    * and identities) but not written, so a later run can add them in place.
    */
   deferPartitions?: readonly string[];
+  /**
+   * `--grain-size=` (newest repart): placement granularity; the grain is max(this or 4096, sector
+   * size) (determine_grain_size()). Not in 252.
+   */
+  grainSizeBytes?: number;
   /** Overrides `spec.sizeBytes` (the CLI's `--size`). */
   sizeBytes?: number | 'auto';
   /** Overrides `spec.seed` (the CLI's `--seed`). */
