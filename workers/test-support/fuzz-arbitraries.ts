@@ -52,7 +52,10 @@ const GOOD: Record<string, readonly string[]> = {
   FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'],
   FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
+  ExcludeFiles: ['/srv/cache/', '/a "/b c/"'], ExcludeFilesTarget: ['/var/log/', '/tmp'], MakeSymlinks: ['/bin:usr/bin', '/etc/x:../y /z:w', '/q:%%w'],
+  SupplementFor: ['10-esp', '20-root'], VolumeLabel: ['luks-x'], MountPoint: ['/', '/efi:umask=0077', '/srv'], Discard: ['yes', 'no'],
 };
+(GOOD as Record<string, readonly string[]>).CopyFiles = [...GOOD.CopyFiles!, '/a:/b:fsverity=off', '/c::x'];
 
 const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...GOOD[key]!) }, { weight: 1, arbitrary: value }) : value);
 
