@@ -208,6 +208,12 @@ describe('--copy-from= (repart 255)', () => {
     expect(ex.partitions.map((p) => p.typeName)).toEqual(['root-x86-64', 'home']);
   });
 
+  it('is refused in 252 mode', () => {
+    const r = cli('plan', path.join(work, 'copy-from/defs'), '--copy-from', path.join(work, 'copy-from/src.img'), '--repart-version', '252');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--copy-from= came after systemd-repart 252/);
+  });
+
   it('refuses an image without a GPT', () => {
     const blank = path.join(work, 'blank.img');
     fs.writeFileSync(blank, Buffer.alloc(1 << 20));

@@ -46,6 +46,9 @@ export function applyCopyFrom(
   images: readonly CopyFromImage[],
   filter: { include?: readonly string[]; exclude?: readonly string[] } = {},
 ): CopiedDefinitions {
+  if (images.length > 0 && spec.repartVersion === '252') {
+    throw new PartwrightError(ErrorCode.InvalidSpec, '--copy-from= came after systemd-repart 252 (RepartVersion=252).', { where: 'copyFrom' });
+  }
   const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
   const guids = (l: readonly string[] | undefined) => (l ? new Set(l.map((t) => resolvePartitionType(t, arch)?.guid)) : undefined);
   const include = guids(filter.include);
