@@ -169,3 +169,47 @@ describe('SupplementFor= refusals (supplement_find_target, context_read_definiti
     ])).toMatch(/SupplementFor= target uses CopyBlocks=\/Encrypt=\/Verity=/);
   });
 });
+
+describe('SupplementFor= against TEST-58-REPART testcase_fallback_partitions (newest repart)', () => {
+  // An ESP (vfat, SizeMinBytes=10M) and an XBOOTLDR (vfat, SizeMinBytes=100M) supplementing it; the
+  // expected sector numbers are the ones systemd's own test states.
+  const defs = gpt([
+    def('10-esp.conf', { type: 'esp', format: 'vfat', sizeMinBytes: 10 * MiB }),
+    def('20-xbootldr.conf', { type: 'xbootldr', format: 'vfat', sizeMinBytes: 100 * MiB, supplementFor: '10-esp' }),
+  ]);
+  const XBOOTLDR = 'bc13c2ff-59e6-4262-a352-b275fd6f7172';
+  const disk = (sizeBytes: number, parts: [string, number, number][]): ExistingDisk => ({
+    sectorSizeBytes: 512, diskSizeBytes: sizeBytes, diskGuid: '1d2ce291-7cce-4f7d-bc83-fdb49ad74ebd', entriesLba: 2, entryCount: 128, firstUsableLba: 2048,
+    partitions: parts.map(([typeGuid, startLba, sectors], i) => ({
+      partitionNumber: i + 1, offsetBytes: startLba * SECTOR, sizeBytes: sectors * SECTOR, typeGuid,
+      uuid: `0000000${i + 1}-0000-4000-8000-000000000000`, label: '', attributes: 0n,
+    })),
+  });
+  const sectors = (plan: ReturnType<typeof planImage>) => plan.partitions.map((p) => [p.partitionNumber, p.typeName, p.offsetBytes / SECTOR, p.sizeBytes / SECTOR]);
+  const blank = planImage(defs, { sizeBytes: 'auto' });
+
+  it('a blank disk: one big ESP (start 2048, 532480 sectors), no XBOOTLDR', () => {
+    expect(sectors(blank)).toEqual([[1, 'esp', 2048, 532480]]);
+  });
+
+  it('a small ESP with room after it: the ESP grows to 532480 sectors, no XBOOTLDR', () => {
+    expect(sectors(planImage(defs, { existing: disk(blank.diskSizeBytes, [[ESP, 2048, 20480]]) }))).toEqual([[1, 'esp', 2048, 532480]]);
+  });
+
+  it('a small ESP that cannot grow (a root right after it, 400 MiB disk): the XBOOTLDR is created (3 : 43008, 776152)', () => {
+    const plan = planImage(defs, { existing: disk(400 * MiB, [[ESP, 2048, 20480], [ROOT, 22528, 20480]]) });
+    expect(sectors(plan)).toEqual([
+      [1, 'esp', 2048, 20480],
+      [3, 'xbootldr', 43008, 776152],
+    ]);
+    // The root no definition matches stays as it is (a foreign partition).
+    expect(plan.foreignPartitions.map((p) => [p.partitionNumber, p.offsetBytes / SECTOR, p.sizeBytes / SECTOR])).toEqual([[2, 22528, 20480]]);
+  });
+
+  it('an existing XBOOTLDR: it grows (284632 sectors) and a small ESP is created after it (2 : 286680, 532480)', () => {
+    expect(sectors(planImage(defs, { existing: disk(400 * MiB, [[XBOOTLDR, 2048, 20480]]) }))).toEqual([
+      [1, 'xbootldr', 2048, 284632],
+      [2, 'esp', 286680, 532480],
+    ]);
+  });
+});
