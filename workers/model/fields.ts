@@ -348,9 +348,9 @@ function excludeListKind(confKey: string): Kind<string[]> {
 }
 
 /**
- * MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute
- * with specifiers expanded, TARGET taken as written; a bad word is skipped with a warning; an empty
- * assignment changes nothing (repart does not clear the list).
+ * MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute,
+ * specifiers expanded in both; a bad word is skipped with a warning; an empty assignment changes
+ * nothing (repart does not clear the list).
  */
 const symlinkListKind: Kind<SymlinkEntry[]> = {
   kind: 'symlink-list',
@@ -375,12 +375,20 @@ const symlinkListKind: Kind<SymlinkEntry[]> = {
         notes.push(at.warning);
         continue;
       }
-      value.push({ path: at.path, target });
-      notes.push(...(at.notes ?? []));
+      // The target's specifiers are expanded too (TEST-58-REPART testcase_make_symlinks reads back
+      // /bar-ARCH for MakeSymlinks=/dir/foo-%a:/bar-%a).
+      const t = expandSpecifiers(target, env?.specifiers);
+      if ('error' in t) {
+        if (env?.specifiers) return refusing(`Failed to expand specifiers in MakeSymlinks= (${t.error}): ${w}`);
+        notes.push(`Failed to expand specifiers in MakeSymlinks= (${t.error}), ignoring: ${w}`);
+        continue;
+      }
+      value.push({ path: at.path, target: t.value });
+      notes.push(...(at.notes ?? []), ...(specifierNotes('MakeSymlinks', t.hostSpecifiers) ?? []));
     }
     return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
   },
-  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${escapeSpecifiers(e.path)}:${e.target}`)).join(' ')]),
+  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${escapeSpecifiers(e.path)}:${escapeSpecifiers(e.target)}`)).join(' ')]),
   check: (v) =>
     checkList(v, (e) => {
       if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { path, target }';
