@@ -222,3 +222,51 @@ describe('--copy-from= (repart 255)', () => {
     expect(r.stderr).toMatch(/Cannot copy from disk .*blank\.img with no GPT disk label/);
   });
 });
+
+describe('the file system repart implies without Format= (partition_read_definition)', () => {
+  it('MakeDirectories=/MakeSymlinks= on a root without Format= make an ext4 (TEST-58-REPART testcase_make_symlinks)', () => {
+    const dir = files(path.join(work, 'implied-root'), {
+      '10-root.conf': '[Partition]\nType=root\nSizeMinBytes=40M\nMakeDirectories=/dir\nMakeSymlinks=/foo:/bar\nMakeSymlinks=/dir/foo:/bar\nMakeSymlinks=/dir/foo-%a:/bar-%a\nMakeSymlinks=/dir/bar-%a:../bar-%a\n',
+    });
+    const out = path.join(work, 'implied-root.img');
+    const r = cli('build', dir, '--seed', SEED, '--architecture', 'arm64', '-o', out, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout).plan as PlanJson & { partitions: { spec: { format?: string } }[] };
+    expect(plan.partitions[0]!.spec.format).toBe('ext4');
+    const root = extract(out, plan.partitions[0]!, path.join(work, 'implied-root.ext4'));
+    const fsck = spawnSync('e2fsck', ['-fn', root], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+    const link = (p: string) => /Fast link dest: "([^"]*)"/.exec(debugfs(root, `stat ${p}`))?.[1];
+    expect([link('/foo'), link('/dir/foo'), link('/dir/foo-arm64'), link('/dir/bar-arm64')]).toEqual(['/bar', '/bar', '/bar-arm64', '../bar-arm64']);
+  });
+
+  it('newest: CopyFiles= on an ESP without Format= is vfat (260 MiB minimum), a swap partition gets a swap signature; 252: ext4 and no signature', () => {
+    const dir = path.join(work, 'implied-esp');
+    files(path.join(dir, 'src'), { 'esp/hello.txt': 'hi\n' });
+    files(dir, {
+      '10-esp.conf': '[Partition]\nType=esp\nCopyFiles=/esp:/\n\n[X-Partwright-Disk]\nCopySource=src\n',
+      '20-swap.conf': '[Partition]\nType=swap\nSizeMinBytes=16M\nSizeMaxBytes=16M\n',
+    });
+    const latest = path.join(work, 'implied-latest.img');
+    const r = cli('build', dir, '--seed', SEED, '-o', latest, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout).plan as PlanJson;
+    expect(plan.partitions.map((p) => [p.typeName, p.sizeBytes])).toEqual([['esp', 260 << 20], ['swap', 16 << 20]]);
+    const esp = extract(latest, plan.partitions[0]!, path.join(work, 'implied-esp.vfat'));
+    expect(execFileSync('mtype', ['-i', esp, '::/hello.txt'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } })).toBe('hi\n');
+    const signature = (img: string, p: { offsetBytes: number }) => {
+      const b = Buffer.alloc(10);
+      const f = fs.openSync(img, 'r');
+      fs.readSync(f, b, 0, 10, p.offsetBytes + 4096 - 10);
+      fs.closeSync(f);
+      return b.toString('latin1');
+    };
+    expect(signature(latest, plan.partitions[1]!)).toBe('SWAPSPACE2');
+    const old = path.join(work, 'implied-252.img');
+    const o = cli('build', dir, '--seed', SEED, '--repart-version', '252', '-o', old, '--json');
+    expect(o.status, o.stderr).toBe(0);
+    const oldPlan = JSON.parse(o.stdout).plan as PlanJson & { partitions: { spec: { format?: string } }[] };
+    expect(oldPlan.partitions.map((p) => p.spec.format)).toEqual(['ext4', undefined]);
+    expect(signature(old, oldPlan.partitions[1]!)).not.toBe('SWAPSPACE2');
+  });
+});

@@ -17,6 +17,7 @@ import { findVeritySets, minimizeVerityHashes, writeVerityHashes, writeVeritySig
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
 import { mergeSupplementContents } from './supplements.ts';
+import { impliedFormat } from '../model/implied-format.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -111,7 +112,12 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
   const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
-  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
+  const version = spec.repartVersion ?? 'latest';
+  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((given, i) => {
+    // partition_read_definition(): a definition with contents (or a newest-repart swap partition) and
+    // no Format= gets the file system repart implies (impliedFormat()).
+    const implied = given.format === undefined ? impliedFormat(given, version, spec.architecture) : undefined;
+    const ps = implied !== undefined ? { ...given, format: implied } : given;
     if (ps.format === undefined) {
       if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.makeSymlinks?.length || ps.storePaths?.length) {
         throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/MakeSymlinks=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });

@@ -24,6 +24,7 @@ import { planImage } from '../plan/plan-image.ts';
 import { buildIsoImage, type IsoReport } from './build-iso.ts';
 import { readExistingDisk } from './existing-disk.ts';
 import { mergeSupplementContents } from './supplements.ts';
+import { impliedFormat } from '../model/implied-format.ts';
 import { applyCopyFrom, withCopyFromInputs, type CopyFromImage } from './copy-from.ts';
 import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
@@ -177,7 +178,10 @@ function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, files: Read
 /** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
 async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
   const tools = new Map<ToolName, WebAssembly.Module>();
-  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
+  // Formats as written or implied (a CopyFiles= without Format= is ext4 or vfat: impliedFormat()).
+  const version = spec.repartVersion ?? 'latest';
+  const partitions = spec.partitions.map((p) => ({ ...p, format: impliedFormat(p, version, spec.architecture) }));
+  for (const name of toolsForPartitions(partitions)) tools.set(name, await host.loadTool(name));
   return (name) => {
     const m = tools.get(name);
     if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
