@@ -203,6 +203,9 @@ describe('--copy-from= (repart 255)', () => {
     };
     expect(bytes(out, MiB).equals(bytes(src, MiB))).toBe(true);
     expect(bytes(out, 21 * MiB).equals(bytes(src, 43008 * 512))).toBe(true);
+    // repart's JSON names the image as the copied partitions' definition file.
+    const rj = JSON.parse(cli('plan', dir, '--copy-from', src, '--seed', SEED, '--json=repart').stdout) as { file: string; type: string }[];
+    expect(rj.map((e) => [e.type, path.basename(e.file)])).toEqual([['esp', 'src.img'], ['root-x86-64', 'src.img'], ['home', '10-home.conf']]);
     // --exclude-partitions applies to the copied partitions too (partition_type_exclude()).
     const ex = JSON.parse(cli('plan', dir, '--copy-from', src, '--exclude-partitions', 'esp', '--seed', SEED, '--json').stdout) as PlanJson;
     expect(ex.partitions.map((p) => p.typeName)).toEqual(['root-x86-64', 'home']);

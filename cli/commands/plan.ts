@@ -46,7 +46,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
     const base = scratch ? undefined : baseFile;
     const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
-    const { plan } = await planBuild(spec, host, {
+    const { plan, copiedFrom } = await planBuild(spec, host, {
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
@@ -57,7 +57,9 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...grainSizeOption(args),
     });
     if (json === 'repart') {
-      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
+      // --copy-from= definitions come first; their `file` is the image they were copied from.
+      const all = sources ? [...copiedFrom.map((file) => ({ file, dropIns: [] })), ...sources] : undefined;
+      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(all ? { sources: all } : {}) });
       process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
       return;
     }

@@ -38,6 +38,8 @@ export interface CopiedDefinitions {
   attributes: Record<number, bigint>;
   /** Spec index → where its bytes are. */
   ranges: Map<string, { source: ReadSource; offsetBytes: number; sizeBytes: number }>;
+  /** For each copied definition (spec indexes 0…n−1), the image it came from (repart's JSON `file`). */
+  files: string[];
 }
 
 /** The spec with the images' partitions in front of its own definitions. */
@@ -56,6 +58,7 @@ export function applyCopyFrom(
   const copied: PartitionSpec[] = [];
   const attributes: Record<number, bigint> = {};
   const ranges: CopiedDefinitions['ranges'] = new Map();
+  const files: string[] = [];
   images.forEach((image, i) => {
     const read = readBytes(image.source);
     if (diskLabelOf(read, image.source.sizeBytes) !== 'gpt') {
@@ -73,6 +76,7 @@ export function applyCopyFrom(
       const padding = Math.max(0, Math.floor(next / grain) * grain - Math.ceil(end / grain) * grain);
       const path = `${PREFIX}${i}:${p.partitionNumber}`;
       attributes[copied.length] = p.attributes;
+      files.push(image.name);
       ranges.set(path, { source: image.source, offsetBytes: p.offsetBytes, sizeBytes: p.sizeBytes });
       copied.push({
         type: p.typeGuid,
@@ -87,7 +91,7 @@ export function applyCopyFrom(
       });
     }
   });
-  return { spec: { ...spec, partitions: [...copied, ...spec.partitions] }, attributes, ranges };
+  return { spec: { ...spec, partitions: [...copied, ...spec.partitions] }, attributes, ranges, files };
 }
 
 /** Inputs that also serve the copied partitions' bytes. */

@@ -211,7 +211,7 @@ export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
   options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter' | 'grainSizeBytes'> = {},
-): Promise<{ plan: ImagePlan; partial: boolean }> {
+): Promise<{ plan: ImagePlan; partial: boolean; copiedFrom: string[] }> {
   // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
   spec = withoutKeysUnknownTo252(spec);
   const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
@@ -235,7 +235,7 @@ export async function planBuild(
   const merged = mergeSupplementContents(planned, plan);
   if (merged !== planned) plan = planOf(contentsOf(merged));
   const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
-  return { plan, partial };
+  return { plan, partial, copiedFrom: copied.files };
 }
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
