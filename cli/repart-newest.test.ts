@@ -22,7 +22,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 requireTools('sfdisk', 'e2fsck', 'debugfs', 'mtype');
 
-interface PlanJson { partitions: { partitionNumber: number; offsetBytes: number; sizeBytes: number; uuid: string; typeName: string; label: string }[]; dropped: { specIndex: number; mergedInto?: number }[] }
+interface PlanJson { partitions: { partitionNumber: number; offsetBytes: number; sizeBytes: number; uuid: string; typeName: string; label: string; spec: { format?: string } }[]; dropped: { specIndex: number; mergedInto?: number }[] }
 
 function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
@@ -234,7 +234,7 @@ describe('the file system repart implies without Format= (partition_read_definit
     const out = path.join(work, 'implied-root.img');
     const r = cli('build', dir, '--seed', SEED, '--architecture', 'arm64', '-o', out, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout).plan as PlanJson & { partitions: { spec: { format?: string } }[] };
+    const plan = JSON.parse(r.stdout).plan as PlanJson;
     expect(plan.partitions[0]!.spec.format).toBe('ext4');
     const root = extract(out, plan.partitions[0]!, path.join(work, 'implied-root.ext4'));
     const fsck = spawnSync('e2fsck', ['-fn', root], { encoding: 'utf8' });
@@ -268,7 +268,7 @@ describe('the file system repart implies without Format= (partition_read_definit
     const old = path.join(work, 'implied-252.img');
     const o = cli('build', dir, '--seed', SEED, '--repart-version', '252', '-o', old, '--json');
     expect(o.status, o.stderr).toBe(0);
-    const oldPlan = JSON.parse(o.stdout).plan as PlanJson & { partitions: { spec: { format?: string } }[] };
+    const oldPlan = JSON.parse(o.stdout).plan as PlanJson;
     expect(oldPlan.partitions.map((p) => p.spec.format)).toEqual(['ext4', undefined]);
     expect(signature(old, oldPlan.partitions[1]!)).not.toBe('SWAPSPACE2');
   });
