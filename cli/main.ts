@@ -34,6 +34,10 @@ const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'size', takesValue: true, valueName: 'auto|BYTES', help: 'disk size: auto (the minimum) or bytes with K/M/G/T suffixes' },
   { name: 'seed', takesValue: true, valueName: 'UUID', help: 'seed for disk and partition UUIDs (default: the layout\'s, else nixpkgs\' image.repart seed)' },
   { name: 'base', takesValue: true, valueName: 'IMG', help: 'keep this image\'s partitions and add the layout\'s new ones' },
+  { name: 'empty', takesValue: true, valueName: 'MODE', help: 'as repart --empty=: refuse (default with --base: needs its GPT), allow, require (an unlabelled image), force (start over on the image\'s size), create (default without --base)' },
+  { name: 'copy-from', takesValue: true, repeatable: true, valueName: 'IMAGE', help: 'copy every partition of this GPT image in first, same type, UUID, label, flags, size and padding (repeatable; as repart --copy-from=)' },
+  { name: 'grain-size', takesValue: true, valueName: 'BYTES', help: 'placement granularity, at least the sector size (as the newest repart --grain-size=; default 4096)' },
+  { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but do not write them; their space stays free (as repart --defer-partitions=)' },
   { name: 'copy-source', takesValue: true, valueName: 'DIR', help: 'root that absolute CopyFiles=/CopyBlocks= sources resolve against' },
 ];
 
@@ -45,6 +49,9 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
       { name: 'output', short: 'o', takesValue: true, valueName: 'OUT', help: 'image file to write (written to OUT.partial, then renamed)' },
       ...LAYOUT_FLAGS,
       { name: 'in-place', takesValue: false, help: 'with --base: write into the base image itself instead of a new file' },
+      { name: 'generate-fstab', takesValue: true, valueName: 'PATH', help: 'write fstab lines for MountPoint= partitions to PATH (under --copy-source), before the file systems are filled (as repart --generate-fstab=)' },
+      { name: 'append-fstab', takesValue: true, valueName: 'no|auto|replace', help: 'with --generate-fstab: auto keeps an existing file around the generated section, replace overwrites it' },
+      { name: 'generate-crypttab', takesValue: true, valueName: 'PATH', help: 'as repart --generate-crypttab= (no file: Partwright makes no encrypted partitions)' },
       { name: 'output-format', takesValue: true, valueName: 'FORMAT', help: `${OUTPUT_FORMATS.map((f) => f.name).join('|')} (default raw; bmap writes OUT and OUT.bmap; split writes OUT.<type>.raw per partition)` },
       { name: 'substituter', takesValue: true, repeatable: true, valueName: 'URL', help: 'binary cache for StorePaths= closures (as nix.conf substituters; repeatable, tried in order)' },
       { name: 'trusted-public-key', takesValue: true, repeatable: true, valueName: 'NAME:BASE64', help: 'key whose signatures are trusted on narinfos (repeatable)' },
@@ -70,7 +77,6 @@ const COMMANDS: Record<string, { usage: string; summary: string; flags: FlagSpec
     summary: 'show the partition table the layout gives, without writing anything',
     flags: [
       ...LAYOUT_FLAGS,
-      { name: 'defer-partitions', takesValue: true, valueName: 'TYPES', help: 'plan these types (comma-separated) but leave them out of the table, as repart --defer-partitions=' },
       ...COMMON,
     ],
     run: runPlan,

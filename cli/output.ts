@@ -46,7 +46,11 @@ export function formatPlan(plan: ImagePlan): string {
   if (plan.blobs.length) {
     out.push('', table(['BLOB', 'OFFSET', 'SIZE', 'SOURCE'], plan.blobs.map((b) => [b.name, String(b.offsetBytes), String(b.sizeBytes), b.source ?? '']), new Set([1, 2])));
   }
-  for (const d of plan.dropped) out.push(`dropped: definition ${d.specIndex + 1} (Priority=${d.priority}): ${d.reason}`);
+  for (const d of plan.dropped) {
+    out.push(d.mergedInto !== undefined
+      ? `merged: definition ${d.specIndex + 1} into definition ${d.mergedInto + 1} (SupplementFor=; not created, its contents go into that file system)`
+      : `dropped: definition ${d.specIndex + 1} (Priority=${d.priority}): ${d.reason}`);
+  }
   return out.join('\n');
 }
 

@@ -307,3 +307,97 @@ describe('specifiers (252)', () => {
     expect(u.stderr).toMatch(/10-a\.conf:3: .*unknown specifier %z/);
   });
 });
+
+/** repart --empty=MODE and partwright --empty MODE on copies of the same image; their tables (or refusals) must agree. */
+function bothEmpty(img: { rp: string; pw: string }, defsDir: string, mode: string, size?: string): { rp: ReturnType<typeof repart>; pw: ReturnType<typeof cli> } {
+  const sizeArgs = size ? [`--size=${size}`] : [];
+  const before = fs.readFileSync(img.pw);
+  const rp = repart('--dry-run=no', '--json=short', `--empty=${mode}`, ...sizeArgs, `--definitions=${defsDir}`, img.rp);
+  const plan = cli('plan', defsDir, '--base', img.pw, '--empty', mode, '--repart-version', '252', '--seed', SEED, '--json=repart', ...(size ? ['--size', size] : []));
+  const pw = cli('build', defsDir, '--base', img.pw, '--in-place', '--empty', mode, '--repart-version', '252', '--seed', SEED, ...(size ? ['--size', size] : []));
+  expect(pw.status === 0, `repart: ${rp.stderr}\npartwright: ${pw.stderr}`).toBe(rp.status === 0);
+  if (rp.status === 0) {
+    expect(fs.statSync(img.pw).size).toBe(fs.statSync(img.rp).size);
+    expect(dump(img.pw)).toEqual(dump(img.rp));
+    expect(comparable(plan.stdout)).toEqual(comparable(rp.stdout));
+  } else {
+    expect(fs.readFileSync(img.pw).equals(before)).toBe(true);
+  }
+  return { rp, pw };
+}
+
+describe('--empty= on an existing image (252)', () => {
+  const first = {
+    '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\nSizeMaxBytes=20M\n',
+    '20-root.conf': '[Partition]\nType=root\nSizeMinBytes=30M\nSizeMaxBytes=30M\n',
+  };
+  const other = {
+    '10-swap.conf': '[Partition]\nType=swap\nSizeMinBytes=8M\nSizeMaxBytes=8M\n',
+    '20-home.conf': '[Partition]\nType=home\n',
+  };
+
+  it('force: the old table is ignored; a fresh GPT on the image\'s size (and with --size, resized)', () => {
+    const img = baseImage(first, '100M');
+    const d = defs(path.join(scratch(), 'b'), other);
+    const r = bothEmpty(img, d, 'force');
+    expect(r.rp.status, r.rp.stderr).toBe(0);
+    expect(dump(img.pw).some((l) => l.includes('type=C12A7328'))).toBe(false);
+    expect(bothEmpty(img, d, 'force', '120M').rp.status).toBe(0);
+  });
+
+  it('force leaves nothing of the old image in the free space (repart discards the whole file)', () => {
+    const img = baseImage(first, '100M');
+    fs.writeFileSync(img.pw, Buffer.alloc(4096, 0xaa), { flag: 'r+' });
+    const d = defs(path.join(scratch(), 'b'), { '10-swap.conf': '[Partition]\nType=swap\nSizeMinBytes=8M\nSizeMaxBytes=8M\n' });
+    const pw = cli('build', d, '--base', img.pw, '--in-place', '--empty', 'force', '--repart-version', '252', '--seed', SEED);
+    expect(pw.status, pw.stderr).toBe(0);
+    const bytes = fs.readFileSync(img.pw);
+    // Past the new partition (1 MiB + 8 MiB) the image is zeros: the old root's bytes are gone.
+    expect(bytes.subarray(9 * 1024 * 1024, 90 * 1024 * 1024).some((b) => b !== 0)).toBe(false);
+  });
+
+  it('refuse: a GPT is needed; require: an unlabelled image is needed; allow: either', () => {
+    const img = baseImage(first, '100M');
+    const d = defs(path.join(scratch(), 'b'), other);
+    const req = bothEmpty(img, d, 'require');
+    expect(req.rp.stderr).toContain('already has a disk label, refusing');
+    expect(req.pw.stderr).toContain('already has a disk label, refusing');
+    expect(bothEmpty(img, d, 'allow').rp.status).toBe(0);
+    expect(bothEmpty(img, d, 'refuse').rp.status).toBe(0);
+
+    const blank = scratch();
+    const zero = { rp: path.join(blank, 'rp.img'), pw: path.join(blank, 'pw.img') };
+    for (const f of [zero.rp, zero.pw]) {
+      fs.writeFileSync(f, '');
+      fs.truncateSync(f, 64 * 1024 * 1024);
+    }
+    const ref = bothEmpty(zero, d, 'refuse');
+    expect(ref.rp.status).not.toBe(0);
+    expect(ref.pw.stderr).toContain('has no GPT disk label, not repartitioning');
+    expect(bothEmpty(zero, d, 'allow').rp.status).toBe(0);
+    for (const f of [zero.rp, zero.pw]) fs.writeFileSync(f, Buffer.alloc(64 * 1024 * 1024));
+    expect(bothEmpty(zero, d, 'require').rp.status).toBe(0);
+  });
+});
+
+describe('keys newer than 252 with --repart-version=252', () => {
+  it('SupplementFor=, MakeSymlinks=, ExcludeFiles=, MountPoint=, VolumeLabel=, Discard= are ignored, as 252 ignores them (with a warning)', () => {
+    const d = defs(path.join(scratch(), 'newer'), {
+      '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\nSizeMaxBytes=20M\nMountPoint=/efi\n',
+      '20-xbootldr.conf': '[Partition]\nType=xbootldr\nSizeMinBytes=30M\nSupplementFor=10-esp\nMakeSymlinks=/a:b\nExcludeFiles=/x\nVolumeLabel=v\nDiscard=no\n',
+    });
+    // Both partitions are made (newest repart would merge the XBOOTLDR into the ESP).
+    bothCreate([d], '100M');
+    const r = cli('plan', d, '--repart-version', '252', '--size', '100M');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${d}/20-xbootldr.conf:4: SupplementFor= (systemd-repart 257) is unknown to systemd-repart 252, which ignores it`);
+    // In the newest behaviour the supplement is merged: one partition.
+    // (A target whose SizeMaxBytes= is below the supplement's SizeMinBytes= is refused when merged.)
+    const only = defs(path.join(scratch(), 'newest'), {
+      '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\n',
+      '20-xbootldr.conf': '[Partition]\nType=xbootldr\nSizeMinBytes=30M\nSupplementFor=10-esp\n',
+    });
+    const latest = JSON.parse(cli('plan', only, '--size', '100M', '--json').stdout) as { partitions: unknown[] };
+    expect(latest.partitions).toHaveLength(1);
+  });
+});

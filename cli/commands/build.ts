@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { isOutputFormat, OUTPUT_FORMAT_NAMES } from '../../workers/model/registry.ts';
 import { runBuild as runBuildJob } from '../../workers/build/run-build.ts';
+import { planBuild } from '../../workers/build/plan-build.ts';
+import { generateFstab, mergeFstab } from '../../workers/boot/fstab.ts';
 import * as fs from 'node:fs';
 import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
@@ -10,7 +12,7 @@ import { fileDataRanges } from '../../workers/hosts/node/file-extents.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv, withCloudInitOptions } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, withCloudInitOptions, deferPartitionsOption, emptyDecision, copyFromOption, grainSizeOption } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const prepared = prepare(args);
@@ -46,6 +48,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   if (spec.partitions.some((p) => p.verity === 'signature') && !veritySigner) {
     throw new UsageError('Verity signature partition requested but no private key provided (--private-key= and --certificate=)');
   }
+  const deferPartitions = deferPartitionsOption(args, spec);
   const name = inPlace ? basePath! : out!;
   const host = createNodeHost({
     resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
@@ -58,11 +61,46 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       if (p.stage === 'nix' && process.stderr.isTTY) process.stderr.write(`\rnix: ${p.detail ?? ''}, ${p.doneBytes}/${p.totalBytes} bytes`);
     },
   });
-  const base = basePath ? new FileSource(basePath) : undefined;
+  const baseFile = basePath ? new FileSource(basePath) : undefined;
+  const copyFrom = copyFromOption(args);
+  const copyFromOptions = { ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}), ...grainSizeOption(args) };
   try {
+    // --empty=: keep the base image's table, or start over on a disk of its size (force, allow/require
+    // on an unlabelled image); in place that rewrites the whole file.
+    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const base = scratch ? undefined : baseFile;
     const seed = seedOption(args);
-    const sizeBytes = sizeOption(args);
+    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
     const sourceDateEpoch = sourceDateEpochEnv();
+    // --generate-fstab= (repart 256): written under the copy source before the build, as repart's
+    // context_fstab() runs before the file systems are populated, so CopyFiles= takes it in.
+    const fstabPath = flag(args, 'generate-fstab');
+    const appendFstab = flag(args, 'append-fstab') ?? 'no';
+    if (appendFstab !== 'no' && appendFstab !== 'auto' && appendFstab !== 'replace') throw new UsageError(`--append-fstab=${appendFstab}: give no, auto or replace`);
+    if (fstabPath !== undefined) {
+      const { plan: planned } = await planBuild(spec, host, {
+        ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+        ...(base ? { base: { source: base, dataRanges: [] } } : {}),
+        ...(preset ? { preset } : {}),
+        ...(deferPartitions ? { deferPartitions } : {}),
+        ...copyFromOptions,
+      });
+      const section = generateFstab(planned);
+      const target = copySource !== undefined ? path.join(copySource, fstabPath) : path.resolve(fstabPath);
+      if (section === undefined) {
+        process.stderr.write(`partwright: MountPoint= is not specified for any eligible partitions, not generating ${target}\n`);
+      } else {
+        const previous = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+        if (previous !== undefined && appendFstab === 'no') throw new UsageError(`--generate-fstab: ${target} exists; pass --append-fstab=auto or replace (as repart refuses to overwrite it)`);
+        fs.writeFileSync(target, mergeFstab(section, previous, appendFstab));
+      }
+    }
+    // --generate-crypttab= (repart 256): only encrypted partitions with EncryptedVolume= get lines, and
+    // Partwright makes none (Encrypt= and EncryptedVolume= are refused), so there is never a file.
+    const crypttabPath = flag(args, 'generate-crypttab');
+    if (crypttabPath !== undefined) process.stderr.write(`partwright: EncryptedVolume= is not specified for any eligible partitions, not generating ${crypttabPath}\n`);
     const result = await runBuildJob(spec, host, {
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
@@ -70,7 +108,9 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(base ? { base: { source: base, dataRanges: fileDataRanges(basePath!, base) } } : {}),
       ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
-      output: { format, name, inPlace, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
+      ...(deferPartitions ? { deferPartitions } : {}),
+      ...copyFromOptions,
+      output: { format, name, inPlace: inPlace && !scratch, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
       ...(veritySigner ? { veritySigner } : {}),
     });
     const { plan, image, iso: report, verity } = result;
@@ -83,6 +123,7 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
     );
   } finally {
     host.dispose();
-    base?.close();
+    baseFile?.close();
+    for (const i of copyFrom.images) i.source.close();
   }
 }

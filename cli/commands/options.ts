@@ -5,11 +5,14 @@ import * as path from 'node:path';
 import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
+import { unknownTo252 } from '../../workers/model/fields.ts';
 import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
 import { hasCloudInitSettings, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
+import { decideEmptyMode, diskLabelOf, EMPTY_MODES, type EmptyDecision, type EmptyMode } from '../../workers/build/empty-mode.ts';
+import { FileSource } from '../../workers/hosts/node/file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
   if (args.positionals.length !== 1) {
@@ -86,6 +89,13 @@ export function prepare(args: ParsedArgs): Prepared {
     if (repartVersion !== '252' && repartVersion !== 'latest') throw new UsageError(`--repart-version ${repartVersion}: give 252 or latest`);
     spec.repartVersion = repartVersion;
   }
+  if ((spec.repartVersion ?? 'latest') === '252') {
+    for (const u of unknownTo252(spec)) {
+      const place = sources?.[u.specIndex]?.places?.[u.fieldId];
+      const where = place ? `${place.file}:${place.line}` : (spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`);
+      process.stderr.write(`partwright: warning: ${where}: ${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it (RepartVersion=252); ignoring.\n`);
+    }
+  }
   const sectorSize = flag(args, 'sector-size');
   if (sectorSize !== undefined) {
     const n = Number(sectorSize);
@@ -157,4 +167,59 @@ export function withCloudInitOptions(spec: ImageSpec, args: ParsedArgs): ImageSp
   const where = seedPartitionIndex(out);
   if (hasCloudInitSettings(merged) && typeof where === 'string') throw new UsageError(`${merged.partition !== undefined ? option('partition') : '--cloud-init-*'}: ${where}`);
   return out;
+}
+
+/**
+ * --defer-partitions= (repart v255): type identifiers or GUIDs, checked against the layout's
+ * architecture. Deferred new partitions are planned but not written (their space stays free).
+ */
+export function deferPartitionsOption(args: ParsedArgs, spec: { architecture?: Architecture; repartVersion?: string }): string[] | undefined {
+  const v = flag(args, 'defer-partitions');
+  if (v === undefined) return undefined;
+  if (spec.repartVersion === '252') throw new UsageError('--defer-partitions= came with systemd-repart 255; with --repart-version=252 it does not exist');
+  const list = v.split(',').map((t) => t.trim()).filter(Boolean);
+  const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
+  for (const t of list) if (!resolvePartitionType(t, arch)) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
+  return list;
+}
+
+/** --empty=MODE (repart's refuse|allow|require|force|create), checked as a usage error. */
+export function emptyModeOption(args: ParsedArgs): EmptyMode | undefined {
+  const v = flag(args, 'empty');
+  if (v === undefined) return undefined;
+  if (!(EMPTY_MODES as readonly string[]).includes(v)) throw new UsageError(`--empty=${v}: give one of ${EMPTY_MODES.join(', ')}`);
+  return v as EmptyMode;
+}
+
+/** What --empty= makes of the base image (workers/build/empty-mode.ts): keep its table or start over on its size. */
+export function emptyDecision(args: ParsedArgs, base: FileSource | undefined, basePath: string | undefined): EmptyDecision {
+  const mode = emptyModeOption(args);
+  const label = base ? diskLabelOf((o, n) => {
+    const buf = new Uint8Array(Math.max(0, Math.min(n, base.sizeBytes - o)));
+    base.read(o, buf);
+    return buf;
+  }, base.sizeBytes) : undefined;
+  return decideEmptyMode(mode, base && label ? { label, name: basePath! } : undefined);
+}
+
+/** --copy-from=IMAGE (repeatable, repart 255): the images opened for reading, and the type filter that applies to them. */
+export function copyFromOption(args: ParsedArgs): { images: { name: string; source: FileSource }[]; filter: { include?: string[]; exclude?: string[] } } {
+  const list = (name: string) => flag(args, name)?.split(',').map((t) => t.trim()).filter(Boolean);
+  const include = list('include-partitions');
+  const exclude = list('exclude-partitions');
+  const images = (args.flags.get('copy-from') ?? []).map((f) => {
+    const p = path.resolve(f);
+    try {
+      return { name: f, source: new FileSource(p) };
+    } catch {
+      throw new UsageError(`--copy-from: cannot read ${f}`);
+    }
+  });
+  return { images, filter: { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) } };
+}
+
+/** --grain-size=BYTES (newest repart): K/M/G suffixes; checked by the planner (a power of two, not in 252 mode). */
+export function grainSizeOption(args: ParsedArgs): { grainSizeBytes?: number } {
+  const v = flag(args, 'grain-size');
+  return v === undefined ? {} : { grainSizeBytes: parseSize(v) };
 }

@@ -1,19 +1,18 @@
 /** `partwright plan`: the table a layout gives, without writing anything. */
 import * as path from 'node:path';
 import { repartJson } from '../../workers/plan/repart-json.ts';
-import { resolvePartitionType } from '../../workers/model/partition-types.ts';
-import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { UsageError, type ParsedArgs } from '../args.ts';
 import { resolveLayoutPath } from '../../workers/hosts/node/layout-files.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 import { formatIsoReport, formatPlan, toJson } from '../output.ts';
-import { sizeOption, seedOption, prepare, sourceDateEpochEnv } from './options.ts';
+import { sizeOption, seedOption, prepare, sourceDateEpochEnv, deferPartitionsOption, emptyDecision, copyFromOption, grainSizeOption } from './options.ts';
 import { planBuild } from '../../workers/build/plan-build.ts';
 import { nodeInputs } from '../../workers/hosts/node/inputs.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
   const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
+  const deferPartitions = deferPartitionsOption(args, spec);
   const json = args.flags.get('json')?.[0];
   if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
   const seed = seedOption(args);
@@ -42,29 +41,26 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     resolve: (p) => resolveLayoutPath(p, layoutDir, copySource),
     cannotRead: (what, file) => new UsageError(`${what}: cannot read ${file}`),
   });
-  const base = basePath ? new FileSource(basePath) : undefined;
+  const baseFile = basePath ? new FileSource(basePath) : undefined;
+  const copyFrom = copyFromOption(args);
   try {
-    const sizeBytes = sizeOption(args);
-    const { plan } = await planBuild(spec, host, {
+    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const base = scratch ? undefined : baseFile;
+    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
+    const { plan, copiedFrom } = await planBuild(spec, host, {
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
       ...(preset ? { preset } : {}),
+      ...(deferPartitions ? { deferPartitions } : {}),
+      ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}),
+      ...grainSizeOption(args),
     });
-    // --defer-partitions= (repart v255): planned like the others, left out of the table.
-    const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);
-    if (defer) {
-      const arch = spec.architecture ?? DEFAULT_ARCHITECTURE;
-      const guids = new Set(defer.map((t) => {
-        const r = resolvePartitionType(t, arch);
-        if (!r) throw new UsageError(`--defer-partitions: unknown partition type ${t}`);
-        return r.guid;
-      }));
-      plan.partitions = plan.partitions.filter((p) => p.existing || !guids.has(p.typeGuid));
-    }
     if (json === 'repart') {
-      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(sources ? { sources } : {}) });
+      // --copy-from= definitions come first; their `file` is the image they were copied from.
+      const all = sources ? [...copiedFrom.map((file) => ({ file, dropIns: [] })), ...sources] : undefined;
+      const entries = repartJson(plan, { version: spec.repartVersion ?? 'latest', imagePath: basePath ?? 'image.raw', ...(all ? { sources: all } : {}) });
       process.stdout.write(JSON.stringify(entries, null, '\t') + '\n');
       return;
     }
@@ -74,6 +70,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
     process.stdout.write(json !== undefined ? toJson(plan) + '\n' : formatPlan(plan) + verityNote + '\n');
   } finally {
     host.dispose();
-    base?.close();
+    baseFile?.close();
+    for (const i of copyFrom.images) i.source.close();
   }
 }

@@ -5,7 +5,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import type { ImagePlan, PlanResult, SpecProblem } from '../../workers/engine.ts';
-import type { FieldDef } from '../../workers/model/fields.ts';
+import { unknownTo252, type FieldDef } from '../../workers/model/fields.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../../workers/model/spec.ts';
 import { layoutInputs } from '../../workers/model/layout-inputs.ts';
 import { presetByName, type Preset, type PresetInput } from '../../workers/model/presets/index.ts';
@@ -223,6 +223,12 @@ export class LayoutDocument {
     this.spec.partitions.forEach((p, i) => {
       for (const w of labelWarnings(p)) add(`partitions.${i}.label`, w, 'warning');
     });
+    // RepartVersion=252: keys repart 252 does not know are ignored by the build, as 252 ignores them.
+    if (this.spec.repartVersion === '252') {
+      for (const u of unknownTo252(this.spec)) {
+        add(`partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
+      }
+    }
     const r = this.planResult;
     if (r && !r.ok) {
       add(r.error.where ?? '', r.error.message);

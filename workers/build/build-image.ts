@@ -11,12 +11,14 @@ import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
-import { composeTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
+import { definitionTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
 import { findVeritySets, minimizeVerityHashes, verityHasher, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
 import { makeFileSystems, type BuildWorkers, type FileSystemJob } from './parallel-filesystems.ts';
+import { mergeSupplementContents } from './supplements.ts';
+import { impliedFormat } from '../model/implied-format.ts';
 
 /** How the engine reaches the files a layout names; the host resolves paths. */
 export interface BuildInputs {
@@ -117,10 +119,15 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
   // File system contents, and Minimize= sizes, before planning (they set partition sizes).
   const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
-  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((ps, i) => {
+  const version = spec.repartVersion ?? 'latest';
+  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((given, i) => {
+    // partition_read_definition(): a definition with contents (or a newest-repart swap partition) and
+    // no Format= gets the file system repart implies (impliedFormat()).
+    const implied = given.format === undefined ? impliedFormat(given, version, spec.architecture) : undefined;
+    const ps = implied !== undefined ? { ...given, format: implied } : given;
     if (ps.format === undefined) {
-      if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.storePaths?.length) {
-        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
+      if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.makeSymlinks?.length || ps.storePaths?.length) {
+        throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/MakeSymlinks=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
       }
       return ps;
     }
@@ -128,16 +135,7 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
       throw new PartwrightError(ErrorCode.InvalidSpec, `Definition ${ps.sourceName ?? i + 1} has both Format= and CopyBlocks=; use one.`, { where: `partitions.${i}.copyBlocks` });
     }
     const kind = fileSystemKind(ps.format, `partitions.${i}.format`, ps.label ?? ps.type);
-    const tree = composeTree(
-      [
-        ...(ps.copyFiles ?? []).map((c) => {
-          if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
-          return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
-        }),
-        ...(options.extraTrees?.[i] ?? []),
-      ],
-      ps.makeDirectories ?? [],
-    );
+    const tree = definitionTree(ps, inputs, options.extraTrees?.[i] ?? []);
     trees.set(i, tree);
     checkCompressionKeys(ps, `partitions.${i}.compression`);
     if (ps.minimize === undefined || ps.minimize === 'off') {
@@ -192,15 +190,26 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions,
 function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, workers?: BuildWorkers): StagedBuild | Promise<StagedBuild> {
   const progress = options.onProgress ?? (() => {});
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
-  const { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
+  let { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
   const fsCtx = fileSystemContext(spec, options);
 
-  const plan = planImage(planned, {
+  const planOf = (p: ImageSpec, sizes: Record<string, number>) => planImage(p, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
-    blobSizes,
+    blobSizes: sizes,
+    ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+    ...(options.exactAttributes ? { exactAttributes: options.exactAttributes } : {}),
+    ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
   });
+  let plan = planOf(planned, blobSizes);
+  // SupplementFor=: a merged supplement's contents go into its target's file system; staged again
+  // with them (the merge decision does not depend on contents, so the second plan agrees).
+  const merged = mergeSupplementContents(spec, plan);
+  if (merged !== spec) {
+    ({ planned, trees, blobSources, blobSizes } = prepareContents(merged, inputs, options));
+    plan = planOf(planned, blobSizes);
+  }
 
   const image = new SparseImage(plan.diskSizeBytes, options.store, options.base?.layer);
 

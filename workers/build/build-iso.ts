@@ -15,7 +15,7 @@ import { deriveDiskGuid, deriveMbrDiskId, derivePartitionUuid } from '../plan/uu
 import type { ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
-import { composeTree, type InputDir, type TreeCopy } from './input-tree.ts';
+import { definitionTree, type InputDir, type TreeCopy } from './input-tree.ts';
 import { toFatTree } from './filesystems.ts';
 import { makeSquashfs } from './read-only-filesystems.ts';
 import type { ToolName } from '../model/registry.ts';
@@ -45,16 +45,7 @@ export interface IsoReport {
 }
 
 function treeFor(ps: PartitionSpec, inputs: BuildInputs, extra: readonly TreeCopy[] = []): InputDir {
-  return composeTree(
-    [
-      ...(ps.copyFiles ?? []).map((c) => {
-        if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
-        return { target: c.target, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
-      }),
-      ...extra,
-    ],
-    ps.makeDirectories ?? [],
-  );
+  return definitionTree(ps, inputs, extra);
 }
 
 /** The content tree as the ISO writer's flat list of paths (directories before their children). */

@@ -1,7 +1,8 @@
 /**
  * The contents a layout puts into a file system: trees of files, directories and symlinks whose
  * bytes are read lazily (from disk in the CLI, from OPFS in the browser). `composeTree` lays the
- * `CopyFiles=` sources at their targets and adds `MakeDirectories=`, as systemd-repart does.
+ * `CopyFiles=` sources at their targets (minus `ExcludeFiles=` / `ExcludeFilesTarget=`) and adds
+ * `MakeDirectories=` and `MakeSymlinks=`, in that order, as systemd-repart's partition_populate does.
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 
@@ -43,6 +44,38 @@ export interface TreeCopy {
   /** Absolute path inside the file system, e.g. `/` or `/EFI/BOOT/BOOTX64.EFI`. */
   target: string;
   entry: InputEntry;
+  /** The `CopyFiles=` source path as written (for `ExcludeFiles=`); absent for generated trees. */
+  source?: string;
+}
+
+/** What besides the copies shapes a file system's tree (repart.d keys of the same names). */
+export interface TreeExtras {
+  makeDirectories?: readonly string[];
+  /** `MakeSymlinks=` (v257): made after the copies and directories; parents are created. */
+  makeSymlinks?: readonly { path: string; target: string }[];
+  /** `ExcludeFiles=` (v254): source paths not copied; a trailing `/` keeps the directory, empty. */
+  excludeFiles?: readonly string[];
+  /** `ExcludeFilesTarget=` (v254): file-system paths nothing is copied into; trailing `/` as above. */
+  excludeFilesTarget?: readonly string[];
+}
+
+/** An exclusion path split into parts, and whether only its contents go (trailing `/`). */
+function exclusion(p: string, what: string): { parts: string[]; contentsOnly: boolean } {
+  return { parts: splitPath(p, what), contentsOnly: p.length > 1 && p.endsWith('/') };
+}
+
+/** Remove `parts` (relative to `dir`) from a tree; `contentsOnly` empties a directory instead. Returns a new tree. */
+function prune(dir: InputDir, parts: readonly string[], contentsOnly: boolean): InputDir {
+  if (parts.length === 0) return contentsOnly ? { ...dir, children: [] } : dir;
+  const [head, ...rest] = parts;
+  const children: InputEntry[] = [];
+  for (const c of dir.children) {
+    if (c.name !== head) children.push(c);
+    else if (rest.length > 0) children.push(c.kind === 'dir' ? prune(c, rest, contentsOnly) : c);
+    else if (contentsOnly && c.kind === 'dir') children.push({ ...c, children: [] });
+    // else: the excluded entry itself is left out
+  }
+  return { ...dir, children };
 }
 
 function splitPath(p: string, what: string): string[] {
@@ -120,12 +153,31 @@ function sortTree(dir: InputDir): InputDir {
 
 /**
  * The root directory of a file system from `CopyFiles=` (in order; a directory source copies its
- * contents into the target, a file or symlink lands at the target path) and `MakeDirectories=`.
- * Children are sorted by name so the same inputs give the same image.
+ * contents into the target, a file or symlink lands at the target path), then `MakeDirectories=` and
+ * `MakeSymlinks=`. `ExcludeFiles=` prunes a copy by its source path, `ExcludeFilesTarget=` the copied
+ * tree by its path in the file system (repart passes both to its copy as deny lists). Children are
+ * sorted by name so the same inputs give the same image.
  */
-export function composeTree(copies: readonly TreeCopy[], makeDirectories: readonly string[] = []): InputDir {
-  const root = emptyDir('');
-  for (const { target, entry } of copies) {
+export function composeTree(copies: readonly TreeCopy[], extras: readonly string[] | TreeExtras = []): InputDir {
+  const opts: TreeExtras = Array.isArray(extras) ? { makeDirectories: extras as readonly string[] } : (extras as TreeExtras);
+  const excludes = (opts.excludeFiles ?? []).map((p) => ({ path: p, ...exclusion(p, 'ExcludeFiles=') }));
+  let root = emptyDir('');
+  for (const copy of copies) {
+    const { target } = copy;
+    let entry = copy.entry;
+    // ExcludeFiles=: source paths at or under this copy's source.
+    if (copy.source !== undefined && excludes.length > 0 && copy.source.startsWith('/')) {
+      const sourceParts = splitPath(copy.source, 'CopyFiles= source');
+      for (const x of excludes) {
+        const within = sourceParts.every((s, i) => x.parts[i] === s);
+        if (!within) continue;
+        const rel = x.parts.slice(sourceParts.length);
+        if (rel.length === 0 && !x.contentsOnly) entry = undefined as unknown as InputEntry;
+        else if (entry.kind === 'dir') entry = prune(entry, rel, x.contentsOnly);
+        if (!entry) break;
+      }
+      if (!entry) continue;
+    }
     const parts = splitPath(target, 'CopyFiles= target');
     if (entry.kind === 'dir') {
       const dir = ensureDir(root, parts, `CopyFiles= target ${target}`);
@@ -141,7 +193,22 @@ export function composeTree(copies: readonly TreeCopy[], makeDirectories: readon
       place(parent, parts.at(-1)!, entry);
     }
   }
-  for (const d of makeDirectories) ensureDir(root, splitPath(d, 'MakeDirectories='), `MakeDirectories=${d}`);
+  for (const p of opts.excludeFilesTarget ?? []) {
+    const x = exclusion(p, 'ExcludeFilesTarget=');
+    root = prune(root, x.parts, x.contentsOnly);
+  }
+  for (const d of opts.makeDirectories ?? []) ensureDir(root, splitPath(d, 'MakeDirectories='), `MakeDirectories=${d}`);
+  for (const l of opts.makeSymlinks ?? []) {
+    const parts = splitPath(l.path, 'MakeSymlinks=');
+    if (parts.length === 0) throw new PartwrightError(ErrorCode.InvalidSpec, `MakeSymlinks=${l.path}:${l.target}: the root directory cannot be a symlink.`);
+    const parent = ensureDir(root, parts.slice(0, -1), `MakeSymlinks=${l.path}`);
+    const name = parts.at(-1)!;
+    const clash = parent.children.find((c) => c.name === name);
+    if (clash && !(clash.kind === 'symlink' && clash.target === l.target)) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `MakeSymlinks=${l.path}:${l.target}: ${l.path} already exists in the file system (a ${clash.kind} from CopyFiles=/MakeDirectories=).`);
+    }
+    if (!clash) parent.children.push({ kind: 'symlink', name, target: l.target, mode: 0o777, uid: 0, gid: 0 });
+  }
   return sortTree(root);
 }
 
@@ -150,4 +217,37 @@ export function treeFileBytes(dir: InputDir): number {
   let n = 0;
   for (const c of dir.children) n += c.kind === 'file' ? c.sizeBytes : c.kind === 'dir' ? treeFileBytes(c) : 0;
   return n;
+}
+
+/** Where a definition's sources come from (the host's file access; BuildInputs in build-image.ts). */
+export interface TreeSources {
+  openTree?(path: string, what: string): InputEntry;
+}
+
+/** What a definition's keys put into its file system (CopyFiles=, Exclude*, MakeDirectories=, MakeSymlinks=), plus generated trees. */
+export interface DefinitionContents {
+  copyFiles?: readonly { source: string; target: string }[];
+  makeDirectories?: readonly string[];
+  makeSymlinks?: readonly { path: string; target: string }[];
+  excludeFiles?: readonly string[];
+  excludeFilesTarget?: readonly string[];
+}
+
+/** The tree of one definition: the one place the disk and ISO builders turn repart.d keys into contents. */
+export function definitionTree(ps: DefinitionContents, inputs: TreeSources, extra: readonly TreeCopy[] = []): InputDir {
+  return composeTree(
+    [
+      ...(ps.copyFiles ?? []).map((c) => {
+        if (!inputs.openTree) throw new PartwrightError(ErrorCode.Unsupported, 'This host cannot read CopyFiles= sources.');
+        return { target: c.target, source: c.source, entry: inputs.openTree(c.source, `CopyFiles=${c.source}`) };
+      }),
+      ...extra,
+    ],
+    {
+      makeDirectories: ps.makeDirectories ?? [],
+      makeSymlinks: ps.makeSymlinks ?? [],
+      excludeFiles: ps.excludeFiles ?? [],
+      excludeFilesTarget: ps.excludeFilesTarget ?? [],
+    },
+  );
 }

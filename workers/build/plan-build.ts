@@ -15,6 +15,10 @@ import { readExistingDisk } from './existing-disk.ts';
 import type { BuildInputs, BuildOptions } from './build-image.ts';
 import type { InputDir, InputEntry } from './input-tree.ts';
 import type { BuildHost, RunBuildOptions } from './run-build.ts';
+import { impliedFormat } from '../model/implied-format.ts';
+import { withoutKeysUnknownTo252 } from '../model/fields.ts';
+import { applyCopyFrom, withCopyFromInputs } from './copy-from.ts';
+import { mergeSupplementContents } from './supplements.ts';
 
 /** SOURCE_DATE_EPOCH as every host applies it: the layout's, else the host's. */
 export function sourceDateEpochOf(spec: ImageSpec, hostEpoch: number | undefined): number | undefined {
@@ -60,7 +64,7 @@ export function withPresetFiles(host: Pick<BuildHost, 'open' | 'openTree'>, file
 /** The WASM tools the layout's file systems need (registry), loaded before the synchronous build. */
 export async function loadToolsFor(spec: ImageSpec, host: Pick<BuildHost, 'loadTool'>): Promise<(name: ToolName) => WebAssembly.Module> {
   const tools = new Map<ToolName, WebAssembly.Module>();
-  for (const name of toolsForPartitions(spec.partitions)) tools.set(name, await host.loadTool(name));
+  for (const name of toolsForPartitions(withImpliedFormats(spec).partitions)) tools.set(name, await host.loadTool(name));
   return (name) => {
     const m = tools.get(name);
     if (!m) throw new PartwrightError(ErrorCode.Unsupported, `${name}.wasm was not loaded for this build.`);
@@ -89,28 +93,49 @@ export function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
-): Promise<{ plan: ImagePlan; partial: boolean }> {
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter' | 'grainSizeBytes'> = {},
+): Promise<{ plan: ImagePlan; partial: boolean; copiedFrom: string[] }> {
+  // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
+  spec = withoutKeysUnknownTo252(spec);
+  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  spec = copied.spec;
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
   const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withPresetFiles(host, options.preset?.files);
+  let inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
   let planned = spec;
   if (options.preset?.boot) {
     const { withBootFiles } = await import('../boot/build-boot-image.ts');
     ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
   }
-  let blobSizes: Record<string, number> | undefined;
-  if (contentsSizePartitions(planned)) {
-    const { prepareContents } = await import('./build-image.ts');
-    ({ planned, blobSizes } = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) }));
-  }
-  const plan = planImage(planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes });
+  // The build's contents code loads only when contents can size or reject a partition.
+  const prepareContents = contentsSizePartitions(planned) ? (await import('./build-image.ts')).prepareContents : undefined;
+  const contentsOf = (s: ImageSpec): { planned: ImageSpec; blobSizes?: Record<string, number> } =>
+    prepareContents ? prepareContents(s, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) }) : { planned: s };
+  const planOf = (p: { planned: ImageSpec; blobSizes?: Record<string, number> }) =>
+    planImage(p.planned, {
+      sizeBytes: options.sizeBytes,
+      seed: options.seed,
+      existing: base?.existing,
+      blobSizes: p.blobSizes,
+      ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+      exactAttributes: copied.attributes,
+      ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
+    });
+  let plan = planOf(contentsOf(planned));
+  // SupplementFor=: staged again with a merged supplement's contents in its target, as the build does.
+  const merged = mergeSupplementContents(planned, plan);
+  if (merged !== planned) plan = planOf(contentsOf(merged));
   const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
-  return { plan, partial };
+  return { plan, partial, copiedFrom: copied.files };
 }
 
+/** Formats as written or implied (a CopyFiles= without Format= is ext4 or vfat: impliedFormat()). */
+function withImpliedFormats(spec: ImageSpec): ImageSpec {
+  const version = spec.repartVersion ?? 'latest';
+  return { ...spec, partitions: spec.partitions.map((p) => ({ ...p, format: impliedFormat(p, version, spec.architecture) })) };
+}
 
 /**
  * Whether `prepareContents` (build-image.ts) can change or reject this layout: blobs read from files,
@@ -119,7 +144,7 @@ export async function planBuild(
  */
 function contentsSizePartitions(spec: ImageSpec): boolean {
   if (spec.blobs?.some((b) => b.source !== undefined)) return true;
-  return spec.partitions.some((p) =>
+  return withImpliedFormats(spec).partitions.some((p) =>
     p.format !== undefined || p.verity !== undefined || p.verityMatchKey !== undefined
-    || p.copyFiles?.length || p.makeDirectories?.length || p.storePaths?.length);
+    || p.copyFiles?.length || p.makeDirectories?.length || p.makeSymlinks?.length || p.storePaths?.length);
 }

@@ -23,6 +23,8 @@ import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './p
 import type { InputEntry } from './input-tree.ts';
 import type { NixCacheSettings, NixScratch, StagedClosures } from './nix-closure.ts';
 import type { OutputHost } from './write-output.ts';
+import { applyCopyFrom, withCopyFromInputs, type CopyFromImage } from './copy-from.ts';
+import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 
 export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
 
@@ -76,6 +78,20 @@ export interface BuildJobOutput {
 export interface RunBuildOptions {
   /** Disk size, or `auto` for the minimum (the layout's otherwise). */
   sizeBytes?: number | 'auto';
+  /**
+   * `--defer-partitions=` (repart v255): new partitions of these types (identifiers or GUIDs) are
+   * planned — they keep their place, slot and UUID — but not written; their space stays free, so a
+   * later run with a base image adds them where they were planned.
+   */
+  deferPartitions?: readonly string[];
+  /**
+   * `--copy-from=` (repart 255): images whose partitions are copied in before the layout's own
+   * (workers/build/copy-from.ts); `copyFromFilter` is --include/--exclude-partitions for them.
+   */
+  copyFrom?: readonly CopyFromImage[];
+  /** `--grain-size=` (newest repart): placement granularity (workers/plan PlanOptions.grainSizeBytes). */
+  grainSizeBytes?: number;
+  copyFromFilter?: { include?: readonly string[]; exclude?: readonly string[] };
   seed?: string;
   /** SOURCE_DATE_EPOCH when the layout gives none. */
   sourceDateEpoch?: number;
@@ -116,6 +132,9 @@ export interface BuildJobResult {
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
+  spec = withoutKeysUnknownTo252(spec);
+  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  spec = copied.spec;
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);
   const output = options.output;
   if (spec.table === 'iso' && options.base) throw new PartwrightError(ErrorCode.InvalidSpec, 'An ISO (Table=iso) is made whole: a base image does not apply.', { where: 'base' });
@@ -123,7 +142,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Writing in place needs a base image and the raw format.', { where: 'base' });
   }
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const inputs = withPresetFiles(host, options.preset?.files);
+  const inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
 
   const loadTool = await loadToolsFor(spec, host);
   if (needsVeritySigner(spec) && !options.veritySigner) {
@@ -158,6 +177,9 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
+        ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
+        exactAttributes: copied.attributes,
+        ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
       const boot = options.preset?.boot;

@@ -9,12 +9,15 @@
  * logs and ignores the assignment. Partwright's own keys live in `X-` sections, which repart skips.
  */
 import type { DiagnosticSeverity } from './diagnostics.ts';
+import { ErrorCode, PartwrightError } from './errors.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from './partition-types.ts';
 import type {
   BlobSpec,
   CopyFilesEntry,
   ImageSpec,
   MinimizeMode,
+  MountPointEntry,
+  SymlinkEntry,
   PartitionSpec,
   RepartVersion,
   SectorSize,
@@ -58,6 +61,9 @@ export type FieldKind =
   | 'path-or-auto' // CopyBlocks=
   | 'copy-files' // list of SOURCE[:TARGET]
   | 'path-list' // whitespace-separated absolute paths, repeatable
+  | 'exclude-list' // absolute paths, one per assignment; a trailing '/' is kept (ExcludeFiles=)
+  | 'symlink-list' // PATH:TARGET pairs, whitespace-separated (MakeSymlinks=)
+  | 'mount-points' // WHERE[:OPTIONS] (MountPoint=)
   | 'gpt-flags' // 64-bit attribute field
   | 'byte' // MBR type byte
   | 'hex32' // 32-bit identifier written as 0x…
@@ -311,6 +317,137 @@ function pathListKind(confKey: string, severity: DiagnosticSeverity): Kind<strin
   };
 }
 
+/**
+ * ExcludeFiles= / ExcludeFilesTarget= (config_parse_exclude_files): whitespace-separated, quotable
+ * absolute paths, specifiers expanded; a trailing `/` is meaningful (the directory's contents only)
+ * and is kept (PATH_KEEP_TRAILING_SLASH); an empty assignment clears the list.
+ */
+function excludeListKind(confKey: string): Kind<string[]> {
+  return {
+    kind: 'exclude-list',
+    parse(raw, env) {
+      if (raw === '') return { kind: 'reset' };
+      const words = splitQuotedWords(raw);
+      if ('error' in words) return ignoring('Invalid syntax', raw);
+      const value: string[] = [];
+      const notes: string[] = [];
+      for (const w of words) {
+        const slash = w.length > 1 && w.endsWith('/');
+        const p = parsePath(confKey, slash ? w.replace(/\/+$/, '') : w, env);
+        if ('error' in p) return refusing(p.error);
+        // repart stops at the first bad word and keeps what it read before it.
+        if ('warning' in p) {
+          notes.push(p.warning);
+          break;
+        }
+        value.push(slash && p.path !== '/' ? `${p.path}/` : p.path);
+        notes.push(...(p.notes ?? []));
+      }
+      return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
+    },
+    format: (v) => (v.length === 0 ? [] : [v.map((x) => quoteWord(escapeSpecifiers(x))).join(' ')]),
+    check: (v) => checkList(v, (x) => (typeof x === 'string' && x.length > 1 && x.endsWith('/') ? checkPath(x.slice(0, -1)) : checkPath(x))),
+  };
+}
+
+/**
+ * MakeSymlinks= (config_parse_make_symlinks): whitespace-separated `PATH:TARGET` words; PATH absolute,
+ * specifiers expanded in both; a bad word is skipped with a warning; an empty assignment changes
+ * nothing (repart does not clear the list).
+ */
+const symlinkListKind: Kind<SymlinkEntry[]> = {
+  kind: 'symlink-list',
+  parse(raw, env) {
+    const words = splitQuotedWords(raw);
+    if ('error' in words) return ignoring('Invalid syntax', raw);
+    const value: SymlinkEntry[] = [];
+    const notes: string[] = [];
+    for (const w of words) {
+      const i = w.indexOf(':');
+      const path = i < 0 ? w : w.slice(0, i);
+      const rest = i < 0 ? '' : w.slice(i + 1);
+      const j = rest.indexOf(':');
+      const target = j < 0 ? rest : rest.slice(0, j);
+      if (i < 0 || path === '' || target === '') {
+        notes.push(`Missing source or target in ${raw}, ignoring`);
+        continue;
+      }
+      const at = parsePath('MakeSymlinks', path, env);
+      if ('error' in at) return refusing(at.error);
+      if ('warning' in at) {
+        notes.push(at.warning);
+        continue;
+      }
+      // The target's specifiers are expanded too (TEST-58-REPART testcase_make_symlinks reads back
+      // /bar-ARCH for MakeSymlinks=/dir/foo-%a:/bar-%a).
+      const t = expandSpecifiers(target, env?.specifiers);
+      if ('error' in t) {
+        if (env?.specifiers) return refusing(`Failed to expand specifiers in MakeSymlinks= (${t.error}): ${w}`);
+        notes.push(`Failed to expand specifiers in MakeSymlinks= (${t.error}), ignoring: ${w}`);
+        continue;
+      }
+      value.push({ path: at.path, target: t.value });
+      notes.push(...(at.notes ?? []), ...(specifierNotes('MakeSymlinks', t.hostSpecifiers) ?? []));
+    }
+    return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
+  },
+  format: (v) => (v.length === 0 ? [] : [v.map((e) => quoteWord(`${escapeSpecifiers(e.path)}:${escapeSpecifiers(e.target)}`)).join(' ')]),
+  check: (v) =>
+    checkList(v, (e) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { path, target }';
+      const extra = Object.keys(e).filter((k) => k !== 'path' && k !== 'target');
+      if (extra.length) return `unknown key "${extra[0]}"`;
+      const o = e as Record<string, unknown>;
+      const s = checkPath(o.path);
+      if (s) return `path: ${s}`;
+      if (typeof o.path === 'string' && o.path.includes(':')) return 'path: must not contain ":"';
+      if (typeof o.target !== 'string' || o.target === '') return 'target: must be a non-empty string';
+      if (o.target.includes(':') || /[\s"'\\]/.test(o.target)) return 'target: must not contain ":", whitespace, quotes or backslashes';
+      return checkConfText(o.target) ? `target: ${checkConfText(o.target)}` : undefined;
+    }),
+};
+
+/** MountPoint= (config_parse_mountpoint): `WHERE[:OPTIONS]`, WHERE absolute; repeatable. */
+const mountPointsKind: Kind<MountPointEntry[]> = {
+  kind: 'mount-points',
+  parse(raw, env) {
+    if (raw === '') return { kind: 'reset' };
+    const parts = splitCUnescaped(raw, ':');
+    if (!Array.isArray(parts) || parts.length > 2) return ignoring('Invalid MountPoint= (WHERE[:OPTIONS])', raw);
+    const where = parsePath('MountPoint', parts[0]!, env);
+    if ('error' in where) return refusing(where.error);
+    if ('warning' in where) return { kind: 'invalid', severity: 'warning', message: where.warning };
+    const options = parts[1];
+    const value: MountPointEntry[] = [options !== undefined && options !== '' ? { where: where.path, options } : { where: where.path }];
+    return where.notes ? { kind: 'set', value, notes: where.notes } : { kind: 'set', value };
+  },
+  format: (v) => v.map((e) => (e.options !== undefined ? `${cEscapeForColonList(escapeSpecifiers(e.where))}:${cEscapeForColonList(e.options)}` : cEscapeForColonList(escapeSpecifiers(e.where)))),
+  check: (v) =>
+    checkList(v, (e) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { where, options? }';
+      const extra = Object.keys(e).filter((k) => k !== 'where' && k !== 'options');
+      if (extra.length) return `unknown key "${extra[0]}"`;
+      const o = e as Record<string, unknown>;
+      const w = checkPath(o.where);
+      if (w) return `where: ${w}`;
+      if (o.options === undefined) return undefined;
+      if (typeof o.options !== 'string' || o.options === '') return 'options: must be a non-empty string';
+      return checkConfText(o.options) ? `options: ${checkConfText(o.options)}` : undefined;
+    }),
+};
+
+/** SupplementFor= (filename_part_is_valid): a definition's file name without `.conf`. */
+const definitionNameKind: Kind<string> = {
+  kind: 'string',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    if (raw === '.' || raw === '..' || raw.includes('/') || raw.length > 255) return refusing(`SupplementFor= is an invalid filename: ${raw}`);
+    return { kind: 'set', value: raw };
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v !== 'string' || v === '' || v === '.' || v === '..' || v.includes('/') ? 'must be a definition file name without .conf (e.g. 10-esp)' : checkConfText(v, 255)),
+};
+
 // ---------------------------------------------------------------------------------------------
 // Partition fields ([Partition] and [X-Partwright])
 
@@ -338,7 +475,7 @@ function partitionField<K extends PartitionFieldKey>(
     id,
     section,
     confKey,
-    list: kind.kind === 'copy-files' || kind.kind === 'path-list',
+    list: ['copy-files', 'path-list', 'exclude-list', 'symlink-list', 'mount-points'].includes(kind.kind),
     ...kind,
     ...text,
     get: (p) => p[id] as PartitionValue<K> | undefined,
@@ -462,6 +599,25 @@ const copyBlocksKind: Kind<string> = {
   check: (v) => (v === 'auto' ? undefined : checkPath(v)),
 };
 
+/**
+ * CopyFiles= options, the third colon field of the newest repart (config_parse_copy_files):
+ * comma-separated; `fsverity=off` is the default; `fsverity=copy` would carry the sources' fs-verity
+ * state into the image, which Partwright cannot read (no host gives it) — refused, naming it; other
+ * words are warnings, as repart gives them.
+ */
+function copyFilesOptionNotes(options: string): { error: string } | { notes: string[] } {
+  const notes: string[] = [];
+  for (const word of options.split(',')) {
+    if (word === '') continue;
+    if (word.startsWith('fsverity=')) {
+      const v = word.slice('fsverity='.length);
+      if (v === 'copy') return { error: 'CopyFiles= option fsverity=copy: Partwright cannot read the sources\' fs-verity state or enable fs-verity in the image; remove the option' };
+      if (v !== 'off') notes.push("fsverity= expects either 'off' or 'copy'.");
+    } else notes.push(`Encountered unknown option '${word}', ignoring.`);
+  }
+  return { notes };
+}
+
 const copyFilesKind: Kind<CopyFilesEntry[]> = {
   kind: 'copy-files',
   parse(raw, env) {
@@ -469,33 +625,43 @@ const copyFilesKind: Kind<CopyFilesEntry[]> = {
     if (raw === '') return { kind: 'reset' };
     const parts = splitCUnescaped(raw, ':');
     if (!Array.isArray(parts)) return refusing(`Failed to extract source path (${parts.error}): ${raw}`);
-    if (parts.length > 2) return refusing(`Too many arguments: ${raw}`);
-    const [sourceText, targetText] = parts as [string, string | undefined];
+    if (parts.length > 3) return refusing(`Too many arguments: ${raw}`);
+    const [sourceText, targetText, optionsText] = parts as [string, string | undefined, string | undefined];
+    const opts = optionsText !== undefined && optionsText !== '' ? copyFilesOptionNotes(optionsText) : { notes: [] };
+    if ('error' in opts) return refusing(opts.error);
     const source = parsePath('CopyFiles', sourceText, env);
     if ('error' in source) return refusing(source.error);
     if ('warning' in source) return { kind: 'invalid', severity: 'warning', message: source.warning };
-    const target = targetText === undefined ? source : parsePath('CopyFiles', targetText, env);
+    const target = targetText === undefined || targetText === '' ? source : parsePath('CopyFiles', targetText, env);
     if ('error' in target) return refusing(target.error);
     if ('warning' in target) return { kind: 'invalid', severity: 'warning', message: target.warning };
-    const notes = [...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
-    const value = [{ source: source.path, target: target.path }];
+    const notes = [...opts.notes, ...(source.notes ?? []), ...(target === source ? [] : (target.notes ?? []))];
+    const value = [{ source: source.path, target: target.path, ...(optionsText ? { options: optionsText } : {}) }];
     return notes.length ? { kind: 'set', value, notes } : { kind: 'set', value };
   },
   format: (v) =>
     v.map((e) => {
       const s = cEscapeForColonList(escapeSpecifiers(e.source));
-      return e.source === e.target ? s : `${s}:${cEscapeForColonList(escapeSpecifiers(e.target))}`;
+      const t = cEscapeForColonList(escapeSpecifiers(e.target));
+      if (e.options !== undefined) return `${s}:${t}:${cEscapeForColonList(e.options)}`;
+      return e.source === e.target ? s : `${s}:${t}`;
     }),
   check: (v) =>
     checkList(v, (e) => {
-      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { source, target }';
-      const extra = Object.keys(e).filter((k) => k !== 'source' && k !== 'target');
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'must be an object { source, target, options? }';
+      const extra = Object.keys(e).filter((k) => k !== 'source' && k !== 'target' && k !== 'options');
       if (extra.length) return `unknown key "${extra[0]}"`;
       const o = e as Record<string, unknown>;
       const s = checkPath(o.source);
       if (s) return `source: ${s}`;
       const t = checkPath(o.target);
-      return t ? `target: ${t}` : undefined;
+      if (t) return `target: ${t}`;
+      if (o.options === undefined) return undefined;
+      if (typeof o.options !== 'string' || o.options === '') return 'options: must be a non-empty string';
+      if (o.options.includes(':')) return 'options: must not contain ":"';
+      const bad = checkConfText(o.options);
+      if (bad) return `options: ${bad}`;
+      return 'error' in copyFilesOptionNotes(o.options) ? 'options: fsverity=copy cannot be made by Partwright' : undefined;
     }),
 };
 
@@ -629,6 +795,48 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
     title: 'Make directories',
     help: 'Absolute paths of empty directories to create in the new file system, separated by spaces.',
     defaultText: 'none',
+  }),
+  partitionField('excludeFiles', 'Partition', 'ExcludeFiles', excludeListKind('ExcludeFiles'), {
+    title: 'Exclude source files',
+    help: 'A source path (under the copy source) that CopyFiles= skips; ending in "/" skips only what the directory holds. One per line.',
+    defaultText: 'none',
+    sinceRepart: 254,
+  }),
+  partitionField('excludeFilesTarget', 'Partition', 'ExcludeFilesTarget', excludeListKind('ExcludeFilesTarget'), {
+    title: 'Exclude target paths',
+    help: 'A path in the new file system that nothing is copied into; ending in "/" keeps the directory itself. One per line.',
+    defaultText: 'none',
+    sinceRepart: 254,
+  }),
+  partitionField('makeSymlinks', 'Partition', 'MakeSymlinks', symlinkListKind, {
+    title: 'Make symlinks',
+    help: 'PATH:TARGET pairs, separated by spaces: symlinks created in the new file system (not on vfat).',
+    defaultText: 'none',
+    sinceRepart: 257,
+  }),
+  partitionField('supplementFor', 'Partition', 'SupplementFor', definitionNameKind, {
+    title: 'Supplement for',
+    help: 'Another definition (file name without .conf, e.g. 10-esp) this one is merged into; it is only created when the merged partition cannot be placed (an existing or too small target).',
+    defaultText: 'none',
+    sinceRepart: 257,
+  }),
+  partitionField('volumeLabel', 'Partition', 'VolumeLabel', labelKind, {
+    title: 'LUKS volume label',
+    help: 'Label of the LUKS superblock when Encrypt= is on (repart defaults it to luks-LABEL); no effect without encryption.',
+    defaultText: 'luks- plus the partition label',
+    sinceRepart: 256,
+  }),
+  partitionField('mountPoints', 'Partition', 'MountPoint', mountPointsKind, {
+    title: 'Mount points',
+    help: 'WHERE[:OPTIONS]: an /etc/fstab line for this partition, written by --generate-fstab=. One per line.',
+    defaultText: 'none',
+    sinceRepart: 256,
+  }),
+  partitionField('discard', 'Partition', 'Discard', booleanKind('Discard', true), {
+    title: 'Discard through LUKS',
+    help: 'Pass discards through the LUKS volume (Encrypt=); no effect without encryption.',
+    defaultText: 'no',
+    sinceRepart: 258,
   }),
   partitionField('encrypt', 'Partition', 'Encrypt', enumKind(ENCRYPT_MODES, 'encryption mode', { yes: 'key-file', no: 'off' }), {
     title: 'Encryption',
@@ -778,9 +986,16 @@ export const PARTITION_FIELDS: readonly PartitionField[] = [
   }),
 ];
 
-// Every other [Partition] key is in repart 252's table.
+// The [Partition] keys of repart 252's table, with the release that added each (the version-info of
+// man/repart.d.xml); the newer keys carry theirs in their rows above.
+const SINCE: Readonly<Record<string, number>> = {
+  Type: 245, Label: 245, UUID: 246, Priority: 245, Weight: 245, PaddingWeight: 245, SizeMinBytes: 245, SizeMaxBytes: 245,
+  PaddingMinBytes: 245, PaddingMaxBytes: 245, FactoryReset: 245, CopyBlocks: 246, Format: 247, CopyFiles: 247,
+  Encrypt: 247, MakeDirectories: 249, Flags: 249, ReadOnly: 249, NoAuto: 249, GrowFileSystem: 249, Verity: 252,
+  VerityMatchKey: 252, SplitName: 252,
+};
 for (const f of PARTITION_FIELDS) {
-  if (f.section === 'Partition' && f.sinceRepart === undefined) (f as { sinceRepart?: number }).sinceRepart = 252;
+  if (f.section === 'Partition' && f.sinceRepart === undefined) (f as { sinceRepart?: number }).sinceRepart = SINCE[f.confKey];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1235,4 +1450,46 @@ export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: Par
       field.set(target, [...prev, ...(outcome.value as unknown[])] as V);
     } else field.set(target, outcome.value);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys systemd-repart 252 does not know
+
+/**
+ * The [Partition] keys Partwright acts on that systemd-repart 252 does not know. In 252 mode
+ * (`RepartVersion=252`) they are left out, as repart 252 ignores them ("Unknown key … ignoring"):
+ * `unknownTo252()` lists them for a warning, `withoutKeysUnknownTo252()` is the spec 252 would act on.
+ * (Minimize=, Compression= and the verity block sizes stay: Partwright sizes and makes those file
+ * systems itself in both modes.)
+ */
+const NOT_IN_252: readonly PartitionFieldKey[] = ['excludeFiles', 'excludeFilesTarget', 'makeSymlinks', 'supplementFor', 'volumeLabel', 'mountPoints', 'discard'];
+
+export function unknownTo252(spec: ImageSpec): { specIndex: number; fieldId: string; confKey: string; since: number }[] {
+  const out: { specIndex: number; fieldId: string; confKey: string; since: number }[] = [];
+  spec.partitions.forEach((p, specIndex) => {
+    for (const f of PARTITION_FIELDS) {
+      if (NOT_IN_252.includes(f.id) && p[f.id] !== undefined) out.push({ specIndex, fieldId: f.id, confKey: f.confKey, since: f.sinceRepart! });
+    }
+  });
+  return out;
+}
+
+export function withoutKeysUnknownTo252(spec: ImageSpec): ImageSpec {
+  if (spec.repartVersion !== '252') return spec;
+  // repart 252's config_parse_copy_files() takes two fields; a third is "Too many arguments" (an error).
+  spec.partitions.forEach((p, i) => {
+    const withOptions = p.copyFiles?.find((c) => c.options !== undefined);
+    if (withOptions) {
+      throw new PartwrightError(ErrorCode.InvalidSpec, `${p.sourceName ?? `Definition ${i + 1}`}: CopyFiles=${withOptions.source}:${withOptions.target}:${withOptions.options} has options, which systemd-repart 252 refuses ("Too many arguments"; RepartVersion=252).`, { where: `partitions.${i}.copyFiles` });
+    }
+  });
+  if (unknownTo252(spec).length === 0) return spec;
+  return {
+    ...spec,
+    partitions: spec.partitions.map((p) => {
+      const q = { ...p };
+      for (const k of NOT_IN_252) delete q[k];
+      return q;
+    }),
+  };
 }

@@ -72,6 +72,7 @@ describe('field tables', () => {
       encrypt: true, verity: true, verityMatchKey: true, verityDataBlockSizeBytes: true, verityHashBlockSizeBytes: true, splitName: true, mbrType: true, mbrBootable: true, hybridMbr: true,
       storePaths: true, fatType: true, volumeId: true, fileSystemUuid: true, compression: true, compressionLevel: true,
       isoBiosBoot: true, isoHybridMbr: true, isoEfiImage: true, isoPublisher: true, isoApplication: true, isoFileOrder: true, isoPath: true,
+      excludeFiles: true, excludeFilesTarget: true, makeSymlinks: true, supplementFor: true, volumeLabel: true, mountPoints: true, discard: true,
     };
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([
@@ -87,15 +88,22 @@ describe('field tables', () => {
   });
 
   it('know every key of repart 252 [Partition]', () => {
-    // The keys of repart.c's ConfigTableItem table in systemd 252, plus Minimize= (253), Compression= and CompressionLevel= (257).
+    // The keys of repart.c's ConfigTableItem table in systemd 252; newer keys with their since-versions below.
     const repart252 = [
       'Type', 'Label', 'UUID', 'Priority', 'Weight', 'PaddingWeight', 'SizeMinBytes', 'SizeMaxBytes', 'PaddingMinBytes',
       'PaddingMaxBytes', 'FactoryReset', 'CopyBlocks', 'Format', 'CopyFiles', 'MakeDirectories', 'Encrypt', 'Verity',
       'VerityMatchKey', 'Flags', 'ReadOnly', 'NoAuto', 'GrowFileSystem', 'SplitName',
     ];
-    // The repart 255 verity block-size keys sit beside Verity= in the table; checked by the line above.
-    const ours = PARTITION_FIELDS.filter((f) => f.section === 'Partition' && !['VerityDataBlockSizeBytes', 'VerityHashBlockSizeBytes'].includes(f.confKey)).map((f) => f.confKey);
-    expect(ours).toEqual([...repart252, 'Minimize', 'Compression', 'CompressionLevel']);
-    expect(PARTITION_FIELDS.filter((f) => f.sinceRepart === 252).length).toBe(repart252.length);
+    // Newer keys sit beside the 252 ones in the table, each with its own since-version (checked here).
+    const newer: Record<string, number> = {
+      ExcludeFiles: 254, ExcludeFilesTarget: 254, MakeSymlinks: 257, SupplementFor: 257, VolumeLabel: 256, MountPoint: 256, Discard: 258,
+      VerityDataBlockSizeBytes: 255, VerityHashBlockSizeBytes: 255, Minimize: 253, Compression: 257, CompressionLevel: 257,
+    };
+    const partitionKeys = PARTITION_FIELDS.filter((f) => f.section === 'Partition');
+    expect(partitionKeys.filter((f) => !(f.confKey in newer)).map((f) => f.confKey)).toEqual(repart252);
+    for (const f of partitionKeys) if (f.confKey in newer) expect(f.sinceRepart, f.confKey).toBe(newer[f.confKey]);
+    expect(PARTITION_FIELDS.filter((f) => f.section === 'Partition' && f.sinceRepart! <= 252).map((f) => f.confKey)).toEqual(repart252);
+    expect(Object.fromEntries(PARTITION_FIELDS.filter((f) => ['UUID', 'CopyBlocks', 'Format', 'MakeDirectories', 'Verity'].includes(f.confKey)).map((f) => [f.confKey, f.sinceRepart])))
+      .toEqual({ UUID: 246, CopyBlocks: 246, Format: 247, MakeDirectories: 249, Verity: 252 });
   });
 });

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseRepartDirectories, parseRepartDirectory } from './repart-conf.ts';
 import { specifierValuesFromOsRelease, parseOsRelease } from './repart-conf/values.ts';
 import { validateSpec } from '../plan/validate.ts';
+import { exportRepartDirectory } from './repart-conf/export.ts';
+import { unknownTo252, withoutKeysUnknownTo252 } from './fields.ts';
+import { readLayoutJson, stringifyLayoutJson } from './layout-json.ts';
 
 const lines = (d: { severity: string; file: string; line: number; message: string }[]) => d.map((x) => `${x.severity} ${x.file}:${x.line}: ${x.message}`);
 
@@ -19,11 +22,75 @@ describe('keys newer than 252', () => {
     expect(lines(r.diagnostics)).toEqual([
       'error 10-root.conf:3: Subvolumes= (systemd-repart 255) needs btrfs subvolumes, which Partwright does not make yet; remove the key.',
       'error 10-root.conf:4: EncryptedVolume= (systemd-repart 256) needs LUKS encryption, which Partwright does not make yet; remove the key.',
-      'warning 10-root.conf:5: MountPoint= (systemd-repart 254) is not acted on by Partwright yet, ignoring.',
-      'warning 10-root.conf:6: MakeSymlinks= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
-      'warning 10-root.conf:7: SupplementFor= (systemd-repart 257) is not acted on by Partwright yet, ignoring.',
       "warning 10-root.conf:8: Unknown key 'BogusKey' in section [Partition], ignoring.",
     ]);
+    // MountPoint=, MakeSymlinks=, SupplementFor= are fields now (kept in layout JSON and forms).
+    expect(r.spec.partitions[0]).toMatchObject({ mountPoints: [{ where: '/' }], makeSymlinks: [{ path: '/a', target: '/b' }], supplementFor: '10-esp' });
+  });
+
+  it('reads the newer content keys at their documented syntax, and round-trips them', () => {
+    const r = parseRepartDirectory([{
+      name: '10-root.conf',
+      text: [
+        '[Partition]', 'Type=root', 'Format=ext4', 'CopyFiles=/src:/', 'ExcludeFiles=/src/cache/', 'ExcludeFiles=/src/tmp',
+        'ExcludeFilesTarget=/var/log/', 'MakeSymlinks=/etc/resolv.conf:../run/systemd/resolve/stub-resolv.conf /bin:usr/bin',
+        'MountPoint=/:x-systemd.growfs', 'MountPoint=/sysroot', 'VolumeLabel=luks-root', 'Discard=yes', '',
+      ].join('\n'),
+    }]);
+    expect(r.spec.partitions[0]).toMatchObject({
+      excludeFiles: ['/src/cache/', '/src/tmp'],
+      excludeFilesTarget: ['/var/log/'],
+      makeSymlinks: [{ path: '/etc/resolv.conf', target: '../run/systemd/resolve/stub-resolv.conf' }, { path: '/bin', target: 'usr/bin' }],
+      mountPoints: [{ where: '/', options: 'x-systemd.growfs' }, { where: '/sysroot' }],
+      volumeLabel: 'luks-root',
+      discard: true,
+    });
+    // partition_read_definition(): Discard= without Encrypt= is a warning at its line.
+    expect(lines(r.diagnostics)).toEqual(['warning 10-root.conf:12: Discard=yes has no effect with Encrypt=off.']);
+    // The app keeps them: layout JSON and repart.d export reopen the same spec.
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(readLayoutJson(json).spec!)).toBe(json);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+  });
+
+  it('CopyFiles=SOURCE:TARGET:OPTIONS (config_parse_copy_files): fsverity=off kept, unknown words warned, fsverity=copy refused', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nCopyFiles=/a:/b:fsverity=off,,xattr\nCopyFiles=/c::fsverity=maybe\n' }]);
+    expect(r.spec.partitions[0]!.copyFiles).toEqual([
+      { source: '/a', target: '/b', options: 'fsverity=off,,xattr' },
+      { source: '/c', target: '/c', options: 'fsverity=maybe' },
+    ]);
+    expect(lines(r.diagnostics)).toEqual([
+      "warning 10-root.conf:4: Encountered unknown option 'xattr', ignoring.",
+      "warning 10-root.conf:5: fsverity= expects either 'off' or 'copy'.",
+    ]);
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+    const copy = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nCopyFiles=/a:/b:fsverity=copy\n' }]);
+    expect(lines(copy.diagnostics)).toEqual([expect.stringMatching(/^error 10-root\.conf:4: CopyFiles= option fsverity=copy: Partwright cannot/)]);
+    expect(lines(parseRepartDirectory([{ name: 'x.conf', text: '[Partition]\nType=root\nCopyFiles=/a:/b:c:d\n' }]).diagnostics)).toEqual(['error x.conf:3: Too many arguments: /a:/b:c:d']);
+  });
+
+  it('252 mode: options on CopyFiles= are refused as 252 refuses them; the keys 252 does not know are dropped', () => {
+    const spec = { table: 'gpt' as const, repartVersion: '252' as const, partitions: [{ type: 'root', format: 'ext4', sourceName: '10-root.conf', copyFiles: [{ source: '/a', target: '/b', options: 'fsverity=off' }] }] };
+    expect(() => withoutKeysUnknownTo252(spec)).toThrow(/10-root\.conf: CopyFiles=\/a:\/b:fsverity=off has options, which systemd-repart 252 refuses/);
+    const newer = { table: 'gpt' as const, repartVersion: '252' as const, partitions: [{ type: 'root', makeSymlinks: [{ path: '/a', target: 'b' }], supplementFor: 'x', label: 'r' }] };
+    expect(unknownTo252(newer).map((u) => u.confKey)).toEqual(['MakeSymlinks', 'SupplementFor']);
+    expect(withoutKeysUnknownTo252(newer).partitions).toEqual([{ type: 'root', label: 'r' }]);
+    const latest = { ...newer, repartVersion: 'latest' as const };
+    expect(withoutKeysUnknownTo252(latest)).toBe(latest);
+  });
+
+  it('ExcludeFiles= takes several words; MakeSymlinks= skips a bad word and an empty assignment changes nothing', () => {
+    const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nExcludeFiles=/a/ "/b c/"\nMakeSymlinks=/x:y /nocolon /z:%%w\nMakeSymlinks=\n' }]);
+    expect(r.spec.partitions[0]).toMatchObject({ excludeFiles: ['/a/', '/b c/'], makeSymlinks: [{ path: '/x', target: 'y' }, { path: '/z', target: '%w' }] });
+    expect(lines(r.diagnostics)).toEqual(['warning 10-root.conf:5: Missing source or target in /x:y /nocolon /z:%%w, ignoring']);
+    const json = stringifyLayoutJson(r.spec);
+    expect(stringifyLayoutJson(parseRepartDirectory(exportRepartDirectory(r.spec)).spec)).toBe(json);
+  });
+
+  it('SupplementFor= with CopyBlocks=/Encrypt=/Verity= is refused (partition_read_definition)', () => {
+    const r = parseRepartDirectory([{ name: '20-x.conf', text: '[Partition]\nType=xbootldr\nCopyBlocks=/x.img\nSupplementFor=10-esp\n' }]);
+    expect(lines(r.diagnostics)).toEqual(['error 20-x.conf:1: SupplementFor= cannot be combined with CopyBlocks=/Encrypt=/Verity=']);
   });
 
   it('Encrypt= other than off and CopyBlocks=auto are refused when planning, naming the key', () => {
@@ -48,7 +115,11 @@ describe('drop-ins and several directories', () => {
       ] },
     ]);
     expect(r.spec.partitions).toEqual([{ type: 'root', label: 'b', makeDirectories: ['/x', '/y'], sizeMaxBytes: 1024 ** 3, sourceName: '10-root.conf' }]);
-    expect(r.sources).toEqual([{ file: '/a/10-root.conf', dropIns: ['/b/10-root.conf.d/10-a.conf', '/a/10-root.conf.d/20-b.conf'] }]);
+    expect(r.sources).toEqual([{
+      file: '/a/10-root.conf', dropIns: ['/b/10-root.conf.d/10-a.conf', '/a/10-root.conf.d/20-b.conf'],
+      // Where each key was last set (for later messages such as the 252-mode warnings).
+      places: expect.objectContaining({ type: { file: '/a/10-root.conf', line: 2 }, label: { file: '/a/10-root.conf.d/20-b.conf', line: 2 }, sizeMaxBytes: { file: '/b/10-root.conf.d/10-a.conf', line: 3 } }),
+    }]);
     expect(lines(r.diagnostics)).toEqual([
       'warning /b/10-root.conf:0: Same file name as /a/10-root.conf, which takes precedence; skipped.',
       'warning /b/10-root.conf.d/20-b.conf:0: Same drop-in name as /a/10-root.conf.d/20-b.conf, which takes precedence; skipped.',

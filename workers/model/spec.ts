@@ -18,10 +18,24 @@ export type MinimizeMode = 'off' | 'best' | 'guess';
  */
 export type RepartVersion = '252' | 'latest';
 
+/** One `MakeSymlinks=PATH:TARGET` entry (repart ≥ 257): a symlink at `path` pointing at `target`. */
+export interface SymlinkEntry {
+  path: string;
+  target: string;
+}
+
+/** One `MountPoint=WHERE[:OPTIONS]` entry (repart ≥ 256): an fstab line for `--generate-fstab=`. */
+export interface MountPointEntry {
+  where: string;
+  options?: string;
+}
+
 /** One `CopyFiles=SOURCE[:TARGET]` entry. `source` is resolved against the copy source root. */
 export interface CopyFilesEntry {
   source: string;
   target: string;
+  /** The newest repart's third field (`SOURCE:TARGET:OPTIONS`): comma-separated, e.g. `fsverity=off`. */
+  options?: string;
 }
 
 export interface PartitionSpec {
@@ -48,6 +62,23 @@ export interface PartitionSpec {
   format?: string;
   copyFiles?: CopyFilesEntry[];
   makeDirectories?: string[];
+  /** `ExcludeFiles=` (repart ≥ 254): source paths (under the copy source) not copied; a trailing `/` keeps the directory itself. */
+  excludeFiles?: string[];
+  /** `ExcludeFilesTarget=` (repart ≥ 254): paths in the new file system nothing is copied into; trailing `/` as above. */
+  excludeFilesTarget?: string[];
+  /** `MakeSymlinks=` (repart ≥ 257): symlinks created in the new file system after CopyFiles= and MakeDirectories=. */
+  makeSymlinks?: SymlinkEntry[];
+  /**
+   * `SupplementFor=` (repart ≥ 257): the definition (file name without `.conf`) this one supplements:
+   * it is merged into that one and only created when the merged partition cannot be placed.
+   */
+  supplementFor?: string;
+  /** `VolumeLabel=` (repart ≥ 256): the LUKS superblock's label (only with `Encrypt=`). */
+  volumeLabel?: string;
+  /** `MountPoint=` (repart ≥ 256): where `--generate-fstab=` mounts this partition. */
+  mountPoints?: MountPointEntry[];
+  /** `Discard=` (repart ≥ 258): allow discards through the LUKS volume (only with `Encrypt=`). */
+  discard?: boolean;
   /** `Minimize=` (repart ≥ 253). */
   minimize?: MinimizeMode;
   /** `Compression=` (repart ≥ 257): the compressor of a squashfs or erofs file system (gzip, zstd, lz4, lz4hc, …). */

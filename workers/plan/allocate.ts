@@ -8,6 +8,7 @@ import {
   freeAreaAvailableForNewPartitions,
   freeAreaCurrentEnd,
   freeAreaMinEnd,
+  isSuppressed,
   partitionMinSizeWithPadding,
 } from './sizes.ts';
 
@@ -21,7 +22,7 @@ export interface AllocationResult {
  * extended partition, and each needs one grain before it for its EBR.
  */
 export function markLogicalPartitions(ctx: PlanContext): void {
-  const live = ctx.partitions.filter((p) => !p.dropped);
+  const live = ctx.partitions.filter((p) => !p.dropped && !isSuppressed(p));
   const extended = ctx.table === 'mbr' && live.length > 4;
   for (const p of ctx.partitions) p.logical = false;
   if (extended) live.slice(3).forEach((p) => (p.logical = true));
@@ -50,12 +51,40 @@ export function allocatePartitions(ctx: PlanContext): AllocationResult {
   }
 
   for (const p of ctx.partitions) {
-    if (p.dropped || p.current) continue;
+    if (p.dropped || isSuppressed(p)) continue;
     const required = requiredBytes(ctx, p);
+    // An existing partition must be able to grow to its minimum within itself and its padding.
+    if (p.current) {
+      if (p.current.sizeBytes + p.current.paddingBytes < required) return { fits: false, largestFreeAreaBytes };
+      continue;
+    }
     const area = ctx.freeAreas.find((a) => freeAreaAvailableForNewPartitions(ctx, a) >= required);
     if (!area) return { fits: false, largestFreeAreaBytes };
     p.allocatedTo = area;
     area.allocatedBytes += required;
   }
   return { fits: true, largestFreeAreaBytes };
+}
+
+/**
+ * context_unmerge_and_allocate_partitions() (newest repart, after a plain allocation failed): try
+ * un-merging SupplementFor= supplements — first each one alone, in definition order, then (recursively)
+ * combinations — until the partitions fit. Leaves the first combination that fits in place.
+ */
+export function unmergeAndAllocatePartitions(ctx: PlanContext): boolean {
+  for (const p of ctx.partitions) {
+    if (!p.suppressing) continue;
+    const unsuppressed = p.suppressing;
+    p.suppressing = undefined;
+    if (allocatePartitions(ctx).fits) return true;
+    p.suppressing = unsuppressed;
+  }
+  for (const p of ctx.partitions) {
+    if (!p.suppressing) continue;
+    const unsuppressed = p.suppressing;
+    p.suppressing = undefined;
+    if (unmergeAndAllocatePartitions(ctx)) return true;
+    p.suppressing = unsuppressed;
+  }
+  return false;
 }

@@ -38,6 +38,13 @@ export interface WorkPartition {
   foreign: boolean;
   dropped: boolean;
   droppedReason: string | undefined;
+  /** SupplementFor= (newest repart): the partition this one supplements (repart's supplement_for). */
+  supplementFor: WorkPartition | undefined;
+  /**
+   * On a SupplementFor= target: the supplement currently merged into it (repart's `suppressing`).
+   * While set, the supplement is not allocated and the target plans with the merged constraints.
+   */
+  suppressing: WorkPartition | undefined;
 
   // Results of the phases.
   allocatedTo: FreeArea | undefined;

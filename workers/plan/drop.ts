@@ -9,6 +9,15 @@ function dropOrForeignize(p: WorkPartition): void {
   if (p.dropped || p.foreign) return;
   if (p.current) {
     p.droppedReason = `Can't grow existing partition of priority ${p.priority}, keeping it as it is`;
+    // partition_foreignize() → partition_unlink_supplement(): no SupplementFor= link survives.
+    if (p.supplementFor) {
+      if (p.supplementFor.suppressing === p) p.supplementFor.suppressing = undefined;
+      p.supplementFor = undefined;
+    }
+    if (p.suppressing) {
+      p.suppressing.supplementFor = undefined;
+      p.suppressing = undefined;
+    }
     // partition_foreignize(): from now on it is treated like a partition no definition manages.
     p.foreign = true;
     p.priority = 0;
@@ -19,6 +28,8 @@ function dropOrForeignize(p: WorkPartition): void {
     p.dropped = true;
     p.droppedReason = `Can't fit partition of priority ${p.priority}, dropped`;
     p.allocatedTo = undefined;
+    // A dropped supplement's settings are no longer merged into its target.
+    if (p.supplementFor?.suppressing === p) p.supplementFor.suppressing = undefined;
   }
 }
 

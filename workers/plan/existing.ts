@@ -15,7 +15,7 @@ function foreignPartition(e: ExistingPartition, typeGuid: string): WorkPartition
     specIndex: undefined, spec: undefined, typeGuid, priority: 0, weight: 1000, paddingWeight: 0,
     sizeMinBytes: undefined, sizeMaxBytes: undefined, paddingMinBytes: undefined, paddingMaxBytes: undefined,
     contentMinBytes: 0, defaultMinBytes: 0, veritySignature: false, current: undefined, foreign: true, dropped: false,
-    droppedReason: undefined, allocatedTo: undefined, paddingArea: undefined, newSizeBytes: undefined,
+    droppedReason: undefined, supplementFor: undefined, suppressing: undefined, allocatedTo: undefined, paddingArea: undefined, newSizeBytes: undefined,
     newPaddingBytes: undefined, offsetBytes: undefined, partno: undefined, logical: false,
     label: undefined, uuid: undefined,
   };
@@ -52,6 +52,11 @@ export function loadExisting(ctx: PlanContext, existing: ExistingDisk, usableEnd
       p.paddingArea = area;
       ctx.freeAreas.push(area);
     }
+  }
+  // A supplement that already exists on disk cannot stay merged into its target
+  // (context_load_partition_table: PARTITION_SUPPRESSED && PARTITION_EXISTS → un-suppress).
+  for (const p of ctx.partitions) {
+    if (p.current && p.supplementFor?.suppressing === p) p.supplementFor.suppressing = undefined;
   }
   const end = roundDown(usableEndBytes, ctx.grainBytes);
   const first = roundUp(ctx.startBytes, ctx.grainBytes);

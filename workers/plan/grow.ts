@@ -8,7 +8,7 @@
  * still grow, then become that earlier partition's padding.
  */
 import type { FreeArea, PlanContext, WorkPartition } from './context.ts';
-import { partitionMaxPadding, partitionMaxSize, partitionMinPadding, partitionMinSize } from './sizes.ts';
+import { partitionMaxPadding, partitionMaxSize, partitionMinPadding, partitionMinSize, partitionPaddingWeight, partitionWeight } from './sizes.ts';
 import { lessBy, roundDown, roundUp } from './rounding.ts';
 
 const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -53,7 +53,7 @@ function growPhase(ctx: PlanContext, a: FreeArea, phase: Phase, budget: Budget):
     if (!inArea(p, a)) continue;
 
     if (p.newSizeBytes === undefined) {
-      const share = scaleByWeight(budget.spanBytes, p.weight, budget.weightSum);
+      const share = scaleByWeight(budget.spanBytes, partitionWeight(p), budget.weightSum);
       const min = partitionMinSize(ctx, p);
       const max = partitionMaxSize(ctx, p);
       let charged = true;
@@ -65,12 +65,12 @@ function growPhase(ctx: PlanContext, a: FreeArea, phase: Phase, budget: Budget):
       } else charged = false;
       if (charged) {
         chargeSize(ctx, budget, p.newSizeBytes!);
-        budget.weightSum -= p.weight;
+        budget.weightSum -= partitionWeight(p);
       }
     }
 
     if (p.newPaddingBytes === undefined) {
-      const share = scaleByWeight(budget.spanBytes, p.paddingWeight, budget.weightSum);
+      const share = scaleByWeight(budget.spanBytes, partitionPaddingWeight(p), budget.weightSum);
       const min = partitionMinPadding(p);
       const max = partitionMaxPadding(p);
       let charged = true;
@@ -81,7 +81,7 @@ function growPhase(ctx: PlanContext, a: FreeArea, phase: Phase, budget: Budget):
       } else charged = false;
       if (charged) {
         chargeSize(ctx, budget, p.newPaddingBytes!);
-        budget.weightSum -= p.paddingWeight;
+        budget.weightSum -= partitionPaddingWeight(p);
       }
     }
   }
@@ -104,7 +104,7 @@ function growArea(ctx: PlanContext, a: FreeArea): void {
   let logicalInArea = 0;
   for (const p of ctx.partitions) {
     if (!inArea(p, a)) continue;
-    weightSum += p.weight + p.paddingWeight;
+    weightSum += partitionWeight(p) + partitionPaddingWeight(p);
     if (p.allocatedTo === a && p.logical) logicalInArea++;
   }
   // The area plus the existing partition before it; EBRs of logical partitions are not for sharing.

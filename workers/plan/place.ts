@@ -28,12 +28,24 @@ export function placePartitions(ctx: PlanContext): void {
       ? a.after.current!.offsetBytes + a.after.newSizeBytes! + a.after.newPaddingBytes!
       : ctx.startBytes;
     start = roundUp(start, ctx.grainBytes);
+    let left = a.sizeBytes;
     for (const p of ctx.partitions) {
       if (p.allocatedTo !== a) continue;
       if (p.logical) start += ctx.ebrBytes;
       p.offsetBytes = start;
       p.partno = next();
       start += p.newSizeBytes! + p.newPaddingBytes!;
+      left -= p.newSizeBytes! + p.newPaddingBytes!;
+      // Newest context_place_partitions(): re-align to the grain after each partition, so one that is
+      // not a grain multiple (a 16 KiB verity signature under a 1 MiB --grain-size=) does not shift
+      // the next off the grain — unless the area has no room left for the gap.
+      if (ctx.version === 'latest') {
+        const gap = roundUp(start, ctx.grainBytes) - start;
+        if (gap <= left) {
+          start += gap;
+          left -= gap;
+        }
+      }
     }
   }
   for (const p of ctx.partitions) {

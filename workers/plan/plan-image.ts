@@ -7,9 +7,11 @@
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { defaultMbrType, partitionTypeName, resolvePartitionType } from '../model/partition-types.ts';
 import type { Architecture } from '../model/partition-types.ts';
-import type { ImageSpec, RepartVersion, SectorSize } from '../model/spec.ts';
+import type { ImageSpec, PartitionSpec, RepartVersion, SectorSize } from '../model/spec.ts';
+import { definitionFileNames } from '../model/repart-conf/export.ts';
 import { DEFAULT_ARCHITECTURE, DEFAULT_SEED } from '../model/spec.ts';
-import { allocatePartitions, markLogicalPartitions, requiredBytes } from './allocate.ts';
+import { allocatePartitions, markLogicalPartitions, requiredBytes, unmergeAndAllocatePartitions } from './allocate.ts';
+import { isSuppressed } from './sizes.ts';
 import { partitionAttributes } from './attributes.ts';
 import { checkBlobOverlaps, reservedRange, type NamedRange } from './blobs.ts';
 import type { PlanContext, WorkPartition } from './context.ts';
@@ -48,7 +50,15 @@ interface Setup {
 
 function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
-  const grainBytes = Math.max(4096, sectorSizeBytes);
+  const version = options.repartVersion ?? spec.repartVersion ?? 'latest';
+  const grain = options.grainSizeBytes;
+  if (grain !== undefined && (version === '252' || !Number.isSafeInteger(grain) || grain < 512 || (grain & (grain - 1)) !== 0)) {
+    throw new PartwrightError(ErrorCode.InvalidSpec, version === '252'
+      ? '--grain-size= came after systemd-repart 252 (RepartVersion=252)'
+      : `--grain-size=${grain}: must be a power of two of at least 512`, { where: 'options.grainSizeBytes' });
+  }
+  // determine_grain_size(): max(--grain-size= or 4096, sector size).
+  const grainBytes = Math.max(grain ?? 4096, sectorSizeBytes);
   const existing = options.existing;
   const gpt = existing
     ? { entriesLba: existing.entriesLba, entryCount: existing.entryCount }
@@ -72,7 +82,7 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
     existingFirstUsableLba: existing?.firstUsableLba,
   });
   return {
-    version: options.repartVersion ?? spec.repartVersion ?? 'latest',
+    version,
     excluded: excludedDefinitions(spec, options),
     spec,
     options,
@@ -86,6 +96,53 @@ function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   };
 }
 
+/**
+ * A definition's name for SupplementFor=: its file name without `.conf` (supplement_find_target()) —
+ * the file it came from, or the one a repart.d export gives it (definitionFileNames()), so a layout
+ * made in the app names its definitions as its exported directory does.
+ */
+function definitionNames(partitions: readonly WorkPartition[], specPartitions: readonly PartitionSpec[]): Map<WorkPartition, string> {
+  const files = definitionFileNames(specPartitions);
+  return new Map(partitions.filter((p) => p.specIndex !== undefined).map((p) => [p, files[p.specIndex!]!.replace(/\.conf$/, '')]));
+}
+
+/**
+ * SupplementFor= (newest repart, v257): context_read_definitions() links each supplement to the
+ * definition it names, refusing what supplement_find_target() and check_cross_def_ranges_valid()
+ * refuse, and starts with every supplement merged into its target (`suppressing`).
+ */
+function linkSupplements(partitions: WorkPartition[], specPartitions: readonly PartitionSpec[]): void {
+  if (!partitions.some((p) => p.spec?.supplementFor !== undefined)) return;
+  const names = definitionNames(partitions, specPartitions);
+  const fail = (p: WorkPartition, message: string): never => {
+    throw new PartwrightError(ErrorCode.InvalidSpec, `${p.spec?.sourceName ? `${p.spec.sourceName}: ` : ''}${message}`, { where: `partitions.${p.specIndex}.supplementFor` });
+  };
+  for (const p of partitions) {
+    const name = p.spec?.supplementFor;
+    if (name === undefined) continue;
+    const target = partitions.find((q) => q !== p && names.get(q) === name);
+    if (!target) fail(p, `Couldn't find target partition for SupplementFor=${name}`);
+    const t = target!;
+    if (t.spec?.supplementFor !== undefined) fail(p, 'SupplementFor= target is itself configured as a supplement.');
+    if (t.suppressing) fail(p, `SupplementFor= target already has a supplement defined: ${t.suppressing.spec?.sourceName ?? ''}`);
+    const ts = t.spec!;
+    if (ts.copyBlocks !== undefined || (ts.encrypt ?? 'off') !== 'off' || (ts.verity ?? 'off') !== 'off') {
+      fail(p, 'SupplementFor= target uses CopyBlocks=/Encrypt=/Verity=');
+    }
+    const rangesValid = (aMin?: number, aMax?: number, bMin?: number, bMax?: number): boolean =>
+      (aMin === undefined && bMin === undefined) || (aMax === undefined && bMax === undefined) ||
+      Math.max(aMin ?? 0, bMin ?? 0) <= Math.min(aMax ?? Infinity, bMax ?? Infinity);
+    if (!rangesValid(p.sizeMinBytes, p.sizeMaxBytes, t.sizeMinBytes, t.sizeMaxBytes)) {
+      fail(p, 'SizeMinBytes= larger than SizeMaxBytes= when merged with SupplementFor= target.');
+    }
+    if (!rangesValid(p.paddingMinBytes, p.paddingMaxBytes, t.paddingMinBytes, t.paddingMaxBytes)) {
+      fail(p, 'PaddingMinBytes= larger than PaddingMaxBytes= when merged with SupplementFor= target.');
+    }
+    p.supplementFor = t;
+    t.suppressing = p;
+  }
+}
+
 /** A fresh working context for a disk of `diskSizeBytes`; `dropped` spec indexes start out dropped. */
 function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<number> = new Set()): PlanContext {
   const partitions = resolvePartitions(s.spec, {
@@ -97,6 +154,9 @@ function buildContext(s: Setup, diskSizeBytes: number, dropped: ReadonlySet<numb
   });
   for (const p of partitions) if (dropped.has(p.specIndex!)) p.dropped = true;
   if (s.excluded.size) partitions.splice(0, partitions.length, ...partitions.filter((p) => !s.excluded.has(p.specIndex!)));
+  if (s.version === 'latest') linkSupplements(partitions, s.spec.partitions);
+  // A dropped supplement is not merged (partition_drop_or_foreignize()).
+  for (const p of partitions) if (p.dropped && p.supplementFor?.suppressing === p) p.supplementFor.suppressing = undefined;
   const usableEnd = usableEndBytes(s.spec.table, diskSizeBytes, s.layout.tailBytes, 1);
   const ctx: PlanContext = {
     version: s.version,
@@ -130,15 +190,19 @@ function minimumFor(s: Setup, dropped: ReadonlySet<number>): number {
     const ctx = buildContext(s, 0, dropped);
     markLogicalPartitions(ctx);
     let sum = 0;
-    for (const p of ctx.partitions) if (!p.dropped) sum += requiredBytes(ctx, p);
+    // determine_auto_size(): merged (suppressed) supplements take no room of their own.
+    for (const p of ctx.partitions) if (!p.dropped && !isSuppressed(p)) sum += requiredBytes(ctx, p);
     return roundUp(s.layout.startBytes + sum + s.layout.tailBytes, s.grainBytes);
   }
-  const fits = (bytes: number) => allocatePartitions(buildContext(s, bytes, dropped)).fits;
+  const fits = (bytes: number) => {
+    const c = buildContext(s, bytes, dropped);
+    return allocatePartitions(c).fits || unmergeAndAllocatePartitions(c);
+  };
   if (fits(existing.diskSizeBytes)) return existing.diskSizeBytes;
   const probe = buildContext(s, existing.diskSizeBytes, dropped);
   markLogicalPartitions(probe);
   let extra = s.layout.tailBytes + s.grainBytes * (probe.partitions.length + 2);
-  for (const p of probe.partitions) if (!p.dropped) extra += requiredBytes(probe, p);
+  for (const p of probe.partitions) if (!p.dropped && !isSuppressed(p)) extra += requiredBytes(probe, p);
   let hi = roundUp(existing.diskSizeBytes + extra, s.grainBytes);
   if (!fits(hi)) {
     throw new PartwrightError(ErrorCode.DoesNotFit, 'The base image cannot hold these partitions at any size (an existing partition is in the way)', { where: 'base' });
@@ -162,7 +226,7 @@ function autoSize(s: Setup): number {
   const minimum = minimumFor(s, new Set());
   if (s.version === '252' || !usesGpt(s.spec.table)) return minimum;
   const ctx = buildContext(s, minimum);
-  if (!allocatePartitions(ctx).fits) return minimum;
+  if (!allocatePartitions(ctx).fits && !unmergeAndAllocatePartitions(ctx)) return minimum;
   growPartitions(ctx);
   placePartitions(ctx);
   let end = s.layout.startBytes;
@@ -248,6 +312,8 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   for (;;) {
     const result = allocatePartitions(ctx);
     if (result.fits) break;
+    // context_ponder(): un-merge SupplementFor= supplements before dropping anything.
+    if (unmergeAndAllocatePartitions(ctx)) break;
     if (!dropOnePriority(ctx)) {
       const dropped = new Set(ctx.partitions.filter((p) => p.dropped).map((p) => p.specIndex!));
       const minimum = minimumFor(s, dropped);
@@ -257,6 +323,12 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
         { where: 'sizeBytes', minimumSizeBytes: minimum },
       );
     }
+  }
+  // context_ponder(): a supplement still merged is dropped — its target carries its settings.
+  const suppressed = ctx.partitions.filter((p) => isSuppressed(p));
+  for (const p of suppressed) {
+    p.dropped = true;
+    p.droppedReason = `merged into ${p.supplementFor!.spec?.sourceName ?? `definition ${p.supplementFor!.specIndex! + 1}`} (SupplementFor=)`;
   }
   growPartitions(ctx);
   placePartitions(ctx);
@@ -294,7 +366,7 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
       label: p.label!,
       uuid: p.uuid!,
       paddingBytes: p.newPaddingBytes!,
-      attributes: table === 'mbr' ? 0n : p.current ? p.current.attributes : partitionAttributes(pspec, p.typeGuid),
+      attributes: table === 'mbr' ? 0n : p.current ? p.current.attributes : options.exactAttributes?.[p.specIndex!] ?? partitionAttributes(pspec, p.typeGuid),
       mbrType: pspec.mbrType ?? defaultMbrType(p.typeGuid),
       mbrBootable: pspec.mbrBootable ?? false,
       inHybridMbr: table === 'hybrid' && pspec.hybridMbr === true,
@@ -384,7 +456,7 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
     partitions,
     dropped: ctx.partitions
       .filter((p) => p.dropped && p.specIndex !== undefined)
-      .map((p) => ({ specIndex: p.specIndex!, priority: p.priority, reason: p.droppedReason ?? 'dropped' })),
+      .map((p) => ({ specIndex: p.specIndex!, priority: p.priority, reason: p.droppedReason ?? 'dropped', ...(p.supplementFor?.suppressing === p ? { mergedInto: p.supplementFor.specIndex! } : {}) })),
     blobs: s.blobs,
     reserved,
     minimumSizeBytes,

@@ -154,3 +154,32 @@ describe('--include-partitions= and --defer-partitions= (context_read_definition
     expect(rows({ deferPartitions: ['home', 'root'] })).toEqual([[4, 1777624, 131072, '78c92db8-3d2b-4823-b0dc-792b78f66f1e', 'swap']]);
   });
 });
+
+describe('--grain-size= (newest repart: determine_grain_size(), context_place_partitions())', () => {
+  const verity = gpt([
+    { type: 'usr', verity: 'data', verityMatchKey: 'usr', sizeMinBytes: 20 * MiB, sizeMaxBytes: 20 * MiB },
+    { type: 'usr-verity', verity: 'hash', verityMatchKey: 'usr', sizeMinBytes: 3 * MiB, sizeMaxBytes: 3 * MiB },
+    { type: 'usr-verity-sig', verity: 'signature', verityMatchKey: 'usr' },
+    { type: 'root', sizeMinBytes: 10 * MiB },
+  ]);
+
+  it('1 MiB: sizes round to it, and the partition after a 16 KiB signature starts on the next MiB', () => {
+    const plan = planImage(verity, { sizeBytes: 100 * MiB, grainSizeBytes: MiB });
+    expect(plan.grainBytes).toBe(MiB);
+    expect(plan.partitions.map((p) => [p.typeName, p.offsetBytes / MiB, p.sizeBytes])).toEqual([
+      ['usr-x86-64', 1, 20 * MiB],
+      ['usr-x86-64-verity', 21, 3 * MiB],
+      // VERITY_SIG_SIZE (16 KiB) is not rounded to the grain…
+      ['usr-x86-64-verity-sig', 24, 16 * 1024],
+      // …but the next partition is re-aligned after it; the last one ends at the last whole grain.
+      ['root-x86-64', 25, Math.floor((100 * MiB - 33 * 512) / MiB) * MiB - 25 * MiB],
+    ]);
+  });
+
+  it('the default (4096) places the same partitions back to back; 252 mode has no such option', () => {
+    const plan = planImage(verity, { sizeBytes: 100 * MiB });
+    expect(plan.partitions[3]!.offsetBytes).toBe(24 * MiB + 16 * 1024);
+    expect(() => planImage({ ...verity, repartVersion: '252' }, { sizeBytes: 100 * MiB, grainSizeBytes: MiB })).toThrow(/--grain-size= came after systemd-repart 252/);
+    expect(() => planImage(verity, { sizeBytes: 100 * MiB, grainSizeBytes: 3000 })).toThrow(/must be a power of two/);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { Architecture } from '../model/partition-types.ts';
 import { resolvePartitionType } from '../model/partition-types.ts';
+import { impliedFormat } from '../model/implied-format.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec, PartitionSpec, RepartVersion } from '../model/spec.ts';
 import type { WorkPartition } from './context.ts';
@@ -85,9 +86,9 @@ function contentMinBytes(spec: PartitionSpec, typeGuid: string, options: Resolve
   const encrypted = spec.encrypt !== undefined && spec.encrypt !== 'off' && spec.encrypt !== 'no';
   if (encrypted) bytes += roundUp(LUKS2_METADATA_SIZE_BYTES, options.grainBytes);
   const copyBlocksSize = spec.copyBlocks !== undefined ? options.copyBlocksSizes?.[spec.copyBlocks] : undefined;
-  // repart picks ext4 when CopyFiles=/MakeDirectories= or Encrypt= are set without Format=.
-  const wantsFs = (spec.copyFiles?.length ?? 0) > 0 || (spec.makeDirectories?.length ?? 0) > 0;
-  const format = spec.format ?? (wantsFs || (encrypted && spec.copyBlocks === undefined) ? 'ext4' : undefined);
+  // The file system repart picks when Format= is not set (impliedFormat(): ext4, vfat on esp/xbootldr
+  // in the newest, swap for swap partitions in the newest).
+  const format = impliedFormat(spec, options.version, options.architecture);
   if (copyBlocksSize !== undefined) bytes += roundUp(copyBlocksSize, options.grainBytes);
   else if (format !== undefined || encrypted) {
     const fs = format !== undefined ? fstypeMinBytes(spec, format, typeGuid, options) : undefined;
@@ -129,6 +130,8 @@ export function resolvePartition(spec: PartitionSpec, specIndex: number, options
     foreign: false,
     dropped: false,
     droppedReason: undefined,
+    supplementFor: undefined,
+    suppressing: undefined,
     allocatedTo: undefined,
     paddingArea: undefined,
     newSizeBytes: undefined,

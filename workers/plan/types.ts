@@ -47,6 +47,12 @@ export interface DroppedPartition {
   specIndex: number;
   priority: number;
   reason: string;
+  /**
+   * SupplementFor= (newest repart): the definition this supplement was merged into instead of being
+   * created; that partition's file system also gets its CopyFiles=, ExcludeFiles=, ExcludeFilesTarget=,
+   * MakeDirectories= and MakeSymlinks=.
+   */
+  mergedInto?: number;
 }
 
 export interface PlannedBlob extends ByteRange {
@@ -133,6 +139,11 @@ export interface PlanOptions {
    * and identities) but not written, so a later run can add them in place.
    */
   deferPartitions?: readonly string[];
+  /**
+   * `--grain-size=` (newest repart): placement granularity; the grain is max(this or 4096, sector
+   * size) (determine_grain_size()). Not in 252.
+   */
+  grainSizeBytes?: number;
   /** Overrides `spec.sizeBytes` (the CLI's `--size`). */
   sizeBytes?: number | 'auto';
   /** Overrides `spec.seed` (the CLI's `--seed`). */
@@ -141,6 +152,11 @@ export interface PlanOptions {
   existing?: ExistingDisk;
   /** Sizes of blobs whose spec gives only a source (the CLI stats the files). */
   blobSizes?: Record<string, number>;
+  /**
+   * `--copy-from=` partitions (spec index → bits): their GPT attributes are written as the source image
+   * has them, with none of the type defaults (context_copy_from_one() sets gpt_flags directly).
+   */
+  exactAttributes?: Readonly<Record<number, bigint>>;
   /** Sizes of `CopyBlocks=` sources keyed by the path as written in the spec (they raise the minimum, as in repart). */
   copyBlocksSizes?: Record<string, number>;
 }

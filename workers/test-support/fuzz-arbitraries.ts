@@ -58,7 +58,10 @@ const GOOD: Record<string, readonly string[]> = {
   SSHAuthorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7nXK9aOqQ3mX0m5r3Vt5y7H2m3g8Yb0y8nQ7xQ1Zk3 ada@laptop', 'ecdsa-sha2-nistp256 AAAAE2VjZHNh x', ''],
   WifiSSID: ['home', 'Kitchen "5G" #1', 'ünï'], WifiPassword: ['correct horse'], WifiCountry: ['GB'],
   Locale: ['en_GB.UTF-8', 'C.UTF-8'], Timezone: ['Europe/London', 'UTC'], Partition: ['ESP', 'esp', 'nixos'],
+  ExcludeFiles: ['/srv/cache/', '/a "/b c/"'], ExcludeFilesTarget: ['/var/log/', '/tmp'], MakeSymlinks: ['/bin:usr/bin', '/etc/x:../y /z:w', '/q:%%w'],
+  SupplementFor: ['10-esp', '20-root'], VolumeLabel: ['luks-x'], MountPoint: ['/', '/efi:umask=0077', '/srv'], Discard: ['yes', 'no'],
 };
+(GOOD as Record<string, readonly string[]>).CopyFiles = [...GOOD.CopyFiles!, '/a:/b:fsverity=off', '/c::x'];
 
 const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...GOOD[key]!) }, { weight: 1, arbitrary: value }) : value);
 

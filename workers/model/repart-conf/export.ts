@@ -55,8 +55,11 @@ function strictlyIncreasing(names: readonly string[]): boolean {
   return true;
 }
 
-/** File names: each partition's `sourceName` when all of them together keep the order, else generated. */
-function fileNames(partitions: readonly PartitionSpec[]): string[] {
+/**
+ * File names: each partition's `sourceName` when all of them together keep the order, else generated.
+ * The names a definition is known by (SupplementFor= names one without `.conf`) in the planner too.
+ */
+export function definitionFileNames(partitions: readonly PartitionSpec[]): string[] {
   const generated = generatedNames(partitions);
   const kept = partitions.map((p, i) =>
     p.sourceName && /^[^/\\\x00-\x1f]+\.conf$/.test(p.sourceName) ? p.sourceName : (generated[i] as string),
@@ -67,7 +70,7 @@ function fileNames(partitions: readonly PartitionSpec[]): string[] {
 /** Write a spec as a repart.d directory. Throws `invalid-spec` for values a .conf cannot carry. */
 export function exportRepartDirectory(spec: ImageSpec): ConfFile[] {
   const partitionFields = PARTITION_FIELDS as readonly FieldDef<PartitionSpec, unknown>[];
-  const names = fileNames(spec.partitions);
+  const names = definitionFileNames(spec.partitions);
   const files: ConfFile[] = spec.partitions.map((p, i) => {
     const where = `partitions.${i}`;
     if (p.type === undefined) throw new PartwrightError(ErrorCode.InvalidSpec, `${where}.type: Type= is required`, { where: `${where}.type` });

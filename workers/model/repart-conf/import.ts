@@ -52,6 +52,8 @@ export interface ConfFileContents {
   blobs: { blob: Partial<BlobSpec>; line: number }[];
   /** Line of the last assignment of each partition field, by field id (for late checks). */
   fieldLines: Record<string, number>;
+  /** File (main or drop-in) and line of the last assignment of each partition field, by field id. */
+  fieldPlaces: Record<string, { file: string; line: number }>;
   diagnostics: Diagnostic[];
 }
 
@@ -69,18 +71,9 @@ const NEWER_KEYS: Readonly<Record<string, { since: number; refuse?: string }>> =
   IntegrityAlgorithm: { since: 258, refuse: 'dm-integrity under LUKS' },
   TPM2PCRs: { since: 258, refuse: 'LUKS encryption bound to a TPM2' },
   KeyFile: { since: 258, refuse: 'LUKS encryption' },
-  ExcludeFiles: { since: 254 },
-  ExcludeFilesTarget: { since: 254 },
-  MountPoint: { since: 254 },
-  MakeSymlinks: { since: 257 },
-  SupplementFor: { since: 257 },
-  VolumeLabel: { since: 256 },
   FileSystemSectorSize: { since: 258 },
+  EncryptKDF: { since: 259, refuse: 'LUKS encryption' },
   AddValidateFS: { since: 258 },
-  VerityDataBlockSizeBytes: { since: 255 },
-  VerityHashBlockSizeBytes: { since: 255 },
-  Compression: { since: 257 },
-  CompressionLevel: { since: 257 },
 };
 
 const KNOWN_SECTIONS = ['Partition', 'X-Partwright', 'X-Partwright-Disk', 'X-Partwright-Blob', 'X-Partwright-CloudInit'] as const;
@@ -108,6 +101,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
   let typeLine: number | undefined;
   const disk = new Map<string, ConfFileContents['disk'][number]>();
   const fieldLines: Record<string, number> = {};
+  const fieldPlaces: Record<string, { file: string; line: number }> = {};
   const blobs: ConfFileContents['blobs'] = [];
 
   for (const source of [{ name, text }, ...dropIns]) {
@@ -215,6 +209,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
         for (const n of outcome.notes ?? []) report(item.line, 'warning', n);
       }
       fieldLines[field.id] = item.line;
+      fieldPlaces[field.id] = { file, line: item.line };
       if (field.id === 'type' && section === 'Partition') typeLine = item.line;
       applyParsed(field as FieldDef<unknown, unknown>, target, outcome);
     }
@@ -226,6 +221,10 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
   if (hasPartition) {
     result = partition as PartitionSpec;
     if (!hadError) checkPartition(result, (m) => report(1, 'error', m));
+    // partition_read_definition() (newest) warns the same way, at line 1 of the file.
+    if (result.discard === true && (result.encrypt ?? 'off') === 'off') {
+      diagnostics.push({ ...(fieldPlaces.discard ?? { file: name, line: 1 }), severity: 'warning', message: 'Discard=yes has no effect with Encrypt=off.' });
+    }
   } else if (disk.size > 0 || blobs.length > 0) {
     report(
       1,
@@ -244,7 +243,7 @@ export function readConfFile(name: string, text: string, dropIns: readonly ConfF
     }
   }
 
-  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, fieldLines, diagnostics };
+  return { name, partition: result, typeLine, disk: [...disk.values()], blobs, fieldLines, fieldPlaces, diagnostics };
 }
 
 function notSaveable(confKey: string, problem: string): string {
@@ -279,6 +278,10 @@ function checkPartition(p: PartitionSpec, fail: (message: string) => void): void
   if (verity !== 'off' && (p.encrypt ?? 'off') !== 'off') fail('Encrypting verity hash/data partitions is not supported');
   if (verity === 'signature' && (p.sizeMinBytes !== undefined || p.sizeMaxBytes !== undefined)) {
     fail('SizeMinBytes=/SizeMaxBytes= cannot be used with Verity=signature');
+  }
+  // partition_read_definition() (newest): a supplement cannot copy blocks, encrypt or be a verity partition.
+  if (p.supplementFor !== undefined && (p.copyBlocks !== undefined || (p.encrypt ?? 'off') !== 'off' || verity !== 'off')) {
+    fail('SupplementFor= cannot be combined with CopyBlocks=/Encrypt=/Verity=');
   }
 }
 
@@ -347,6 +350,8 @@ export interface DefinitionSource {
   file: string;
   /** Its drop-ins, in the order they were applied, with their directories. */
   dropIns: string[];
+  /** Where each key (by partition field id) was last set: file and line, for later messages. */
+  places?: Record<string, { file: string; line: number }>;
 }
 
 export interface RepartDirectoryImport extends RepartImport {
@@ -493,7 +498,7 @@ export function parseRepartDirectories(dirs: readonly ConfDirectory[], env?: Par
   const contents = ordered.map(([base, { file, at }]) => {
     const extra = [...(dropIns.get(base)?.entries() ?? [])].sort((a, b) => compareNames(a[0], b[0])).map(([, v]) => v);
     const c = readConfFile(at, file.text, extra.map((e) => ({ name: e.at, text: e.file.text })), env);
-    if (c.partition) sources.push({ file: at, dropIns: extra.map((e) => e.at) });
+    if (c.partition) sources.push({ file: at, dropIns: extra.map((e) => e.at), places: c.fieldPlaces });
     return { ...c, name: base };
   });
   const spec = mergeFiles(contents, diagnostics);
