@@ -14,7 +14,7 @@ import { formatIsoReport, formatPlan, toJson } from '../output.ts';
 import { sizeOption, seedOption, prepare, sourceDateEpochEnv, cloudInitOption } from './options.ts';
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
-  const { spec, layoutDir, copySource, basePath, preset } = prepare(args);
+  const { spec, layoutDir, copySource, basePath } = prepare(args);
   const inPlace = args.flags.has('in-place');
   const out = flag(args, 'output');
   const format = flag(args, 'output-format') ?? 'raw';
@@ -66,7 +66,6 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: fileDataRanges(basePath!, base) } } : {}),
-      ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
       output: { format, name, inPlace, ...(maxPiece !== undefined ? { maxPieceBytes: parseSize(maxPiece) } : {}) },
       ...(veritySigner ? { veritySigner } : {}),

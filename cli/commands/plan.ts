@@ -13,7 +13,7 @@ import { createNodeHost } from '../../workers/hosts/node/index.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
-  const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
+  const { spec, basePath, layoutDir, copySource, sources } = prepare(args);
   const json = args.flags.get('json')?.[0];
   if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
   const seed = seedOption(args);
@@ -26,8 +26,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       const { iso } = await runBuild(spec, host, {
         ...(seed !== undefined ? { seed } : {}),
         ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
-        ...(preset ? { preset } : {}),
-      });
+        });
       process.stdout.write(args.flags.has('json') ? toJson(iso) + '\n' : formatIsoReport(iso!) + '\n');
     } finally {
       host.dispose();
@@ -49,7 +48,6 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
-      ...(preset ? { preset } : {}),
     });
     // --defer-partitions= (repart v255): planned like the others, left out of the table.
     const defer = args.flags.get('defer-partitions')?.[0]?.split(',').map((t) => t.trim()).filter(Boolean);

@@ -8,7 +8,7 @@
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
-import type { Preset } from '../model/presets/preset.ts';
+import { layoutPreset } from '../model/presets/index.ts';
 import { toolsForPartitions, type OutputFormat, type ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
@@ -82,8 +82,6 @@ export interface RunBuildOptions {
   sourceDateEpoch?: number;
   /** Base-image mode: the image whose partitions are kept (read only), and where its data is. */
   base?: { source: ReadSource; dataRanges: ByteRange[] };
-  /** A preset's boot installation and the text files it brings (copy-source path → contents). */
-  preset?: Pick<Preset, 'boot' | 'files'>;
   /** Binary caches and keys for `StorePaths=`. */
   nix?: NixCacheSettings;
   /** Also hash the whole image, holes included (time ∝ image size; per-partition bmaps are always made). */
@@ -189,15 +187,16 @@ function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset'> = {},
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean }> {
+  const preset = layoutPreset(spec);
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
   const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withPresetFiles(host, options.preset?.files);
+  let inputs = withPresetFiles(host, preset?.files);
   let planned = spec;
-  if (options.preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
+  if (preset?.boot) ({ files: { spec: planned }, inputs } = withBootFiles(spec, preset.boot, inputs, planOptions));
   const prepared = prepareContents(planned, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
   const plan = planImage(prepared.planned, { sizeBytes: options.sizeBytes, seed: options.seed, existing: base?.existing, blobSizes: prepared.blobSizes });
   const partial = spec.partitions.some((p) => p.storePaths?.length && p.minimize !== undefined && p.minimize !== 'off');
@@ -212,7 +211,9 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Writing in place needs a base image and the raw format.', { where: 'base' });
   }
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const inputs = withPresetFiles(host, options.preset?.files);
+  // Preset=: its boot installation and its own files, the same for every host.
+  const preset = layoutPreset(spec);
+  const inputs = withPresetFiles(host, preset?.files);
 
   const loadTool = await loadToolsFor(spec, host);
   if (needsVeritySigner(spec) && !options.veritySigner) {
@@ -248,7 +249,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
-      const boot = options.preset?.boot;
+      const boot = preset?.boot;
       built = boot
         ? options.veritySigner
           ? await buildBootableImageSigned(spec, boot, inputs, { ...buildOptions, veritySigner: options.veritySigner })

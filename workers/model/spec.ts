@@ -163,6 +163,8 @@ export interface ImageSpec {
   base?: BaseImageSpec;
   partitions: PartitionSpec[];
   blobs?: BlobSpec[];
+  /** `Preset=`: the preset (workers/model/presets) whose boot installation and own files a build adds. */
+  preset?: string;
 }
 
 /** nixpkgs' image.repart default seed: Partwright's default so that the same layout gives the same bytes. */
