@@ -614,6 +614,9 @@ describe('Preset= in a layout', () => {
     const r = cli('build', bad, '-o', path.join(work, 'x.img'));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`10-esp.conf:5: Unknown preset vm-dsk; presets are ${names}`);
+    const badJson = path.join(work, 'pk-bad.json');
+    fs.writeFileSync(badJson, JSON.stringify({ table: 'gpt', preset: 'vm-dsk', partitions: [{ type: 'esp' }] }));
+    expect(cli('plan', badJson).stderr).toContain(`${badJson}: preset: must be one of ${names}`);
     // A preset's boot files live in a copy source: without one, the error says so.
     expect(cli('build', json, '-o', path.join(work, 'x.img')).stderr).toContain("preset 'repart-disk' needs --copy-source DIR (or CopySource= in the layout)");
   });
