@@ -10,6 +10,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../workers/formats/test-support/tools.ts';
+import { PRESETS, presetLayout, repartDisk } from '../workers/model/presets/index.ts';
+import { stringifyLayoutJson } from '../workers/model/layout-json.ts';
+import { exportRepartDirectory } from '../workers/model/repart-conf.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(ROOT, 'cli/bin/partwright.mjs');
@@ -565,6 +568,58 @@ describe('presets', () => {
     const rootFs = extractPart(out, root.offsetBytes, root.sizeBytes, path.join(work, 'preset-root.ext4'));
     expect(spawnSync('e2fsck', ['-fn', rootFs]).status).toBe(0);
     expect(execFileSync('debugfs', ['-R', 'cat /partwright-marker', rootFs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('hi\n');
+  });
+});
+
+describe('Preset= in a layout', () => {
+  it('a preset layout exported as JSON or repart.d builds the same bytes as --preset; --preset sets a layout\'s Preset=; unknown names are refused where written', () => {
+    const src = path.join(work, 'preset-key-src');
+    fs.rmSync(src, { recursive: true, force: true });
+    for (const [f, text] of [['boot/vmlinuz', 'kernel'], ['boot/initrd', 'initrd'], ['boot/systemd-bootx64.efi', 'MZ efi'], ['rootfs/partwright-marker', 'hi\n']]) {
+      fs.mkdirSync(path.dirname(path.join(src, f!)), { recursive: true });
+      fs.writeFileSync(path.join(src, f!), text!);
+    }
+    const build = (out: string, ...args: string[]) => {
+      const r = cli('build', ...args, '-o', out, '--copy-source', src);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return sha256File(out);
+    };
+    const byFlag = build(path.join(work, 'pk-flag.img'), '--preset', 'repart-disk');
+    // The app's export of the opened preset: layout JSON and a repart.d directory, both naming Preset=.
+    const json = path.join(work, 'pk-layout.json');
+    fs.writeFileSync(json, stringifyLayoutJson(presetLayout(repartDisk)));
+    expect(JSON.parse(fs.readFileSync(json, 'utf8')).preset).toBe('repart-disk');
+    expect(build(path.join(work, 'pk-json.img'), json)).toBe(byFlag);
+    const dir = path.join(work, 'pk-repart.d');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    for (const f of exportRepartDirectory(presetLayout(repartDisk))) fs.writeFileSync(path.join(dir, f.name), f.text);
+    expect(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')).toContain('Preset=repart-disk');
+    expect(build(path.join(work, 'pk-dir.img'), dir)).toBe(byFlag);
+    // The same layout without Preset= builds as written (no loaders); --preset NAME puts them back.
+    const plain = path.join(work, 'pk-plain.json');
+    fs.writeFileSync(plain, stringifyLayoutJson(repartDisk.spec));
+    expect(build(path.join(work, 'pk-plain.img'), plain)).not.toBe(byFlag);
+    expect(build(path.join(work, 'pk-plain-flag.img'), plain, '--preset', 'repart-disk')).toBe(byFlag);
+    // plan reads the layout's preset the same way.
+    const plan = (...args: string[]) => JSON.parse(cli('plan', ...args, '--copy-source', src, '--json').stdout);
+    expect(plan(json)).toEqual(plan('--preset', 'repart-disk'));
+    // Mistakes: where they were written, naming the presets.
+    const names = PRESETS.map((p) => p.name).join(', ');
+    expect(cli('build', plain, '--preset', 'vm-dsk', '-o', path.join(work, 'x.img')).stderr).toContain(`no preset 'vm-dsk'; presets are ${names}`);
+    const bad = path.join(work, 'pk-bad.d');
+    fs.rmSync(bad, { recursive: true, force: true });
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, '10-esp.conf'), '[Partition]\nType=esp\n\n[X-Partwright-Disk]\nPreset=vm-dsk\n');
+    const r = cli('build', bad, '-o', path.join(work, 'x.img'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`10-esp.conf:5: Unknown preset vm-dsk; presets are ${names}`);
+    const badJson = path.join(work, 'pk-bad.json');
+    fs.writeFileSync(badJson, JSON.stringify({ table: 'gpt', preset: 'vm-dsk', partitions: [{ type: 'esp' }] }));
+    expect(cli('plan', badJson).stderr).toContain(`${badJson}: preset: must be one of ${names}`);
+    // A preset's boot files live in a copy source: without one, the error says so.
+    expect(cli('build', json, '-o', path.join(work, 'x.img')).stderr).toContain("preset 'repart-disk' needs --copy-source DIR (or CopySource= in the layout)");
   });
 });
 

@@ -21,7 +21,7 @@ const COMMON: FlagSpec[] = [
 ];
 const LAYOUT_FLAGS: FlagSpec[] = [
   { name: 'definitions', takesValue: true, repeatable: true, valueName: 'DIR', help: 'another repart.d directory, merged after LAYOUT (repeatable; of two files with the same name the earlier directory\'s wins, as in systemd-repart)' },
-  { name: 'preset', takesValue: true, valueName: 'NAME', help: 'use a preset instead of LAYOUT (see partwright presets); its files come from --copy-source' },
+  { name: 'preset', takesValue: true, valueName: 'NAME', help: 'build a preset (see partwright presets): alone, its own layout; with LAYOUT, sets the layout\'s Preset= (its boot loaders and files; Preset= in [X-Partwright-Disk]); its files come from --copy-source' },
   { name: 'repart-version', takesValue: true, valueName: '252|latest', help: 'behave like this systemd-repart where versions differ (default latest; RepartVersion= in [X-Partwright-Disk])' },
   { name: 'sector-size', takesValue: true, valueName: 'BYTES', help: '512, 1024, 2048 or 4096 (as repart --sector-size=; SectorSize= in [X-Partwright-Disk])' },
   { name: 'os-release', takesValue: true, valueName: 'FILE', help: 'os-release file whose IMAGE_VERSION=, IMAGE_ID=, ID=, VERSION_ID=, VARIANT_ID=, BUILD_ID= fill %A %M %o %w %W %B' },

@@ -8,7 +8,7 @@
  * loaders; U-Boot and the firmware folder are stand-in bytes (no board boots here).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,19 @@ for (const preset of PRESETS) {
       );
       const cliSha = execFileSync('sha256sum', [out], { encoding: 'utf8' }).split(' ')[0];
       expect(cliSha, `${preset.name}: browser ${browser.sha256}, CLI ${cliSha}`).toBe(browser.sha256);
+
+      if (preset.name === 'vm-disk') {
+        // The layout as the app exports it names its preset (Preset=): `partwright build layout.json`
+        // without --preset installs the same boot loaders, byte for byte.
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+        const layout = join(dir, 'layout.json');
+        await download.saveAs(layout);
+        expect(JSON.parse(readFileSync(layout, 'utf8')).preset).toBe(preset.name);
+        const fromJson = join(dir, 'cli-json.img');
+        execFileSync(process.execPath, [join(ROOT, 'cli/bin/partwright.mjs'), 'build', layout, '--copy-source', src, '-o', fromJson], { env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH }, stdio: 'pipe' });
+        const jsonSha = execFileSync('sha256sum', [fromJson], { encoding: 'utf8' }).split(' ')[0];
+        expect(jsonSha, `${preset.name}: exported layout JSON built by the CLI`).toBe(browser.sha256);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -90,3 +90,33 @@ test('the ISO preset: its boot files are slots, its own loader files need nothin
   await editor.loadPreset('gpt-disk');
   await expect(page.getByTestId('preset-inputs')).toHaveCount(0);
 });
+
+test('the preset is part of the layout: a share link reopens it with its slots, undo of opening it takes it away', async ({ page, browser }) => {
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady(false);
+  await editor.presetCard(`nixos:${vmDisk.name}`).click();
+  await expect(editor.startScreen).toBeHidden();
+  const slots = page.getByTestId('preset-slot');
+  await expect(slots).toHaveCount(vmDisk.inputs.length);
+  const url = await editor.copyShareLink();
+
+  const other = await browser.newContext();
+  try {
+    const fresh = new EditorPage(await other.newPage());
+    await fresh.goto(url.slice(url.indexOf('/#')));
+    await fresh.shareDialog.getByRole('button', { name: 'Open shared layout' }).click();
+    await expect(fresh.partitionRows).toHaveCount(vmDisk.spec.partitions.length);
+    await expect(fresh.page.getByTestId('preset-slot')).toHaveCount(vmDisk.inputs.length);
+    await expect(fresh.buildStatus).toContainText('the vm-disk preset needs it');
+  } finally {
+    await other.close();
+  }
+
+  // Opening the preset was one step: undoing it leaves the empty layout without the preset's slots.
+  await expect(page.getByTestId('undo')).toHaveAttribute('title', /Undo: Started from/);
+  await page.getByTestId('undo').click();
+  await expect(editor.partitionRows).toHaveCount(0);
+  await expect(page.getByTestId('preset-inputs')).toBeHidden();
+  await expect(slots).toHaveCount(0);
+});

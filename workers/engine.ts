@@ -29,7 +29,6 @@ import { DEFAULT_SEED } from './model/spec.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from './model/errors.ts';
 import type { Diagnostic } from './model/diagnostics.ts';
 import { PARTITION_TYPES, type PartitionType } from './model/partition-types.ts';
-import { presetByName } from './model/presets/index.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './model/registry.ts';
 import { exportRepartDirectory, parseRepartDirectory, type ConfFile } from './model/repart-conf.ts';
 import type { ImageSpec } from './model/spec.ts';
@@ -97,8 +96,6 @@ export interface EngineBuildOptions {
   nix?: NixCacheSettings;
   /** SOURCE_DATE_EPOCH when the layout gives none (as the CLI takes it from the environment). */
   sourceDateEpoch?: number;
-  /** A preset by name: its boot installation and its own files (its other files come in `files`). */
-  preset?: string;
   /** Base-image mode: the key in `files` of the image whose partitions are kept (BaseImage=). */
   base?: string;
   /**
@@ -246,15 +243,13 @@ export const engine = {
    * with the same tools. Slower than `plan` (it runs mke2fs); the app asks for it when `plan` says a
    * size is decided at build.
    */
-  async planExact(spec: ImageSpec, files: Record<string, Blob>, options: Pick<EngineBuildOptions, 'contentsDir' | 'sourceDateEpoch' | 'preset'> = {}): Promise<PlanResult> {
+  async planExact(spec: ImageSpec, files: Record<string, Blob>, options: Pick<EngineBuildOptions, 'contentsDir' | 'sourceDateEpoch'> = {}): Promise<PlanResult> {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
-      const preset = options.preset === undefined ? undefined : presetByName(options.preset);
       const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-        ...(preset ? { preset } : {}),
       });
       return { ok: true, plan };
     } catch (e) {
@@ -295,8 +290,6 @@ export const engine = {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
-      const preset = options.preset === undefined ? undefined : presetByName(options.preset);
-      if (options.preset !== undefined && !preset) return { ok: false, error: { code: ErrorCode.InvalidSpec, message: `No preset '${options.preset}'.`, where: 'preset' } };
       const baseBlob = options.base === undefined ? undefined : files[options.base];
       if (options.base !== undefined && !baseBlob) {
         return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };
@@ -308,7 +301,6 @@ export const engine = {
       const base = baseBlob ? blobSource(baseBlob) : undefined;
       const result = await runBuild(spec, host, {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-        ...(preset ? { preset } : {}),
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),
         sha256: options.sha256 ?? false,

@@ -16,7 +16,7 @@ import { sizeOption, seedOption, prepare, sourceDateEpochEnv, withCloudInitOptio
 
 export async function runBuild(args: ParsedArgs): Promise<void> {
   const prepared = prepare(args);
-  const { layoutDir, copySource, basePath, preset } = prepared;
+  const { layoutDir, copySource, basePath } = prepared;
   const spec = withCloudInitOptions(prepared.spec, args);
   const inPlace = args.flags.has('in-place');
   const out = flag(args, 'output');
@@ -83,7 +83,6 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
         ...(seed !== undefined ? { seed } : {}),
         ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
         ...(base ? { base: { source: base, dataRanges: [] } } : {}),
-        ...(preset ? { preset } : {}),
         ...(deferPartitions ? { deferPartitions } : {}),
         ...copyFromOptions,
       });
@@ -106,7 +105,6 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: fileDataRanges(basePath!, base) } } : {}),
-      ...(preset ? { preset } : {}),
       nix: { substituters: args.flags.get('substituter') ?? [], trustedPublicKeys: args.flags.get('trusted-public-key') ?? [] },
       ...(deferPartitions ? { deferPartitions } : {}),
       ...copyFromOptions,

@@ -6,7 +6,7 @@ import { parseSize } from '../../workers/model/units.ts';
 import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture } from '../../workers/model/partition-types.ts';
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { unknownTo252 } from '../../workers/model/fields.ts';
-import { PRESETS, presetByName, type Preset } from '../../workers/model/presets/index.ts';
+import { PRESETS, layoutPreset, presetByName, presetLayout } from '../../workers/model/presets/index.ts';
 import { hasCloudInitSettings, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
@@ -41,25 +41,20 @@ export interface Prepared {
   layoutDir: string;
   copySource: string | undefined;
   basePath: string | undefined;
-  preset: Preset | undefined;
   /** repart.d layouts: the files each partition came from. */
   sources: ReturnType<typeof loadLayout>['sources'];
 }
 
 export function prepare(args: ParsedArgs): Prepared {
   const presetName = flag(args, 'preset');
+  const named = presetName === undefined ? undefined : presetByName(presetName);
+  if (presetName !== undefined && !named) throw new UsageError(`no preset '${presetName}'; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
   let spec: Prepared['spec'];
   let layoutDir: string;
-  let preset: Preset | undefined;
   let sources: Prepared['sources'];
-  if (presetName !== undefined) {
-    if (args.positionals.length || args.flags.has('definitions')) throw new UsageError('give either LAYOUT (or --definitions) or --preset NAME, not both');
-    preset = presetByName(presetName);
-    if (!preset) throw new UsageError(`no preset '${presetName}'; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
-    if (flag(args, 'copy-source') === undefined && preset.inputs.length) {
-      throw new UsageError(`preset '${preset.name}' needs --copy-source DIR holding ${preset.inputs.map((i) => i.path).join(', ')} (see partwright presets)`);
-    }
-    spec = structuredClone(preset.spec);
+  if (named && !args.positionals.length && !args.flags.has('definitions')) {
+    // --preset NAME alone: the preset's own layout.
+    spec = presetLayout(named);
     layoutDir = process.cwd();
   } else {
     const extra = args.flags.get('definitions') ?? [];
@@ -77,6 +72,8 @@ export function prepare(args: ParsedArgs): Prepared {
     layoutDir = loaded.layoutDir;
     sources = loaded.sources;
     for (const w of loaded.warnings) process.stderr.write(`partwright: warning: ${w.file}:${w.line}: ${w.message}\n`);
+    // --preset NAME with a layout: the layout's Preset= set (or overridden) to NAME.
+    if (named) spec.preset = named.name;
   }
   const architecture = flag(args, 'architecture');
   if (architecture !== undefined) {
@@ -126,7 +123,12 @@ export function prepare(args: ParsedArgs): Prepared {
   const copySource = copySourceFlag !== undefined ? path.resolve(copySourceFlag) : spec.copySource !== undefined ? path.resolve(layoutDir, spec.copySource) : undefined;
   const baseFlag = flag(args, 'base');
   const basePath = baseFlag !== undefined ? path.resolve(baseFlag) : spec.base ? resolveLayoutPath(spec.base.source, layoutDir, undefined) : undefined;
-  return { spec, layoutDir, copySource, basePath, preset, sources };
+  // A preset's boot files are absolute copy-source paths: without a copy source they would be the host's own /boot.
+  const preset = layoutPreset(spec);
+  if (preset?.inputs.length && copySource === undefined) {
+    throw new UsageError(`preset '${preset.name}' needs --copy-source DIR${named ? '' : ' (or CopySource= in the layout)'} holding ${preset.inputs.map((i) => i.path).join(', ')} (see partwright presets)`);
+  }
+  return { spec, layoutDir, copySource, basePath, sources };
 }
 
 

@@ -11,7 +11,7 @@ import { nodeInputs } from '../../workers/hosts/node/inputs.ts';
 import { makeOwnedTempDir, removeOwned } from '../../workers/hosts/node/scratch.ts';
 
 export async function runPlan(args: ParsedArgs): Promise<void> {
-  const { spec, basePath, layoutDir, copySource, preset, sources } = prepare(args);
+  const { spec, basePath, layoutDir, copySource, sources } = prepare(args);
   const deferPartitions = deferPartitionsOption(args, spec);
   const json = args.flags.get('json')?.[0];
   if (json !== undefined && json !== 'true' && json !== 'repart') throw new UsageError(`--json=${json}: give --json or --json=repart`);
@@ -27,8 +27,7 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       const { iso } = await runBuild(spec, host, {
         ...(seed !== undefined ? { seed } : {}),
         ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
-        ...(preset ? { preset } : {}),
-      });
+        });
       process.stdout.write(args.flags.has('json') ? toJson(iso) + '\n' : formatIsoReport(iso!) + '\n');
     } finally {
       host.dispose();
@@ -52,7 +51,6 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
       ...(seed !== undefined ? { seed } : {}),
       ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
       ...(base ? { base: { source: base, dataRanges: [] } } : {}),
-      ...(preset ? { preset } : {}),
       ...(deferPartitions ? { deferPartitions } : {}),
       ...(copyFrom.images.length ? { copyFrom: copyFrom.images, copyFromFilter: copyFrom.filter } : {}),
       ...grainSizeOption(args),

@@ -90,11 +90,6 @@ export class LayoutDocument {
   files = $state.raw<Record<string, File>>({});
   /** `CopyFiles=` sources staged in OPFS for this layout, by source path. */
   contents = $state.raw<Record<string, StagedContent>>({});
-  /**
-   * The engine preset the layout was started from (`partwright build --preset NAME`): the build
-   * installs its boot files (systemd-boot, GRUB) and adds the files it brings. Undefined for others.
-   */
-  preset = $state<string | undefined>(undefined);
   undoEntry = $state.raw<UndoEntry | undefined>(undefined);
   /** Undo and redo stacks (newest last). */
   past = $state.raw<HistoryEntry[]>([]);
@@ -148,6 +143,13 @@ export class LayoutDocument {
     }
     return out;
   });
+
+  /**
+   * The layout's preset (`Preset=`, as `partwright build --preset NAME`): the build installs its boot
+   * files (systemd-boot, GRUB) and adds the files it brings. Part of the spec, so undo, autosave,
+   * share links and exports carry it. Undefined for other layouts.
+   */
+  readonly preset: string | undefined = $derived(this.spec.preset);
 
   /** The preset's definition (the engine's: one list of what it needs, with what each file is for). */
   readonly presetDef: Preset | undefined = $derived(this.preset === undefined ? undefined : presetByName(this.preset));
@@ -290,7 +292,7 @@ export class LayoutDocument {
       let planResult = await this.#client.call('plan', [spec, options], signal);
       // Minimize= sizes come from the contents, as in a build: ask for the exact plan when all are here.
       if (planResult.ok && planResult.decidedAtBuild && this.missingFiles.length === 0 && this.missingContents.length === 0) {
-        const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name), ...(this.preset ? { preset: this.preset } : {}) }], signal);
+        const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name) }], signal);
         if (exact.ok) planResult = exact;
       }
       if (seq !== this.#refreshSeq) return;

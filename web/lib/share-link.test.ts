@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { PRESETS } from './presets.ts';
+import { PRESETS as NIXOS_PRESETS, presetLayout } from '../../workers/model/presets/index.ts';
 import { decodeShareValue, encodeShareFragment, shareValue } from './share-link.ts';
 
 const sixPartitions: ImageSpec = {
@@ -61,7 +62,17 @@ describe('share links', () => {
     }
   });
 
+  it('round-trips every NixOS preset layout with its Preset=', async () => {
+    for (const preset of NIXOS_PRESETS) {
+      const spec = presetLayout(preset);
+      const read = await decodeShareValue(shareValue(await encodeShareFragment(spec))!);
+      expect(read).toEqual({ ok: true, spec });
+      expect(read.ok && read.spec.preset).toBe(preset.name);
+    }
+  });
+
   it.each([
+    ['unknown presets', link('{"table":"gpt","partitions":[],"preset":"vm-dsk"}'), /preset: must be one of .*vm-disk/],
     ['unknown keys', link('{"table":"gpt","partitions":[],"x":1}'), /unknown key "x"/],
     ['__proto__', link('{"table":"gpt","partitions":[{"type":"esp","__proto__":{"a":1}}]}'), /__proto__/],
     ['absurd sizes', link('{"table":"gpt","partitions":[{"type":"esp","sizeMinBytes":1e30}]}'), /sizeMinBytes/],

@@ -4,6 +4,7 @@
  * a failed write is shown and never replaces what was saved before.
  */
 import { parseLayoutJson, stringifyLayoutJson } from '../../workers/model/layout-json.ts';
+import { presetByName } from '../../workers/model/presets/index.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import type { LayoutDocument } from './layout-document.svelte.ts';
 import { cleanLayoutName, describeSaveError, LayoutStore } from './layout-store.ts';
@@ -124,19 +125,21 @@ export class Workspace {
     // The layout is open (and what a reload opens) at once; its files follow ("loading" until then).
     this.#lastSaved.set(name, stored.json);
     this.status = 'loading';
+    // A preset kept beside the layout (before Preset= was part of it) moves into the layout.
+    const sidePreset = await this.store.preset(name).catch(() => undefined);
+    if (sidePreset !== undefined && spec.preset === undefined && presetByName(sidePreset)) spec.preset = sidePreset;
     this.doc.name = name;
     this.doc.replace(spec);
     this.doc.files = {};
     this.doc.contents = {};
-    this.doc.preset = undefined;
     await this.store.setCurrent(name);
-    this.doc.preset = await this.store.preset(name);
     this.doc.files = await this.store.files(name);
     this.doc.resetHistory();
     this.doc.contents = await this.#loadContents(name, spec);
     this.status = 'saved';
     this.error = undefined;
-    if (newer !== undefined) await this.save();
+    if (newer !== undefined || sidePreset !== undefined) await this.save();
+    if (sidePreset !== undefined && this.status === 'saved') await this.store.savePreset(name, undefined).catch(() => undefined);
     return true;
   }
 
@@ -189,32 +192,19 @@ export class Workspace {
     await this.#load(name);
   }
 
-  /** A new saved layout (name made unique), opened; `preset` names the engine preset it builds with. */
-  async create(baseName: string, spec: ImageSpec, files: Record<string, File> = {}, preset?: string): Promise<void> {
+  /** A new saved layout (name made unique), opened (a preset's layout names its preset: Preset=). */
+  async create(baseName: string, spec: ImageSpec, files: Record<string, File> = {}): Promise<void> {
     await this.save();
     const name = await this.store.freeName(cleanLayoutName(baseName) ?? 'layout');
     this.doc.name = name;
     this.doc.replace(spec);
     this.doc.files = {};
     this.doc.contents = {};
-    this.doc.preset = undefined;
     await this.contents?.removeLayout(name).catch(() => undefined);
     this.doc.resetHistory();
-    await this.setPreset(preset);
     for (const [path, file] of Object.entries(files)) await this.stageFile(path, file);
     await this.store.setCurrent(name);
     await this.save();
-  }
-
-  /** Which engine preset the open layout builds with (boot installation, its own files), kept with it. */
-  async setPreset(preset: string | undefined): Promise<void> {
-    this.doc.preset = preset;
-    try {
-      await this.store.savePreset(this.doc.name, preset);
-    } catch (e) {
-      this.status = 'error';
-      this.error = describeSaveError(e);
-    }
   }
 
   async rename(newName: string): Promise<void> {
@@ -236,7 +226,6 @@ export class Workspace {
     // "saved" again only once the new name is the one a reload opens.
     this.status = 'saving';
     for (const [path, file] of Object.entries(files)) await this.store.saveFile(name, path, file);
-    await this.store.savePreset(name, this.doc.preset);
     await this.store.setCurrent(name);
     await this.store.remove(old);
     this.#lastSaved.delete(old);

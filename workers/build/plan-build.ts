@@ -19,6 +19,7 @@ import { impliedFormat } from '../model/implied-format.ts';
 import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 import { applyCopyFrom, withCopyFromInputs } from './copy-from.ts';
 import { mergeSupplementContents } from './supplements.ts';
+import { layoutPreset } from '../model/presets/index.ts';
 
 /** SOURCE_DATE_EPOCH as every host applies it: the layout's, else the host's. */
 export function sourceDateEpochOf(spec: ImageSpec, hostEpoch: number | undefined): number | undefined {
@@ -93,7 +94,7 @@ export function baseLayer(base: RunBuildOptions['base']): BuildOptions['base'] {
 export async function planBuild(
   spec: ImageSpec,
   host: Pick<BuildHost, 'open' | 'openTree' | 'loadTool'>,
-  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'preset' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter' | 'grainSizeBytes'> = {},
+  options: Pick<RunBuildOptions, 'sizeBytes' | 'seed' | 'sourceDateEpoch' | 'base' | 'deferPartitions' | 'copyFrom' | 'copyFromFilter' | 'grainSizeBytes'> = {},
 ): Promise<{ plan: ImagePlan; partial: boolean; copiedFrom: string[] }> {
   // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
   spec = withoutKeysUnknownTo252(spec);
@@ -103,11 +104,13 @@ export async function planBuild(
   const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
   const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
-  let inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
+  // Preset=: its boot files and its own files, as the build adds them.
+  const preset = layoutPreset(spec);
+  let inputs = withCopyFromInputs(withPresetFiles(host, preset?.files), copied.ranges);
   let planned = spec;
-  if (options.preset?.boot) {
+  if (preset?.boot) {
     const { withBootFiles } = await import('../boot/build-boot-image.ts');
-    ({ files: { spec: planned }, inputs } = withBootFiles(spec, options.preset.boot, inputs, planOptions));
+    ({ files: { spec: planned }, inputs } = withBootFiles(spec, preset.boot, inputs, planOptions));
   }
   // The build's contents code loads only when contents can size or reject a partition.
   const prepareContents = contentsSizePartitions(planned) ? (await import('./build-image.ts')).prepareContents : undefined;

@@ -8,7 +8,7 @@
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
-import type { Preset } from '../model/presets/preset.ts';
+import { layoutPreset } from '../model/presets/index.ts';
 import type { OutputFormat, ToolName } from '../model/registry.ts';
 import type { ByteRange, ImagePlan } from '../plan/types.ts';
 import type { ByteStore } from '../disk/byte-store.ts';
@@ -97,8 +97,6 @@ export interface RunBuildOptions {
   sourceDateEpoch?: number;
   /** Base-image mode: the image whose partitions are kept (read only), and where its data is. */
   base?: { source: ReadSource; dataRanges: ByteRange[] };
-  /** A preset's boot installation and the text files it brings (copy-source path → contents). */
-  preset?: Pick<Preset, 'boot' | 'files'>;
   /** Binary caches and keys for `StorePaths=`. */
   nix?: NixCacheSettings;
   /** Per-partition bmap digests (what the app shows; cost ∝ data: a second read of every byte written). */
@@ -142,7 +140,9 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Writing in place needs a base image and the raw format.', { where: 'base' });
   }
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const inputs = withCopyFromInputs(withPresetFiles(host, options.preset?.files), copied.ranges);
+  // Preset=: its boot installation and its own files, the same for every host.
+  const preset = layoutPreset(spec);
+  const inputs = withCopyFromInputs(withPresetFiles(host, preset?.files), copied.ranges);
 
   const loadTool = await loadToolsFor(spec, host);
   if (needsVeritySigner(spec) && !options.veritySigner) {
@@ -182,7 +182,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
         ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
         ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
       };
-      const boot = options.preset?.boot;
+      const boot = preset?.boot;
       const bootable = boot ? await import('../boot/build-boot-image.ts') : undefined;
       built = boot && bootable
         ? options.veritySigner

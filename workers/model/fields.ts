@@ -25,6 +25,7 @@ import type {
 } from './spec.ts';
 import { FILE_SYSTEMS, ISO_FORMAT } from './registry.ts';
 import { checkCloudInitValue, checkSshKey, type CloudInitSpec } from './cloud-init.ts';
+import { PRESETS, presetByName } from './presets/index.ts';
 import { formatSizeForConf, parseSystemdInt32, parseSystemdUnsigned, tryParseSize } from './units.ts';
 import {
   cEscapeForColonList,
@@ -1017,6 +1018,7 @@ interface DiskValues {
   sourceDateEpoch: number;
   copySource: string;
   repartVersion: RepartVersion;
+  preset: string;
 }
 export type DiskFieldId = keyof DiskValues;
 export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
@@ -1117,6 +1119,20 @@ function hex32Kind(confKey: string): Kind<number> {
   };
 }
 
+/** Preset=: one of the presets' names (read when parsing, so the preset table may import the model). */
+const presetKind: Kind<string> = {
+  kind: 'enum',
+  get choices() {
+    return PRESETS.map((p) => p.name);
+  },
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    return presetByName(raw) ? { kind: 'set', value: raw } : refusing(`Unknown preset ${raw}; presets are ${PRESETS.map((p) => p.name).join(', ')}`);
+  },
+  format: (v) => [v],
+  check: (v) => (typeof v === 'string' && presetByName(v) ? undefined : `must be one of ${PRESETS.map((p) => p.name).join(', ')}`),
+};
+
 function withReset<V>(k: Kind<V>): Kind<V> {
   return { ...k, parse: (raw, env) => (raw === '' ? { kind: 'reset' } : k.parse(raw, env)) };
 }
@@ -1208,6 +1224,11 @@ export const DISK_FIELDS: readonly DiskField[] = [
     help: 'Whose placement rules to follow where versions differ: latest (the newest systemd, as NixOS runs) or 252 (Debian 12). See docs/repart-compat.md.',
     defaultText: 'latest',
     defaultValue: 'latest',
+  }),
+  diskField('preset', 'Preset', presetKind, {
+    title: 'Preset',
+    help: 'A NixOS image kind (partwright presets) whose boot loaders and own files a build adds to this layout.',
+    defaultText: 'none (the layout as written)',
   }),
 ];
 

@@ -32,6 +32,16 @@ describe('layout JSON', () => {
     ]);
   });
 
+  it('carries the preset: a known name round-trips, an unknown one names the presets', () => {
+    const text = stringifyLayoutJson({ table: 'gpt', partitions: [{ type: 'esp' }], preset: 'vm-disk' });
+    expect(JSON.parse(text).preset).toBe('vm-disk');
+    expect(parseLayoutJson(text).preset).toBe('vm-disk');
+    expect(problems('{"preset":"nope","partitions":[{"type":"esp"}]}')).toEqual([
+      `error layout.json: preset: must be one of ${DISK_FIELDS.find((f) => f.id === 'preset')!.choices!.join(', ')}`,
+    ]);
+    expect(DISK_FIELDS.find((f) => f.id === 'preset')!.choices).toContain('installer-iso');
+  });
+
   it('refuses absurd values and hostile input', () => {
     expect(problems(`{"partitions":[{"type":"esp","sizeMaxBytes":${2 ** 53}}]}`)[0]).toMatch(/sizeMaxBytes: must be a whole number/);
     expect(problems('{"partitions":[{"type":"esp","sizeMaxBytes":1.5}]}')[0]).toMatch(/sizeMaxBytes/);
@@ -77,7 +87,7 @@ describe('field tables', () => {
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([
       'Table', 'SectorSize', 'Size', 'Seed', 'Architecture', 'FirstPartitionOffset', 'GPTEntriesLBA', 'GPTEntryCount',
-      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace', 'RepartVersion',
+      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace', 'RepartVersion', 'Preset',
     ]);
     expect(BLOB_FIELDS.map((f) => f.confKey)).toEqual(['Name', 'Offset', 'Source', 'Size']);
     for (const f of [...PARTITION_FIELDS, ...DISK_FIELDS, ...BLOB_FIELDS]) {

@@ -3,6 +3,7 @@ import { formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 import { parseLayoutJson, stringifyLayoutJson } from './layout-json.ts';
 import { exportRepartDirectory, lexConf, parseRepartConf, parseRepartDirectory } from './repart-conf.ts';
 import type { ImageSpec, PartitionSpec } from './spec.ts';
+import { PRESETS, installerIso, presetLayout, vmDisk } from './presets/index.ts';
 
 const M = 1024 ** 2;
 const G = 1024 ** 3;
@@ -92,6 +93,8 @@ const SPECS: Record<string, ImageSpec> = {
     ],
   },
   onlyDisk: { table: 'mbr', partitions: [], blobs: [{ name: 'spl', offsetBytes: 8192, sizeBytes: 1000 }] },
+  vmDiskPreset: presetLayout(vmDisk),
+  isoPreset: presetLayout(installerIso),
   manyPartitions: {
     table: 'gpt',
     partitions: Array.from({ length: 12 }, (_, i): PartitionSpec => ({ type: 'linux-generic', label: `p${i}`, sizeMinBytes: (i + 1) * M })),
@@ -375,6 +378,15 @@ describe('diagnostics (severity as systemd-repart 252)', () => {
       'warning README: Not a *.conf file, skipped.',
       'warning c/10-esp.conf: Same file name as a/10-esp.conf, which takes precedence; skipped.',
     ]);
+  });
+
+  it('Preset=: a known name is kept, an unknown one is an error at file:line naming the presets', () => {
+    const ok = parseRepartDirectory([{ name: '10-esp.conf', text: '[Partition]\nType=esp\n[X-Partwright-Disk]\nPreset=vm-disk\n' }]);
+    expect(lines(ok.diagnostics)).toEqual([]);
+    expect(ok.spec.preset).toBe('vm-disk');
+    expect(exportRepartDirectory(ok.spec)[0]!.text).toMatch(/\[X-Partwright-Disk\]\n(.*\n)*Preset=vm-disk\n/);
+    const bad = parseRepartDirectory([{ name: '10-esp.conf', text: '[Partition]\nType=esp\n\n[X-Partwright-Disk]\nPreset=vm-dsk\n' }]);
+    expect(lines(bad.diagnostics)).toEqual([`error 10-esp.conf:5: Unknown preset vm-dsk; presets are ${PRESETS.map((p) => p.name).join(', ')}`]);
   });
 
   it('a settings-only file imports with a warning', () => {

@@ -200,6 +200,8 @@ export interface ImageSpec {
    * cloud-init NoCloud seed into a vfat partition (workers/model/cloud-init.ts).
    */
   cloudInit?: CloudInitSpec;
+  /** `Preset=`: the preset (workers/model/presets) whose boot installation and own files a build adds. */
+  preset?: string;
 }
 
 /** nixpkgs' image.repart default seed: Partwright's default so that the same layout gives the same bytes. */

@@ -50,7 +50,7 @@ const GOOD: Record<string, readonly string[]> = {
   FATType: ['12', '16', '32'], VolumeID: ['0x12345678'], Encrypt: ['off'], Verity: ['off'],
   Table: ['gpt', 'mbr', 'hybrid'], SectorSize: ['512', '4096'], Size: ['auto', '1G', '8G'], Seed: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Architecture: ['x86-64', 'arm64'], CopySource: ['.', 'src'], SourceDateEpoch: ['0', '1700000000'], BaseImage: ['base.img'], BaseImageInPlace: ['no'],
-  FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'],
+  FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'], Preset: ['vm-disk', 'installer-iso', 'sd-card'],
   FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
   // [X-Partwright-CloudInit] (near misses in NEAR below).

@@ -83,7 +83,8 @@ export function loadLayout(layoutPath: string | readonly string[], env?: ParseEn
     throw new PartwrightError(ErrorCode.InvalidSpec, 'Several layouts can only be repart.d directories (a layout .json file stands alone).');
   }
   const text = fs.readFileSync(first, 'utf8');
-  const spec = parseLayoutJson(text);
+  // Problems name the file as given (`layouts/vm.json: preset: must be one of …`).
+  const spec = parseLayoutJson(text, first);
   return { spec, warnings: [], layoutDir: path.dirname(path.resolve(first)), sources: undefined };
 }
 

@@ -8,6 +8,8 @@ import { sdCardPreset } from './sd-card.ts';
 import { installerIso } from './iso.ts';
 import { appliance, applianceSigned } from './appliance.ts';
 import type { Preset } from './preset.ts';
+import type { ImageSpec } from '../spec.ts';
+import { ErrorCode, PartwrightError } from '../errors.ts';
 
 export type { Preset, Firmware } from './preset.ts';
 export { ROOT_FORMAT, DEFAULT_CMDLINE } from './preset.ts';
@@ -32,4 +34,20 @@ export const PRESETS: readonly Preset[] = [
 
 export function presetByName(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name);
+}
+
+/**
+ * The preset a layout names (`Preset=`), resolved here for every host (the build job, the CLI's
+ * --preset, the app's preset cards); an unknown name is an error naming the presets.
+ */
+export function layoutPreset(spec: Pick<ImageSpec, 'preset'>): Preset | undefined {
+  if (spec.preset === undefined) return undefined;
+  const preset = presetByName(spec.preset);
+  if (!preset) throw new PartwrightError(ErrorCode.InvalidSpec, `Unknown preset ${spec.preset}; presets are ${PRESETS.map((p) => p.name).join(', ')}.`, { where: 'preset' });
+  return preset;
+}
+
+/** A preset's layout as a user starts from it: its spec naming the preset (so a build adds its boot installation). */
+export function presetLayout(preset: Preset): ImageSpec {
+  return { ...structuredClone(preset.spec), preset: preset.name };
 }

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planImage } from '../../plan/plan-image.ts';
 import { buildImage, type BuildInputs } from '../../build/build-image.ts';
 import { ErrorCode, PartwrightError } from '../errors.ts';
-import { PRESETS, PRESET_INPUTS, SD_DISK_ID, presetByName, sdCardPreset } from './index.ts';
+import { PRESETS, PRESET_INPUTS, SD_DISK_ID, layoutPreset, presetByName, presetLayout, sdCardPreset } from './index.ts';
 import { FileSource } from '../../hosts/node/file.ts';
 import { readTree } from '../../hosts/node/tree.ts';
 import { writeOutputFiles as writeOutput } from '../../hosts/node/outputs.ts';
@@ -81,6 +81,29 @@ describe('presets', () => {
       const blobSizes = Object.fromEntries((p.spec.blobs ?? []).map((b) => [b.name, 4096]));
       expect(() => planImage(p.spec, { blobSizes }), p.name).not.toThrow();
     }
+  });
+
+  it('a layout names its preset (Preset=): resolved by name, an unknown name refused naming the presets', () => {
+    for (const p of PRESETS) {
+      const spec = presetLayout(p);
+      expect(spec.preset).toBe(p.name);
+      expect(layoutPreset(spec)).toBe(p);
+      // The layout is the user's copy: editing it leaves the preset's definition alone.
+      spec.partitions.pop();
+      expect(p.spec.partitions.length).toBeGreaterThan(spec.partitions.length);
+      expect(p.spec.preset).toBeUndefined();
+    }
+    expect(layoutPreset({})).toBeUndefined();
+    const err = (() => {
+      try {
+        layoutPreset({ preset: 'vm-dsk' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PartwrightError);
+    expect((err as PartwrightError).code).toBe(ErrorCode.InvalidSpec);
+    expect((err as PartwrightError).message).toBe(`Unknown preset vm-dsk; presets are ${PRESETS.map((p) => p.name).join(', ')}.`);
   });
 
   it('sd-card: MBR like NixOS sdImage (sfdisk, blkid, fsck.fat, e2fsck)', async () => {
