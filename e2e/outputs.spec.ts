@@ -7,6 +7,8 @@ import { EditorPage } from './pages/editor-page.ts';
 const GiB = 1024 ** 3;
 
 test('download .gz, qcow2, Android sparse and bmap: each restores to the raw image with its real tool', async ({ page }) => {
+  // Five downloads of the ~325 MiB esp-vfat image (the newest repart's FAT32 ESP minimum), each converted.
+  test.setTimeout(180_000);
   const editor = new EditorPage(page);
   await editor.goto();
   await editor.waitForReady();
