@@ -1,4 +1,4 @@
-/** Shared by the benchmarks: run a command under GNU time and read wall time and peak RSS. */
+/** Shared by the benchmarks: run a command under GNU time and read wall time, CPU time and peak RSS. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -6,6 +6,8 @@ import * as path from 'node:path';
 export interface Run {
   wallS: number;
   peakRssKiB: number;
+  /** User + system CPU seconds of the command and its threads: less skewed than wall time on a loaded machine. */
+  cpuS: number;
 }
 
 export function ensureGnuTime(): void {
@@ -16,8 +18,8 @@ export function ensureGnuTime(): void {
 
 export function measure(label: string, cmd: string[], workDir: string, env?: NodeJS.ProcessEnv): Run {
   const timeFile = path.join(workDir, `${label.replace(/\W+/g, '_')}.time`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...cmd], { encoding: 'utf8', env: env ?? process.env });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, ...cmd], { encoding: 'utf8', env: env ?? process.env });
   if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
-  const [wall, rss] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
-  return { wallS: Number(wall), peakRssKiB: Number(rss) };
+  const [wall, rss, user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
+  return { wallS: Number(wall), peakRssKiB: Number(rss), cpuS: Number(user) + Number(sys) };
 }

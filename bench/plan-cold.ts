@@ -29,7 +29,7 @@ for (let i = 0; i < 9; i++) {
 }
 const median = (rs: Run[]): Run => {
   const by = (k: keyof Run) => [...rs].sort((a, b) => a[k] - b[k])[rs.length >> 1]![k];
-  return { wallS: by('wallS'), peakRssKiB: by('peakRssKiB') };
+  return { wallS: by('wallS'), peakRssKiB: by('peakRssKiB'), cpuS: by('cpuS') };
 };
 const row = (name: string, r: Run) => `${name.padEnd(34)} ${r.wallS.toFixed(2).padStart(6)} s ${(r.peakRssKiB / 1024).toFixed(1).padStart(7)} MiB peak RSS`;
 const [b, t, r, n] = [median(runs.bundle!), median(runs.tsx!), median(runs.repart!), median(runs.node!)];
