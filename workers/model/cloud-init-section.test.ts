@@ -91,6 +91,20 @@ describe('[X-Partwright-CloudInit]', () => {
     expect(stringifyLayoutJson(again.spec)).toBe(text);
   });
 
+  it("the engine's validate() (what the app shows at the field) reports the section; the planner still lays the disk out", async () => {
+    const { engine } = await import('../engine.ts');
+    const spec = parseRepartDirectory([{ name: '10-esp.conf', text: `${ESP}[X-Partwright-CloudInit]\nHostname=pi\nWifiPassword=correct horse\nPartition=ROOT\n` }, { name: '20-root.conf', text: `${ROOT}Label=ROOT\n` }]).spec;
+    expect(engine.validate(spec)).toEqual([
+      { where: 'cloudInit.wifiPassword', message: 'A Wi-Fi password needs a network name.' },
+      { where: 'cloudInit.partition', message: 'Partition ROOT is not vfat (Format=ext4); cloud-init reads its seed from a vfat file system.' },
+    ]);
+    expect(engine.plan(spec, { sizeBytes: 'auto' }).ok).toBe(true);
+    // Layout JSON may also hold a value the importer would refuse (a JS caller, an old file): validate() says so too.
+    expect(engine.validate({ ...spec, cloudInit: { hostname: '-pi', user: 'ada' } })).toEqual([
+      { where: 'cloudInit.hostname', message: expect.stringContaining('Hostname "-pi" must be') },
+    ]);
+  });
+
   it('only Partition= naming no partition: a warning, and the build refuses it too', () => {
     const r = parseRepartDirectory([{ name: '10-esp.conf', text: `${ESP}[X-Partwright-CloudInit]\nPartition=NIXOS\n` }]);
     expect(r.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
