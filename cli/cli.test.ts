@@ -781,6 +781,13 @@ describe('--cloud-init-*: a NoCloud seed in the vfat partition', () => {
     expect(fs.existsSync(path.join(work, 'never.img'))).toBe(false);
     const good = cli('build', dir, '-o', path.join(work, 'ci-cross.img'), '--cloud-init-user', 'ada');
     expect(good.status, good.stderr).toBe(0);
+    // The same layout as layout JSON: the same warning, at the key's line.
+    const json = path.join(dir, 'layout.json');
+    fs.writeFileSync(json, JSON.stringify({ table: 'gpt', partitions: [{ type: 'esp', format: 'vfat', sizeMinBytes: 16 << 20, sizeMaxBytes: 16 << 20 }], cloudInit: { hostname: 'pi', passwordHash: hash } }, null, 2));
+    const planJson = cli('plan', json);
+    expect(planJson.status, planJson.stderr).toBe(0);
+    expect(planJson.stderr).toMatch(/layout\.json:\d+: cloudInit\.passwordHash: A password hash needs a user to belong to\./);
+    expect(cli('build', json, '-o', path.join(work, 'never.img')).status).not.toBe(0);
   });
 
   it('refuses a plain password, naming the option', () => {
