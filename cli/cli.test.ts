@@ -823,6 +823,28 @@ describe('--cloud-init-*: a NoCloud seed in the vfat partition', () => {
     expect(bad.stderr).toContain('20-seed.conf:12: PasswordHash= refused: Password hash must be a crypt(3) hash');
   });
 
+  it('a password hash without User= in the layout: plan warns at its file:line, build refuses it; --cloud-init-user mends it', () => {
+    const dir = fs.mkdtempSync(path.join(work, 'ci-cross-'));
+    const hash = '$6$partwright$7x7nO0zWbQ8WGh0S0nq8cVv8yGkq6oB3yq1m8C2t7o6cX1E7R1w3xQe7b8W7Yx0i7Y0t2r8e5Q9Z0p3s4u5v6.';
+    fs.writeFileSync(path.join(dir, '10-esp.conf'), `[Partition]\nType=esp\nFormat=vfat\nSizeMinBytes=16M\nSizeMaxBytes=16M\n\n[X-Partwright-CloudInit]\nHostname=pi\nPasswordHash=${hash}\n`);
+    const plan = cli('plan', dir);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('10-esp.conf:9: PasswordHash=: A password hash needs a user to belong to.');
+    const bad = cli('build', dir, '-o', path.join(work, 'never.img'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('A password hash needs a user to belong to.');
+    expect(fs.existsSync(path.join(work, 'never.img'))).toBe(false);
+    const good = cli('build', dir, '-o', path.join(work, 'ci-cross.img'), '--cloud-init-user', 'ada');
+    expect(good.status, good.stderr).toBe(0);
+    // The same layout as layout JSON: the same warning, at the key's line.
+    const json = path.join(dir, 'layout.json');
+    fs.writeFileSync(json, JSON.stringify({ table: 'gpt', partitions: [{ type: 'esp', format: 'vfat', sizeMinBytes: 16 << 20, sizeMaxBytes: 16 << 20 }], cloudInit: { hostname: 'pi', passwordHash: hash } }, null, 2));
+    const planJson = cli('plan', json);
+    expect(planJson.status, planJson.stderr).toBe(0);
+    expect(planJson.stderr).toMatch(/layout\.json:\d+: cloudInit\.passwordHash: A password hash needs a user to belong to\./);
+    expect(cli('build', json, '-o', path.join(work, 'never.img')).status).not.toBe(0);
+  });
+
   it('refuses a plain password, naming the option', () => {
     const r = cli('build', path.join(EXAMPLES, 'esp-vfat'), '-o', path.join(work, 'never.img'), '--cloud-init-user', 'ada', '--cloud-init-password-hash', 'hunter2');
     expect(r.status).not.toBe(0);

@@ -7,7 +7,7 @@ import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture }
 import { DEFAULT_ARCHITECTURE } from '../../workers/model/spec.ts';
 import { unknownTo252 } from '../../workers/model/fields.ts';
 import { PRESETS, layoutPreset, presetByName, presetLayout } from '../../workers/model/presets/index.ts';
-import { hasCloudInitSettings, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
+import { cloudInitSpecProblems, type CloudInitSpec } from '../../workers/model/cloud-init.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
@@ -163,11 +163,9 @@ export function withCloudInitOptions(spec: ImageSpec, args: ParsedArgs): ImageSp
     fromFlags[field] !== undefined || field === 'sshAuthorizedKeys'
       ? `--cloud-init-${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('ssh-authorized-keys', 'ssh-key')}`
       : `${field} ([X-Partwright-CloudInit])`;
-  const problem = validateCloudInit(merged)[0];
-  if (problem) throw new UsageError(`${option(problem.field)}: ${problem.message}`);
   const out: ImageSpec = { ...spec, cloudInit: merged };
-  const where = seedPartitionIndex(out);
-  if (hasCloudInitSettings(merged) && typeof where === 'string') throw new UsageError(`${merged.partition !== undefined ? option('partition') : '--cloud-init-*'}: ${where}`);
+  const problem = cloudInitSpecProblems(out)[0];
+  if (problem) throw new UsageError(`${problem.field === 'partition' && merged.partition === undefined ? '--cloud-init-*' : option(problem.field)}: ${problem.message}`);
   return out;
 }
 

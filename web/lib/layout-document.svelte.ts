@@ -12,7 +12,6 @@ import { presetByName, type Preset, type PresetInput } from '../../workers/model
 import { FILE_SYSTEMS, ISO_FORMAT } from '../../workers/model/registry.ts';
 import { formatSize } from '../../workers/model/units.ts';
 import { labelWarnings } from '../../workers/model/volume-labels.ts';
-import { crossCheckCloudInit, hasCloudInitSettings, seedPartitionIndex } from '../../workers/model/cloud-init.ts';
 import { contentsDir, type StagedContent } from './contents-store.ts';
 import { engineClient, type EngineClient } from './engine-client.ts';
 
@@ -201,13 +200,7 @@ export class LayoutDocument {
         });
       }
     });
-    // First boot: settings that need another, and a vfat partition for the seed.
-    const ci = this.spec.cloudInit;
-    if (ci) {
-      for (const p of crossCheckCloudInit(ci)) out.push({ where: `cloudInit.${p.field}`, message: p.message });
-      const at = hasCloudInitSettings(ci) || ci.partition !== undefined ? seedPartitionIndex(this.spec, ci) : 0;
-      if (typeof at === 'string') out.push({ where: 'cloudInit.partition', message: at });
-    }
+    // (First boot's cross-field problems come from the engine's validate(): cloudInitSpecProblems.)
     return out;
   });
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseRepartDirectory } from '../../workers/model/repart-conf/import.ts';
-import { stringifyLayoutJson } from '../../workers/model/layout-json.ts';
-import { confDirectoryArbitrary } from '../../workers/test-support/fuzz-arbitraries.ts';
+import { readLayoutJson, stringifyLayoutJson } from '../../workers/model/layout-json.ts';
+import { cloudInitJsonArbitrary, confDirectoryArbitrary } from '../../workers/test-support/fuzz-arbitraries.ts';
 import { fuzzOptions, fuzzTimeoutMs } from '../../workers/test-support/fuzz.ts';
 import { decodeShareValue, encodeShareFragment, shareValue } from './share-link.ts';
 
@@ -29,6 +29,24 @@ describe('share links under fuzzing', () => {
       }),
       fuzzOptions('import → share link', 200),
     );
+  }, fuzzTimeoutMs());
+
+  it('a layout JSON accepts with [X-Partwright-CloudInit] (problems included) reopens identically from its share link', async () => {
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(confDirectoryArbitrary(), cloudInitJsonArbitrary(), async (files, cloudInit) => {
+        const r = parseRepartDirectory(files);
+        if (r.diagnostics.some((d) => d.severity === 'error')) return;
+        const read = readLayoutJson(JSON.stringify({ ...JSON.parse(stringifyLayoutJson(r.spec)), cloudInit }));
+        if (!read.spec || read.diagnostics.some((d) => d.severity === 'error')) return;
+        accepted++;
+        const text = stringifyLayoutJson(read.spec);
+        const link = await decodeShareValue(shareValue(await encodeShareFragment(read.spec))!);
+        expect(link.ok ? stringifyLayoutJson(link.spec) : link.message).toBe(text);
+      }),
+      fuzzOptions('layout JSON with cloud-init → share link', 200),
+    );
+    expect(accepted).toBeGreaterThan(0);
   }, fuzzTimeoutMs());
 
   it('hostile values give a one-line refusal', async () => {

@@ -3,7 +3,7 @@
  * of a vfat file system (a NoCloud seed): the trees a build copies in beside CopyFiles=
  * (BuildOptions.extraTrees, by partition index).
  */
-import { hasCloudInitSettings, makeCloudInitSeed, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../model/cloud-init.ts';
+import { cloudInitSpecProblems, hasCloudInitSettings, makeCloudInitSeed, seedPartitionIndex, validateCloudInit, type CloudInitSpec } from '../model/cloud-init.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
 import type { TreeCopy } from './input-tree.ts';
@@ -11,9 +11,12 @@ import type { TreeCopy } from './input-tree.ts';
 /** `extraTrees` with the layout's seed added to its partition (unchanged when the layout has none). */
 export function withCloudInitSeed(spec: ImageSpec, extraTrees: Record<number, TreeCopy[]>): Record<number, TreeCopy[]> {
   const settings = spec.cloudInit;
-  if (!settings || !hasCloudInitSettings(settings)) return extraTrees;
-  const i = seedPartitionIndex(spec, settings);
-  if (typeof i === 'string') throw new PartwrightError(ErrorCode.InvalidSpec, i, { where: 'cloudInit.partition' });
+  if (!settings) return extraTrees;
+  // The engine's validation of the section (values, settings that need another, the seed's partition).
+  const problem = cloudInitSpecProblems(spec)[0];
+  if (problem) throw new PartwrightError(ErrorCode.InvalidSpec, `[X-Partwright-CloudInit] ${problem.message}`, { where: `cloudInit.${problem.field}` });
+  if (!hasCloudInitSettings(settings)) return extraTrees;
+  const i = seedPartitionIndex(spec, settings) as number;
   return { ...extraTrees, [i]: [...(extraTrees[i] ?? []), ...cloudInitTrees(settings)] };
 }
 

@@ -121,6 +121,23 @@ export function validateCloudInit(c: CloudInitSpec): CloudInitProblem[] {
   return out;
 }
 
+/**
+ * Every problem with the layout's first-boot settings, each at its field (`cloudInit.<key>`): the
+ * values, settings that need another, and a vfat partition for the seed (the one Partition= names).
+ * The one check the engine's validate(), the planner, the app and the CLI use (workers/plan/validate.ts);
+ * the importer reports the same as warnings at file:line, since the app lets these through while editing.
+ */
+export function cloudInitSpecProblems(spec: ImageSpec): CloudInitProblem[] {
+  const c = spec.cloudInit;
+  if (!c) return [];
+  const out = validateCloudInit(c);
+  if (hasCloudInitSettings(c) || c.partition !== undefined) {
+    const at = seedPartitionIndex(spec, c);
+    if (typeof at === 'string' && !out.some((p) => p.field === 'partition')) out.push({ field: 'partition', message: at });
+  }
+  return out;
+}
+
 /** A partition the seed can go into: vfat, named by `CloudInitSpec.partition` as its label (or type). */
 export interface SeedPartitionChoice {
   index: number;

@@ -1259,7 +1259,8 @@ function cloudInitField<K extends CloudInitFieldKey>(
     ...text,
     get: (spec) => spec.cloudInit?.[key] as NonNullable<CloudInitSpec[K]> | undefined,
     set(spec, v) {
-      if (v === undefined) {
+      // No SSH keys is no key (.conf has no line for an empty list): so layout JSON's [] reopens from export.
+      if (v === undefined || (Array.isArray(v) && v.length === 0)) {
         if (!spec.cloudInit) return;
         delete spec.cloudInit[key];
         if (Object.keys(spec.cloudInit).length === 0) delete spec.cloudInit;

@@ -3,6 +3,7 @@
  * to fields (`where` is a dotted path into the spec), and a throwing form for hosts that want one
  * error. Messages follow repart's wording where repart has one.
  */
+import { cloudInitSpecProblems } from '../model/cloud-init.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import { resolvePartitionType } from '../model/partition-types.ts';
 import type { ImageSpec } from '../model/spec.ts';
@@ -128,12 +129,16 @@ export function validateSpec(spec: ImageSpec, options: PlanOptions = {}): SpecPr
     if (bytes === undefined) add(`blobs.${i}.sizeBytes`, `Blob '${b.name}' has no size: give sizeBytes or stage its source`);
     else if (!isByteCount(bytes)) add(`blobs.${i}.sizeBytes`, `Blob '${b.name}' size ${String(bytes)} is not a byte count`);
   });
+  // First boot ([X-Partwright-CloudInit]): values, settings that need another, the seed's partition.
+  for (const p of cloudInitSpecProblems(spec)) add(`cloudInit.${p.field}`, p.message);
   return problems;
 }
 
 /** Throws the first problem as a PartwrightError (all of them in `detail.problems`). */
 export function assertValidSpec(spec: ImageSpec, options: PlanOptions = {}): void {
-  const problems = validateSpec(spec, options);
+  // First-boot settings do not change the layout: the planner lays such a layout out (the app keeps
+  // its disk map while they are edited) and the build refuses them (build/cloud-init-seed.ts).
+  const problems = validateSpec(spec, options).filter((p) => !p.where.startsWith('cloudInit.'));
   const first = problems[0];
   if (first) {
     const code = first.where === 'table' && options.existing ? ErrorCode.Unsupported : ErrorCode.InvalidSpec;

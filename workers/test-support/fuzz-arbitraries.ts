@@ -68,14 +68,26 @@ const goodValue = (key: string) => (GOOD[key] ? fc.oneof({ weight: 12, arbitrary
 const partitionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'Partition').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
 const extensionLine = fc.constantFrom(...partitionKeys.filter((k) => k.section === 'X-Partwright').map((k) => k.key)).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
 const diskLine = fc.constantFrom(...diskKeys).chain((key) => goodValue(key).map((v) => `${key}=${v}`));
-/** Values cloud-init refuses that look right: a clear-text password, a cut key, a lower-case country. */
+/**
+ * Values cloud-init refuses that look right (a clear-text password, a cut key, a lower-case country),
+ * and Partition= names that miss: no such label, a partition that is not vfat.
+ */
 const NEAR: Record<string, readonly string[]> = {
   Hostname: ['-bad', 'x'.repeat(64)], User: ['Ada'], PasswordHash: ['hunter2'], SSHAuthorizedKeys: ['ssh-ed25519'], WifiPassword: ['short', 'x'.repeat(64)],
-  WifiCountry: ['gb'], Locale: ['english'], Timezone: ['Europe/../x'], Partition: ['missing', 'CIDATA'],
+  WifiCountry: ['gb'], Locale: ['english'], Timezone: ['Europe/../x'], Partition: ['missing', 'CIDATA', 'root', 'data', 'x'.repeat(37)],
 };
-const cloudInitLine = fc.constantFrom(...cloudInitKeys).chain((key) =>
-  fc.oneof({ weight: 8, arbitrary: goodValue(key) }, { weight: 1, arbitrary: fc.constantFrom(...(NEAR[key] ?? ['x'])) }).map((v) => `${key}=${v}`),
-);
+const cloudInitValue = (key: string) =>
+  fc.oneof({ weight: 8, arbitrary: goodValue(key) }, { weight: 1, arbitrary: fc.constantFrom(...(NEAR[key] ?? ['x'])) });
+const cloudInitLine = fc.constantFrom(...cloudInitKeys).chain((key) => cloudInitValue(key).map((v) => `${key}=${v}`));
+/**
+ * One whole [X-Partwright-CloudInit] section: a few distinct keys, so that settings that need another
+ * (PasswordHash= or SSHAuthorizedKeys= without User=, WifiPassword= without WifiSSID=) and Partition=
+ * naming no vfat partition come up often, beside valid sections.
+ */
+const cloudInitSection = fc
+  .uniqueArray(fc.constantFrom(...cloudInitKeys), { minLength: 1, maxLength: 6 })
+  .chain((keys) => fc.tuple(...keys.map((key) => cloudInitValue(key).map((v) => `${key}=${v}`))))
+  .map((lines) => ['[X-Partwright-CloudInit]', ...lines]);
 const blobLines = fc.tuple(goodValue('Name'), goodValue('Offset'), goodValue('Source')).map(([n, o, src]) => [`Name=${n}`, `Offset=${o}`, `Source=${src}`]);
 
 /** One definition file: a [Partition] with a Type= and a few settings, sometimes more sections and junk. */
@@ -86,8 +98,9 @@ export const confFileText = fc
     extension: fc.option(fc.array(extensionLine, { minLength: 1, maxLength: 2 }), { freq: 4 }),
     disk: fc.option(fc.array(diskLine, { minLength: 1, maxLength: 3 }), { freq: 3 }),
     blob: fc.option(blobLines, { freq: 6 }),
-    // In about one file in three: two files of a directory setting one key is an error.
-    cloudInit: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.array(cloudInitLine, { minLength: 1, maxLength: 5 }) }),
+    // In about one file in eight (beside the directory's own section below): two files of a directory
+    // setting one key is an error.
+    cloudInit: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.array(cloudInitLine, { minLength: 1, maxLength: 5 }) }),
     junk: fc.option(fc.constantFrom('# comment', 'junk', '=x', '[Unknown]', ' ', 'Bogus=1'), { freq: 5 }),
   })
   .map((f) => {
@@ -100,8 +113,39 @@ export const confFileText = fc
     return `${lines.join('\n')}\n`;
   });
 
+/** A vfat partition a seed can go into (CIDATA, or the ESP), so that sections without problems come up too. */
+const seedFile = fc.constantFrom(
+  '[Partition]\nType=esp\nFormat=vfat\nLabel=ESP\nSizeMinBytes=64M\n',
+  '[Partition]\nType=linux-generic\nFormat=vfat\nLabel=CIDATA\nSizeMinBytes=16M\n',
+);
+
+/**
+ * A definitions directory; in about half of them one file also has a whole [X-Partwright-CloudInit]
+ * section, mostly with a vfat partition for its seed (05-seed.conf).
+ */
 export function confDirectoryArbitrary(): fc.Arbitrary<ConfFile[]> {
-  return fc.uniqueArray(fc.tuple(fc.constantFrom('10-esp', '20-root', '30-data', '40-swap', '50-x', 'a', 'z.d/x'), confFileText), { minLength: 1, maxLength: 4, selector: ([n]) => n }).map((files) =>
-    files.map(([name, text]) => ({ name: `${name}.conf`, text })),
+  const files = fc.uniqueArray(fc.tuple(fc.constantFrom('10-esp', '20-root', '30-data', '40-swap', '50-x', 'a', 'z.d/x'), confFileText), { minLength: 1, maxLength: 4, selector: ([n]) => n });
+  const section = fc.option(fc.tuple(fc.nat(), cloudInitSection, fc.option(seedFile, { freq: 3 })), { freq: 2 });
+  return fc.tuple(files, section).map(([files, section]) => {
+    const out = files.map(([name, text], i) => ({ name: `${name}.conf`, text: section && section[0] % files.length === i ? `${text}${section[1].join('\n')}\n` : text }));
+    return section?.[2] ? [{ name: '05-seed.conf', text: section[2] }, ...out] : out;
+  });
+}
+
+/** The conf key of each `spec.cloudInit` key. */
+const CLOUD_INIT_CONF_KEY = Object.fromEntries(CLOUD_INIT_FIELDS.map((f) => [f.key, f.confKey])) as Record<string, string>;
+
+/**
+ * `spec.cloudInit` as layout JSON (or a share link) holds it: any of its keys, with values that are
+ * right, near misses (the ones above) or hostile, and settings missing the one they need; now and then
+ * an empty object or an empty key list.
+ */
+export function cloudInitJsonArbitrary(): fc.Arbitrary<Record<string, unknown>> {
+  const text = (key: string) => fc.oneof({ weight: 6, arbitrary: cloudInitValue(CLOUD_INIT_CONF_KEY[key]!) }, { weight: 1, arbitrary: value });
+  const keys = CLOUD_INIT_FIELDS.map((f) => f.key as string);
+  return fc.uniqueArray(fc.constantFrom(...keys), { maxLength: 7 }).chain((chosen) =>
+    fc.tuple(...chosen.map((k) =>
+      (k === 'sshAuthorizedKeys' ? fc.array(text(k), { maxLength: 3 }) : fc.oneof({ weight: 20, arbitrary: text(k) }, { weight: 1, arbitrary: fc.constantFrom(42, null, ['x']) })).map((v) => [k, v] as const),
+    )).map((entries) => Object.fromEntries(entries)),
   );
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
+import { cloudInitSpecProblems } from '../../model/cloud-init.ts';
 import { parseLayoutJson } from '../../model/layout-json.ts';
 import {
   parseOsRelease, parseRepartDirectories, specifierValuesFromOsRelease, type ConfFile, type DefinitionSource,
@@ -85,7 +86,16 @@ export function loadLayout(layoutPath: string | readonly string[], env?: ParseEn
   const text = fs.readFileSync(first, 'utf8');
   // Problems name the file as given (`layouts/vm.json: preset: must be one of …`).
   const spec = parseLayoutJson(text, first);
-  return { spec, warnings: [], layoutDir: path.dirname(path.resolve(first)), sources: undefined };
+  // What the importer warns about in a repart.d directory (first-boot settings that need another, a
+  // seed partition that is not there), at the line of its key: the engine's validation, not refused here.
+  const lines = text.split('\n');
+  const warnings: Diagnostic[] = cloudInitSpecProblems(spec).map((p) => ({
+    file: first,
+    line: Math.max(1, lines.findIndex((l) => l.includes(`"${p.field}"`)) + 1),
+    severity: 'warning',
+    message: `cloudInit.${p.field}: ${p.message} A build refuses this layout until it is fixed.`,
+  }));
+  return { spec, warnings, layoutDir: path.dirname(path.resolve(first)), sources: undefined };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   type FieldDef,
   type ParseEnv,
 } from '../fields.ts';
-import { crossCheckCloudInit, hasCloudInitSettings, seedPartitionIndex } from '../cloud-init.ts';
+import { cloudInitSpecProblems, hasCloudInitSettings } from '../cloud-init.ts';
 import { resolvePartitionType } from '../partition-types.ts';
 import type { BlobSpec, ImageSpec, PartitionSpec } from '../spec.ts';
 import { MAX_BLOBS, MAX_PARTITIONS, readLayoutJson, stringifyLayoutJson } from '../layout-json.ts';
@@ -383,18 +383,18 @@ function checkImageLimits(spec: ImageSpec, contents: ConfFileContents[], seen: M
 /**
  * [X-Partwright-CloudInit] as a whole, at the line of the key that breaks it: settings that need
  * another (a password hash needs a user), and Partition= naming a vfat partition of this layout.
+ * Warnings, not refusals: layout JSON and the app hold such a layout while it is being edited (it
+ * exports to these files), and the engine's validation (cloudInitSpecProblems) refuses it at build.
  */
 function checkCloudInit(spec: ImageSpec, seen: Map<string, { file: string; line: number }>, diagnostics: Diagnostic[]): void {
   const c = spec.cloudInit;
   if (!c) return;
   const at = (key: keyof typeof c): { file: string; line: number } =>
     seen.get(`X-Partwright-CloudInit:${cloudInitFieldByKey(key).confKey}`) ?? { file: [...seen.values()][0]?.file ?? 'layout', line: 1 };
-  for (const p of crossCheckCloudInit(c)) {
-    diagnostics.push({ ...at(p.field), severity: 'error', message: `${cloudInitFieldByKey(p.field).confKey}=: ${p.message} Refusing.` });
-  }
-  if (c.partition !== undefined) {
-    const r = seedPartitionIndex(spec, c);
-    if (typeof r === 'string') diagnostics.push({ ...at('partition'), severity: 'error', message: `Partition=${c.partition}: ${r} Refusing.` });
+  for (const p of cloudInitSpecProblems(spec)) {
+    const key = cloudInitFieldByKey(p.field).confKey;
+    const value = p.field === 'partition' ? c.partition : undefined;
+    diagnostics.push({ ...at(p.field), severity: 'warning', message: `${key}=${value ?? ''}: ${p.message} A build refuses this layout until it is fixed.` });
   }
   if (!hasCloudInitSettings(c)) {
     diagnostics.push({ ...at('partition'), severity: 'warning', message: '[X-Partwright-CloudInit] has only Partition=: there is no first-boot setting, so no seed is written.' });
