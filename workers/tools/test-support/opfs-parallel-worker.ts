@@ -34,7 +34,7 @@ export interface OpfsParallelReply {
 declare const File: new (parts: Uint8Array[], name: string) => { size: number; slice(start: number, end: number): never };
 
 /** Files as File objects (what the app stages), so a build worker reads them through their refs. */
-function toInput(e: PlainEntry): InputEntry {
+export function toInput(e: PlainEntry): InputEntry {
   const meta = { name: e.name, mode: e.mode, uid: e.uid, gid: e.gid, mtimeSeconds: e.mtimeSeconds };
   if (e.kind === 'symlink') return { ...meta, kind: 'symlink', target: e.target };
   if (e.kind === 'dir') return { ...meta, kind: 'dir', children: e.children.map(toInput) };
@@ -43,30 +43,32 @@ function toInput(e: PlainEntry): InputEntry {
   return { ...meta, kind: 'file', sizeBytes: e.bytes.length, read: (o, t) => t.set(bytes.subarray(o, o + t.length)), ref: file };
 }
 
+/** Build `spec` through the app's OPFS host with `workers` build workers at most (0: one at a time). */
+export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry>, workers: number): Promise<OpfsParallelReply> {
+  const tools: Partial<Record<ToolName, WebAssembly.Module>> = { mke2fs: await loadMke2fsModule('/mke2fs.wasm') };
+  let spawned = 0;
+  const inner = workers > 0 ? opfsBuildWorkers('/build-worker.js', workers) : undefined;
+  if (workers > 0 && !inner) throw new Error('This worker cannot start build workers.');
+  const host = createOpfsHost({ files: {}, trees, workers: inner ? { max: inner.max, spawn: () => (spawned++, inner.spawn()) } : false });
+  host.loadTool = async (name) => {
+    const m = tools[name];
+    if (!m) throw new Error(`${name} not loaded`);
+    return m;
+  };
+  const t0 = performance.now();
+  const r = await runBuild(spec, host, { sha256: true, partitionDigests: true });
+  const ms = performance.now() - t0;
+  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ms };
+}
+
 const scope = globalThis as unknown as {
-  onmessage: (event: { data: OpfsParallelRequest }) => void;
+  onmessage: ((event: { data: OpfsParallelRequest }) => void) | null;
   postMessage(message: OpfsParallelReply): void;
 };
+/** The test's entry (a bench's entry that imports buildInOpfs sets its own). */
 scope.onmessage = async ({ data }) => {
   try {
-    const tools: Partial<Record<ToolName, WebAssembly.Module>> = { mke2fs: await loadMke2fsModule('/mke2fs.wasm') };
-    let spawned = 0;
-    const inner = data.workers > 0 ? opfsBuildWorkers('/build-worker.js', data.workers) : undefined;
-    if (data.workers > 0 && !inner) throw new Error('This worker cannot start build workers.');
-    const host = createOpfsHost({
-      files: {},
-      trees: new Map(Object.entries(data.trees).map(([source, tree]) => [source, toInput(tree)])),
-      workers: inner ? { max: inner.max, spawn: () => (spawned++, inner.spawn()) } : false,
-    });
-    host.loadTool = async (name) => {
-      const m = tools[name];
-      if (!m) throw new Error(`${name} not loaded`);
-      return m;
-    };
-    const t0 = performance.now();
-    const r = await runBuild(data.spec, host, { sha256: true, partitionDigests: true });
-    const ms = performance.now() - t0;
-    scope.postMessage({ sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ms });
+    scope.postMessage(await buildInOpfs(data.spec, new Map(Object.entries(data.trees).map(([source, tree]) => [source, toInput(tree)])), data.workers));
   } catch (e) {
     scope.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e) });
   }
