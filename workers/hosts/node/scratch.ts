@@ -33,7 +33,7 @@ process.stdin.on('close', () => {
   const live = new Map();
   for (const l of lines) {
     if (!l) continue;
-    try { const e = JSON.parse(l); if (e.add) live.set(e.add, !!e.dir); else if (e.drop) live.delete(e.drop); } catch {}
+    try { const e = JSON.parse(l); if (e.add) live.set(e.add, { dir: !!e.dir, pending: !!e.pending }); else if (e.drop) live.delete(e.drop); } catch {}
   }
   const unseal = (p) => {
     let st; try { st = fs.lstatSync(p); } catch { return; }
@@ -41,8 +41,14 @@ process.stdin.on('close', () => {
     try { fs.chmodSync(p, 0o755); } catch {}
     for (const n of fs.readdirSync(p)) unseal(path.join(p, n));
   };
-  for (const [p, dir] of live) {
-    try { if (dir) unseal(p); fs.rmSync(p, { recursive: dir, force: true }); } catch {}
+  for (const [p, { dir, pending }] of live) {
+    try {
+      // Listed just before its exclusive create and never confirmed: the process ended in between.
+      // Only an empty regular file can be the one it made (a planted symlink or a user's file stays).
+      if (pending) { const st = fs.lstatSync(p); if (!st.isFile() || st.size !== 0) continue; }
+      if (dir) unseal(p);
+      fs.rmSync(p, { recursive: dir, force: true });
+    } catch {}
   }
   try { fs.rmSync(list, { force: true }); } catch {}
   process.exit(0);
@@ -64,7 +70,7 @@ function ensureWatchdog(): number {
   return listFd;
 }
 
-function record(entry: { add: string; dir: boolean } | { drop: string }): void {
+function record(entry: { add: string; dir: boolean; pending?: true } | { drop: string }): void {
   fs.writeSync(ensureWatchdog(), JSON.stringify(entry) + '\n');
 }
 
@@ -92,11 +98,14 @@ function isSymlink(p: string): boolean {
 
 /** Create `file` exclusively (see the module note), list it for removal, and return its descriptor. */
 export function createOwnedFile(file: string, mode = 0o644, flags = EXCLUSIVE_RW): number {
-  ensureWatchdog();
+  // Listed (as pending) before it exists, so a kill between the create and the listing cannot leave
+  // it behind; confirmed once created, taken off the list if the create fails.
+  record({ add: file, dir: false, pending: true });
   let fd: number;
   try {
     fd = fs.openSync(file, flags, mode);
   } catch (e) {
+    record({ drop: file });
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' || code === 'ELOOP') {
       throw new PartwrightError(ErrorCode.Io, `Refusing to write ${file}: something already exists at that path (a file or a symlink); remove it or choose another output.`, { where: file });
