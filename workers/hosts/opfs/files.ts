@@ -29,8 +29,7 @@ export interface OpfsBlob {
 export interface OpfsFileHandle {
   readonly kind: 'file';
   readonly name: string;
-  /** `mode` (Chromium ≥ 121): 'readwrite-unsafe' lets several handles write the file at once. */
-  createSyncAccessHandle(options?: { mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe' }): Promise<SyncAccessHandle>;
+  createSyncAccessHandle(): Promise<SyncAccessHandle>;
   getFile(): Promise<OpfsBlob>;
 }
 export interface OpfsDirectory {
