@@ -186,3 +186,34 @@ test('the partition list works from the keyboard', async ({ page }) => {
     editor.mapRegions.evaluateAll((els) => els.filter((e) => e.getAttribute('data-kind') === 'partition').map((e) => e.getAttribute('data-label')));
   await expect.poll(mapLabels).toEqual(['ESP', 'swap', 'nixos', 'home']);
 });
+
+test('the last image says when the layout on screen is no longer the one it was built from', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.goto();
+  await editor.waitForReady();
+  await editor.loadPreset('gpt-disk');
+  await editor.selectRow(0);
+  await editor.setField('Minimum size', '32M');
+  await editor.setField('Maximum size', '32M');
+  await editor.selectRow(1);
+  await editor.setField('Minimum size', '64M');
+  await editor.setDiskSize('auto');
+  await editor.build();
+  await expect(editor.buildResult).toBeVisible({ timeout: 30_000 });
+  const stale = editor.buildResult.getByTestId('stale-result');
+  await expect(stale).toBeHidden();
+
+  // An edit: the image is still there to download, and says it predates the edit.
+  await editor.selectRow(1);
+  await editor.setField('Minimum size', '65M');
+  await expect(stale).toHaveText('This image was built before your latest changes to the layout; Build again to include them.');
+  await expect(editor.buildResult.getByRole('button', { name: 'Download' })).toBeEnabled();
+  // Back to what was built: nothing to say.
+  await editor.setField('Minimum size', '64M');
+  await expect(stale).toBeHidden();
+
+  // Another layout opened: the image names the layout it came from.
+  await editor.loadPreset('mbr-disk');
+  await expect(stale).toContainText('This image was built from the layout “');
+  await expect(stale).toContainText('not the one open now');
+});

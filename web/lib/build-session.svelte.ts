@@ -33,10 +33,30 @@ export function stageText(stage: EngineBuildProgress['stage']): string {
   return STAGE_TEXT[stage] ?? stage;
 }
 
+/** A spec's identity for "is this still what was built": its JSON (the same spec gives the same text). */
+export function specFingerprint(spec: ImageSpec): string {
+  return JSON.stringify(spec);
+}
+
+/**
+ * Whether the last result was built from another layout (`'other'`), an earlier state of this one
+ * (`'changed'`), or this layout as it is (`undefined`).
+ */
+export function resultStaleness(builtFrom: { name: string; specJson: string } | undefined, name: string, spec: ImageSpec): 'other' | 'changed' | undefined {
+  if (!builtFrom) return undefined;
+  if (builtFrom.name !== name) return 'other';
+  return builtFrom.specJson === specFingerprint(spec) ? undefined : 'changed';
+}
+
 export class BuildSession {
   status = $state<BuildStatus>('idle');
   progress = $state.raw<EngineBuildProgress | undefined>(undefined);
   result = $state.raw<BuiltImage | undefined>(undefined);
+  /**
+   * What the last result was built from: the layout's name and its spec as JSON, so the panel can say
+   * when the layout on screen is no longer the one the image holds (the image stays downloadable).
+   */
+  builtFrom = $state.raw<{ name: string; specJson: string } | undefined>(undefined);
   error = $state.raw<EngineFailure | undefined>(undefined);
   /** When the current stage started, and its first byte count, for the time-left estimate. */
   #stageStart = { stage: '', atMs: 0 };
@@ -120,8 +140,9 @@ export class BuildSession {
     }, undefined);
   }
 
-  async start(spec: ImageSpec, files: Record<string, File>, options: EngineBuildOptions & { sha256: boolean }): Promise<void> {
+  async start(spec: ImageSpec, files: Record<string, File>, options: EngineBuildOptions & { sha256: boolean }, layoutName = ''): Promise<void> {
     this.cancel();
+    const from = { name: layoutName, specJson: specFingerprint(spec) };
     const controller = new AbortController();
     this.#controller = controller;
     this.status = 'running';
@@ -141,6 +162,7 @@ export class BuildSession {
       if (this.#controller !== controller) return;
       if (outcome.ok) {
         this.result = outcome.image;
+        this.builtFrom = from;
         this.status = 'done';
       } else {
         this.error = outcome.error;
