@@ -16,6 +16,27 @@ describe('layout JSON', () => {
     );
   });
 
+  it('names the line of each problem in a layout file (one-line text, a share link, has none)', () => {
+    const spec = { table: 'gpt' as const, partitions: [{ type: 'esp', sizeMinBytes: 1 }, { type: 'root', label: 'x' }] };
+    const text = stringifyLayoutJson(spec)
+      .replace('"label": "x"', '"label": "x",\n      "weight": -1,\n      "bogus": [1, {"a": "b\\"c"}]')
+      .replace('"sizeMinBytes": 1', '"sizeMinBytes": "1G"');
+    const lines = text.split('\n');
+    const lineOf = (needle: string): number => lines.findIndex((l) => l.includes(needle)) + 1;
+    expect(problems(text)).toContain(`error layout.json:${lineOf('"weight"')}: partitions[1].weight: must be an integer 0…1000000`);
+    const d = readLayoutJson(text).diagnostics;
+    const by = (path: string) => d.find((x) => x.path === path)?.line;
+    expect(by('partitions[0].sizeMinBytes')).toBe(lineOf('"sizeMinBytes"'));
+    expect(by('partitions[1].weight')).toBe(lineOf('"weight"'));
+    expect(by('partitions[1].bogus')).toBe(lineOf('"bogus"'));
+    expect(lineOf('"weight"')).toBeGreaterThan(lineOf('"sizeMinBytes"'));
+    // Broken JSON: the line where the parser stopped.
+    const broken = readLayoutJson('{\n  "table": "gpt",\n  "partitions": [\n    {"type": "esp",}\n  ]\n}\n').diagnostics;
+    expect(broken[0]).toMatchObject({ line: 4, severity: 'error' });
+    // One line (a share link's text): no line, the path says where.
+    expect(readLayoutJson(JSON.stringify({ ...spec, partitions: [{ type: 'esp', weight: -1 }] })).diagnostics[0]).toMatchObject({ line: 0, path: 'partitions[0].weight' });
+  });
+
   it('reports wrong types with their JSON path', () => {
     expect(problems('{"table":"gpt","partitions":[{"type":"esp","sizeMinBytes":"1G"}]}')).toEqual([
       'error layout.json: partitions[0].sizeMinBytes: must be a whole number of bytes (0…2^53−1)',

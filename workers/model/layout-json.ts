@@ -55,14 +55,96 @@ function scan(v: Json, path: string, out: (path: string, message: string) => voi
   }
 }
 
-/** Read layout JSON, collecting diagnostics (file name only labels the messages). */
+/**
+ * The 1-based line where each value of a JSON document starts, by the same paths the reader reports
+ * (`partitions[2].sizeMinBytes`; the root is ''). Only for text JSON.parse accepted; a linear scan
+ * that tracks strings, nesting and keys, no second parse.
+ */
+export function jsonValueLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  // One frame per open container: its path, and for an object the key being read / for an array the next index.
+  const stack: { path: string; array: boolean; key: string | undefined; index: number }[] = [];
+  let line = 1;
+  let expectKey = false;
+  const valueStarts = (): void => {
+    const top = stack[stack.length - 1];
+    if (!top) lines.set('', lines.get('') ?? line);
+    else if (top.array) lines.set(keyPath(top.path, top.index), line);
+    else if (top.key !== undefined) lines.set(keyPath(top.path, top.key), line);
+  };
+  const pathOfNew = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    return top.array ? keyPath(top.path, top.index) : keyPath(top.path, top.key ?? '');
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) line++;
+    else if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let raw = '';
+      for (; j < text.length && text.charCodeAt(j) !== 0x22; j++) if (text.charCodeAt(j) === 0x5c /* \ */) j++;
+      raw = text.slice(i, j + 1);
+      const top = stack[stack.length - 1];
+      if (expectKey && top && !top.array) {
+        try {
+          top.key = JSON.parse(raw) as string;
+        } catch {
+          top.key = raw;
+        }
+        expectKey = false;
+      } else valueStarts();
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      valueStarts();
+      stack.push({ path: pathOfNew(), array: c === 0x5b, key: undefined, index: 0 });
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.array) top.index++;
+      else expectKey = true;
+    } else if (c === 0x3a /* : */ || c === 0x20 || c === 0x09 || c === 0x0d) {
+      // separators and white space
+    } else {
+      // a number, true, false or null: record where it starts, skip the rest of the token
+      valueStarts();
+      while (i + 1 < text.length && !/[,\]}\s]/.test(text[i + 1]!)) i++;
+    }
+  }
+  return lines;
+}
+
+/** The line of `path`, or of its nearest enclosing value; 0 when the text is one line (a share link). */
+function lineOf(lines: Map<string, number> | undefined, path: string): number {
+  if (!lines) return 0;
+  for (let p = path; ; ) {
+    const at = lines.get(p);
+    if (at !== undefined) return at;
+    if (p === '') return 0;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    p = cut < 0 ? '' : p.slice(0, cut);
+  }
+}
+
+/** Read layout JSON, collecting diagnostics at their line (file name only labels the messages). */
 export function readLayoutJson(text: string, file = 'layout.json'): LayoutJsonRead {
   const diagnostics: Diagnostic[] = [];
+  // Lines are worked out only once there is something to report, and only for multi-line text.
+  let lines: Map<string, number> | undefined;
+  let parsed = false;
+  const at = (path: string): number => {
+    if (!parsed || !text.includes('\n')) return 0;
+    lines ??= jsonValueLines(text);
+    return lineOf(lines, path);
+  };
   const error = (path: string, message: string): void => {
-    diagnostics.push({ file, line: 0, severity: 'error', message, path });
+    diagnostics.push({ file, line: at(path), severity: 'error', message, path });
   };
   const warn = (path: string, message: string): void => {
-    diagnostics.push({ file, line: 0, severity: 'warning', message, path });
+    diagnostics.push({ file, line: at(path), severity: 'warning', message, path });
   };
   if (text.length > MAX_LAYOUT_JSON_CHARS) {
     error('', `layout is too large (${text.length} > ${MAX_LAYOUT_JSON_CHARS} characters)`);
@@ -72,9 +154,15 @@ export function readLayoutJson(text: string, file = 'layout.json'): LayoutJsonRe
   try {
     root = JSON.parse(text) as Json;
   } catch (e) {
-    error('', `not valid JSON: ${(e as Error).message}`);
+    // V8 says where: "… at position N" (Node 20) or "… (line L column C)" (newer engines).
+    const message = (e as Error).message;
+    const pos = /at position (\d+)/.exec(message);
+    const lc = /\(line (\d+) column \d+\)/.exec(message);
+    const line = lc ? Number(lc[1]) : pos ? text.slice(0, Number(pos[1])).split('\n').length : 0;
+    diagnostics.push({ file, line: text.includes('\n') ? line : 0, severity: 'error', message: `not valid JSON: ${message}`, path: '' });
     return { spec: undefined, diagnostics };
   }
+  parsed = true;
   scan(root, '', error);
   if (diagnostics.length) return { spec: undefined, diagnostics };
   if (!isObject(root)) {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import { cloudInitSpecProblems } from '../../model/cloud-init.ts';
-import { parseLayoutJson } from '../../model/layout-json.ts';
+import { jsonValueLines, parseLayoutJson } from '../../model/layout-json.ts';
 import {
   parseOsRelease, parseRepartDirectories, specifierValuesFromOsRelease, type ConfFile, type DefinitionSource,
 } from '../../model/repart-conf.ts';
@@ -88,10 +88,10 @@ export function loadLayout(layoutPath: string | readonly string[], env?: ParseEn
   const spec = parseLayoutJson(text, first);
   // What the importer warns about in a repart.d directory (first-boot settings that need another, a
   // seed partition that is not there), at the line of its key: the engine's validation, not refused here.
-  const lines = text.split('\n');
+  const lines = jsonValueLines(text);
   const warnings: Diagnostic[] = cloudInitSpecProblems(spec).map((p) => ({
     file: first,
-    line: Math.max(1, lines.findIndex((l) => l.includes(`"${p.field}"`)) + 1),
+    line: lines.get(`cloudInit.${p.field}`) ?? lines.get('cloudInit') ?? 1,
     severity: 'warning',
     message: `cloudInit.${p.field}: ${p.message} A build refuses this layout until it is fixed.`,
   }));
