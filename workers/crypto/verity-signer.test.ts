@@ -1,7 +1,7 @@
 /**
  * The root-hash signer over WebCrypto + pkijs, against openssl: PKCS#8, PKCS#1 and SEC1 PEM keys,
  * RSA signatures deterministic and byte-identical to `openssl smime -sign -noattr` (what repart's
- * PKCS7_sign makes), every signature verified by `openssl smime -verify`, bad keys refused by code.
+ * PKCS7_sign makes), ECDSA ones deterministic (RFC 6979), every signature verified by `openssl smime -verify`, bad keys refused by code.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +59,18 @@ describe('verity root hash signer', () => {
     writeFileSync(crt, rsa8.cert);
     execFileSync('openssl', ['smime', '-sign', '-binary', '-noattr', '-md', 'sha256', '-in', c, '-signer', crt, '-inkey', k, '-outform', 'DER', '-out', out]);
     expect(Buffer.from(a).toString('hex')).toBe(readFileSync(out).toString('hex'));
+  });
+
+  it('ECDSA P-256: the same bytes every time (RFC 6979 nonce), another root hash another signature', async () => {
+    for (const p of [ec8, sec1]) {
+      const a = await (await createVeritySigner(p.key, p.cert)).sign(HASH);
+      const b = await (await createVeritySigner(p.key, p.cert)).sign(HASH);
+      expect(Buffer.from(b).toString('hex')).toBe(Buffer.from(a).toString('hex'));
+      const other = await (await createVeritySigner(p.key, p.cert)).sign(HASH.replace('c', 'd'));
+      expect(Buffer.from(other).equals(Buffer.from(a))).toBe(false);
+      expect(opensslVerifies(a, p.cert, HASH)).toBe(true);
+    }
+    await expect(createVeritySigner(sec1.key, ec8.cert)).rejects.toThrow(/does not belong to the certificate/);
   });
 
   it('refuses a key that is not the certificate\'s, an encrypted key, and a file without PEM', async () => {

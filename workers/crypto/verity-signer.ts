@@ -6,11 +6,14 @@
  * over WebCrypto, so the private key stays inside the worker that imported it (browser or Node).
  *
  * Keys: PEM PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1 (`BEGIN EC
- * PRIVATE KEY`); RSA (PKCS#1 v1.5 with SHA-256: the same inputs give the same signature) or ECDSA
- * P-256 (SHA-256; ECDSA signatures are randomized, so two builds differ in the signature partition).
+ * PRIVATE KEY`); RSA (PKCS#1 v1.5 with SHA-256) or ECDSA P-256 (SHA-256). Either way the same inputs
+ * give the same signature: RSA PKCS#1 v1.5 is deterministic, and ECDSA's per-signature nonce is
+ * derived from the key and the message (RFC 6979, by @noble/curves) instead of WebCrypto's random
+ * one — OpenSSL, and so systemd-repart, randomizes it, which verifiers cannot tell apart.
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { p256 } from '@noble/curves/nist.js';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 
 /** What signs a root hash: PKCS#7 detached DER over its hex text, and the certificate's SHA-256 fingerprint. */
@@ -83,8 +86,16 @@ export async function createVeritySigner(privateKeyPem: string, certificatePem: 
   } else throw bad('The certificate\'s key is neither RSA nor ECDSA P-256; Partwright signs with those two.');
 
   let privateKey: PrivateKey;
+  /** ECDSA: the secret scalar, for RFC 6979 signatures (the key never leaves this worker either way). */
+  let ecSecret: Uint8Array | undefined;
   try {
-    privateKey = await crypto.subtle.importKey('pkcs8', buffer(toPkcs8(keyBlock.label, keyBlock.der)), algorithm, false, ['sign']);
+    const ec = algorithm.name === 'ECDSA';
+    privateKey = await crypto.subtle.importKey('pkcs8', buffer(toPkcs8(keyBlock.label, keyBlock.der)), algorithm, ec, ['sign']);
+    if (ec) {
+      const d = (await crypto.subtle.exportKey('jwk', privateKey)).d;
+      if (!d) throw new Error('no private scalar');
+      ecSecret = Uint8Array.from(atob(d.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (d.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    }
   } catch (e) {
     if (e instanceof PartwrightError) throw e;
     throw bad(`The private key cannot be imported as ${algorithm.name === 'ECDSA' ? 'an ECDSA P-256' : 'an RSA'} key (it must match the certificate): ${(e as Error).message}`);
@@ -105,6 +116,12 @@ export async function createVeritySigner(privateKeyPem: string, certificatePem: 
       certificates: [pkijs.Certificate.fromBER(buffer(certificateDer))],
     });
     await signed.sign(privateKey, 0, 'SHA-256', content, engine);
+    if (ecSecret) {
+      // No signed attributes: the signature is over the content itself. RFC 6979 nonce, DER
+      // Ecdsa-Sig-Value as CMS carries it (RFC 5753 §2.1.1); high S kept as OpenSSL leaves it.
+      const der = p256.sign(new Uint8Array(content), ecSecret, { prehash: true, lowS: false, format: 'der' });
+      signed.signerInfos[0]!.signature = new asn1js.OctetString({ valueHex: buffer(der) });
+    }
     // OpenSSL's PKCS7_sign names the RSA signature rsaEncryption with NULL parameters (the signature
     // value is the same PKCS#1 v1.5 one); do the same so the DER equals what repart writes.
     if (algorithm.name === 'RSASSA-PKCS1-v1_5') {
