@@ -2,8 +2,9 @@
  * Chromium and Node build the same bytes for squashfs (zstd, xz), erofs, ext4, swap and dm-verity (hash
  * and signature partitions): examples/verity-usr as it is, and a squashfs + erofs + verity + swap layout
  * over its content, each built in a real Web Worker in Debian's Chromium (tools fetched as the app
- * fetches them) and under Node, through buildImageSigned with the same RSA key; the image digests,
- * partition sizes and root hashes must be equal.
+ * fetches them) and under Node, through buildImageSigned with the same ECDSA P-256 key (RFC 6979
+ * signatures; the @cross-host specs sign with RSA); the image digests, partition sizes and root
+ * hashes must be equal.
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -49,7 +50,7 @@ afterAll(async () => {
 describe('squashfs, erofs, swap and verity in a Chromium Web Worker', () => {
   it('build the same images as under Node: examples/verity-usr and squashfs + erofs + verity + swap', async () => {
     const keyFile = join(work, 'key.pem'), certFile = join(work, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=partwright-cross-host', '-days', '30'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=partwright-cross-host', '-days', '30'], { stdio: 'ignore' });
     const key = { privateKeyPem: readFileSync(keyFile, 'utf8'), certificatePem: readFileSync(certFile, 'utf8') };
     const copySource = readPlain(EXAMPLE, '');
     const layouts: VeritySampleLayout[] = [
