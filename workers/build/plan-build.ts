@@ -101,7 +101,6 @@ export async function planBuild(
   const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
   spec = copied.spec;
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
-  const loadTool = await loadToolsFor(spec, host);
   const base = baseLayer(options.base);
   const planOptions = { ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(base ? { base } : {}) };
   // Preset=: its boot files and its own files, as the build adds them.
@@ -114,8 +113,10 @@ export async function planBuild(
   }
   // The build's contents code loads only when contents can size or reject a partition.
   const prepareContents = contentsSizePartitions(planned) ? (await import('./build-image.ts')).prepareContents : undefined;
+  // The WASM tools are compiled only for contents (a plan of empty file systems needs none).
+  const loadTool = prepareContents ? await loadToolsFor(spec, host) : undefined;
   const contentsOf = (s: ImageSpec): { planned: ImageSpec; blobSizes?: Record<string, number> } =>
-    prepareContents ? prepareContents(s, inputs, { loadTool, ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) }) : { planned: s };
+    prepareContents ? prepareContents(s, inputs, { ...(loadTool ? { loadTool } : {}), ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) }) : { planned: withImpliedFormats(s) };
   const planOf = (p: { planned: ImageSpec; blobSizes?: Record<string, number> }) =>
     planImage(p.planned, {
       sizeBytes: options.sizeBytes,
@@ -137,17 +138,31 @@ export async function planBuild(
 /** Formats as written or implied (a CopyFiles= without Format= is ext4 or vfat: impliedFormat()). */
 function withImpliedFormats(spec: ImageSpec): ImageSpec {
   const version = spec.repartVersion ?? 'latest';
-  return { ...spec, partitions: spec.partitions.map((p) => ({ ...p, format: impliedFormat(p, version, spec.architecture) })) };
+  return {
+    ...spec,
+    partitions: spec.partitions.map((p) => {
+      const format = impliedFormat(p, version, spec.architecture);
+      return format === p.format ? p : { ...p, format };
+    }),
+  };
 }
+
+/** File systems prepareContents passes through as they are when nothing goes into them (made after planning). */
+const MADE_AFTER_PLANNING = new Set(['vfat', 'ext4', 'swap']);
 
 /**
  * Whether `prepareContents` (build-image.ts) can change or reject this layout: blobs read from files,
- * Format= partitions and their trees, Verity= sets. Without any of them it returns the layout as it
- * is, and a plan need not load the build's code (keep this in step with prepareContents).
+ * contents and Minimize=, squashfs/erofs (made before planning), Compression= keys, Format= with
+ * CopyBlocks=, Verity= sets. Without any of them it only fills in implied formats (as
+ * withImpliedFormats does), and a plan need not load the build's code (keep this in step with
+ * prepareContents; cli/plan-truth.test.ts checks plan against the built table for every example).
  */
 function contentsSizePartitions(spec: ImageSpec): boolean {
   if (spec.blobs?.some((b) => b.source !== undefined)) return true;
   return withImpliedFormats(spec).partitions.some((p) =>
-    p.format !== undefined || p.verity !== undefined || p.verityMatchKey !== undefined
-    || p.copyFiles?.length || p.makeDirectories?.length || p.makeSymlinks?.length || p.storePaths?.length);
+    p.verity !== undefined || p.verityMatchKey !== undefined
+    || p.copyFiles?.length || p.makeDirectories?.length || p.makeSymlinks?.length || p.storePaths?.length
+    || (p.minimize !== undefined && p.minimize !== 'off')
+    || p.compression !== undefined || p.compressionLevel !== undefined
+    || (p.format !== undefined && (!MADE_AFTER_PLANNING.has(p.format) || p.copyBlocks !== undefined)));
 }

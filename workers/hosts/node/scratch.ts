@@ -7,13 +7,23 @@
  * WASM or file code. Renamed or removed paths are taken off the list first.
  */
 import { spawn } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 
 const { O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+/**
+ * Random hex for fresh names. node:crypto is required on first use, not imported: `plan` loads this
+ * module but rarely makes a name, and loading node:crypto is a noticeable part of its cold start.
+ */
+let randomBytes: ((n: number) => Buffer) | undefined;
+function randomHex(bytes: number): string {
+  randomBytes ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomBytes;
+  return randomBytes(bytes).toString('hex');
+}
 /** Create a new file only: fail on any existing path, never follow a symlink. */
 export const EXCLUSIVE_RW = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW;
 export const EXCLUSIVE_W = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
@@ -60,7 +70,7 @@ let listFd: number | undefined;
 /** Start the watchdog (once) before anything is created, so no kill can come before it exists. */
 function ensureWatchdog(): number {
   if (listFd === undefined) {
-    const list = path.join(os.tmpdir(), `partwright-owned-${process.pid}-${crypto.randomBytes(6).toString('hex')}.list`);
+    const list = path.join(os.tmpdir(), `partwright-owned-${process.pid}-${randomHex(6)}.list`);
     listFd = fs.openSync(list, EXCLUSIVE_W | fs.constants.O_APPEND, 0o600);
     const child = spawn(process.execPath, ['-e', WATCHDOG, list], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     child.unref();
@@ -78,14 +88,14 @@ function record(entry: { add: string; dir: boolean; pending?: true } | { drop: s
 export function freshPartialName(file: string, suffix = '.partial'): string {
   const first = `${file}${suffix}`;
   if (!fs.existsSync(first) && !isSymlink(first)) return first;
-  return `${file}.${crypto.randomBytes(4).toString('hex')}${suffix}`;
+  return `${file}.${randomHex(4)}${suffix}`;
 }
 
 /** `p` when nothing is there, else `p` with a random part before its last extension. */
 export function freshPath(p: string): string {
   if (!fs.existsSync(p) && !isSymlink(p)) return p;
   const ext = path.extname(p);
-  return `${p.slice(0, p.length - ext.length)}.${crypto.randomBytes(4).toString('hex')}${ext}`;
+  return `${p.slice(0, p.length - ext.length)}.${randomHex(4)}${ext}`;
 }
 
 function isSymlink(p: string): boolean {
