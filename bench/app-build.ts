@@ -38,6 +38,10 @@ async function buildOnce(wholeImageSha256: boolean): Promise<{ wallS: number; en
   const page = await context.newPage();
   await page.goto(url);
   await page.getByText('Engine ready').waitFor({ timeout: 60_000 });
+  // A first visit opens on the start screen: pick the default example, as a new user does.
+  const card = page.locator('[data-testid="preset-card"][data-preset="example:gpt-disk"]').first();
+  if (await page.getByTestId('start-screen').isVisible()) await card.click();
+  await page.getByTestId('start-screen').waitFor({ state: 'hidden' });
   const box = page.getByLabel('SHA-256');
   if (wholeImageSha256) await box.check();
   else await box.uncheck();
@@ -54,11 +58,17 @@ async function buildOnce(wholeImageSha256: boolean): Promise<{ wallS: number; en
   return { wallS, engineS, peakMiB, text: text.replace(/\s+/g, ' ').trim() };
 }
 
-const fresh = await buildOnce(false);
-const hashed = await buildOnce(true);
-clearInterval(sampler);
-await browser.close();
-server.kill();
+// The server and Chromium go away however the runs end (a failed run must not leave them behind).
+let fresh: Awaited<ReturnType<typeof buildOnce>>;
+let hashed: Awaited<ReturnType<typeof buildOnce>>;
+try {
+  fresh = await buildOnce(false);
+  hashed = await buildOnce(true);
+} finally {
+  clearInterval(sampler);
+  await browser.close();
+  server.kill();
+}
 
 // The same layout (examples/gpt-disk is the app's default) written by systemd-repart.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-bench-app-'));
