@@ -14,6 +14,7 @@ import { decompressNarStream } from './decompress.ts';
 import { encodeTestNar } from './test-support/nar-encode.ts';
 import { fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
 import { mutatedBytes } from '../test-support/mutate.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 
 async function codedOnly(parse: () => unknown): Promise<void> {
   try {
@@ -98,7 +99,7 @@ describe('Nix parsers under fuzzing: coded errors only', () => {
     const root = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x';
     await fc.assert(
       fc.asyncProperty(mutatedBytes([sample]), async (b) => {
-        await codedOnly(() => unpackNar(decompressNarStream(stream(b), 'zstd', root, NAR.length), recordingSink(root), { rootPath: root, expectedSizeBytes: NAR.length }));
+        await codedOnly(() => unpackNar(decompressNarStream(stream(b), 'zstd', root, NAR.length, () => loadNodeTool('zstd')), recordingSink(root), { rootPath: root, expectedSizeBytes: NAR.length }));
       }),
       fuzzOptions('nar-zstd', 200),
     );

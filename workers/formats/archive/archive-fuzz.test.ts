@@ -11,7 +11,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../../test-support/debian.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
-import { memoryScratch, memorySource, readArchive, type ArchiveDir } from './index.ts';
+import { memoryScratch, memorySource, readArchive, type ArchiveCodecs, type ArchiveDir } from './index.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
+import { ZstdDecompressor } from '../../tools/zstd.ts';
+
+const CODECS: ArchiveCodecs = { zstd: (onData) => new ZstdDecompressor(loadNodeTool('zstd'), onData) };
 
 const samples: Record<string, Uint8Array> = {};
 
@@ -41,7 +45,7 @@ function paths(dir: ArchiveDir, prefix = ''): string[] {
 
 function readOrCodedError(bytes: Uint8Array, name: string): void {
   try {
-    const tree = readArchive(memorySource(bytes), name, memoryScratch());
+    const tree = readArchive(memorySource(bytes), name, memoryScratch(), '', CODECS);
     for (const p of paths(tree)) {
       expect(p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), p).toBe(true);
     }
