@@ -13,5 +13,9 @@ cd "$(dirname "$0")/.."
 export FUZZ_SECONDS="${FUZZ_SECONDS:-600}"
 files=(workers/formats/fuzz.test.ts workers/formats/archive/archive-fuzz.test.ts workers/nix/fuzz.test.ts workers/model/round-trip.test.ts web/lib/share-link.fuzz.test.ts)
 echo "fuzz: ${FUZZ_SECONDS} s per property${FUZZ_SEED:+, FUZZ_SEED=$FUZZ_SEED}"
-npx vitest run --maxWorkers=2 "${files[@]}" "$@" 2>&1 | tee /dev/stderr | grep -E '^fuzz .*(inputs in|STALLED)' | sed 's/^/summary: /' >&2
-exit "${PIPESTATUS[0]}"
+# The summary: vitest's colour codes stripped first (they prefix the first line a test prints); the
+# exit status is vitest's, whether or not the summary found lines.
+set +e +o pipefail
+npx vitest run --maxWorkers=2 "${files[@]}" "$@" 2>&1 | tee /dev/stderr | sed -u 's/\x1b\[[0-9;]*m//g' | grep -E '^fuzz .*(inputs in|STALLED)' | sed 's/^/summary: /' >&2
+status="${PIPESTATUS[0]}"
+exit "$status"
