@@ -15,6 +15,14 @@ const XzReadableStream: typeof xzModule.XzReadableStream =
 /** Where the host gets the compiled wasm/zstd/zstd.wasm (Node: loadNodeTool('zstd'); a worker: its tool cache). */
 export type ZstdLoader = () => Promise<WebAssembly.Module> | WebAssembly.Module;
 
+/** The default loader: zstd.wasm fetched and compiled once per worker (a failed fetch is retried next time). */
+let fetchedZstd: Promise<WebAssembly.Module> | undefined;
+function fetchZstdOnce(): Promise<WebAssembly.Module> {
+  fetchedZstd ??= loadZstdModule();
+  fetchedZstd.catch(() => (fetchedZstd = undefined));
+  return fetchedZstd;
+}
+
 export const SUPPORTED_COMPRESSIONS: readonly NarCompression[] = ['none', 'zstd', 'xz'];
 
 function tooLong(what: string, maxBytes: number): NixError {
@@ -156,7 +164,7 @@ export function decompressNarStream(
   compression: NarCompression,
   what: string,
   maxBytes = Number.MAX_SAFE_INTEGER,
-  loadZstd: ZstdLoader = () => loadZstdModule(),
+  loadZstd: ZstdLoader = fetchZstdOnce,
 ): ReadableStream<Uint8Array> {
   switch (compression) {
     case 'none':
