@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { memoryScratch, readArchive, type ArchiveDir, type ByteSource } from '../workers/formats/archive/index.ts';
+import { loadNodeTool } from '../workers/hosts/node/tools.ts';
+import { ZstdDecompressor } from '../workers/tools/zstd.ts';
 import { ensureGnuTime, measure } from './measure.ts';
 
 ensureGnuTime();
@@ -65,7 +67,7 @@ for (const [ext, make, extract] of archives) {
   const file = path.join(work, `a.${ext}`);
   execFileSync('sh', ['-c', make.replace('A', file)], { cwd: tree });
   const started = performance.now();
-  const root = readArchive(fileSource(file), `a.${ext}`, memoryScratch());
+  const root = readArchive(fileSource(file), `a.${ext}`, memoryScratch(), '', { zstd: (onData) => new ZstdDecompressor(loadNodeTool('zstd'), onData) });
   const indexedMs = performance.now() - started;
   const bytes = readAll(root, new Uint8Array(1 << 20));
   const oursS = (performance.now() - started) / 1000;

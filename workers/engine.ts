@@ -247,7 +247,7 @@ export const engine = {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
-      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : [], () => loadTool('zstd'));
       const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
       });
@@ -289,7 +289,7 @@ export const engine = {
     try {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       progress({ stage: 'read', doneBytes: 0, totalBytes: 0, detail: treeSources.length ? 'staged contents' : undefined });
-      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
+      const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : [], () => loadTool('zstd'));
       const baseBlob = options.base === undefined ? undefined : files[options.base];
       if (options.base !== undefined && !baseBlob) {
         return { ok: false, error: { code: ErrorCode.Io, message: `The base image ${options.base} is missing: choose it in the layout's inputs before building.`, where: options.base } };

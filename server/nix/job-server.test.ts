@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { createNixJobHandler, startNixJobServer, type RunningNixJobServer } from './http.ts';
 import { NixJobService } from './job-service.ts';
 import { JobStore, type Job } from './job-store.ts';
+import { loadNodeTool } from '../../workers/hosts/node/tools.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 /** Unique sleep lengths mark this run's builder processes in /proc. */
@@ -209,7 +210,7 @@ describe('nix job server', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
 
     // The worker's client takes it from the server's cache.
-    const client = await NixCacheClient.create({ substituters: [`${s.server.url}/nix/cache`], trustedPublicKeys: [env.publicKey] });
+    const client = await NixCacheClient.create({ substituters: [`${s.server.url}/nix/cache`], trustedPublicKeys: [env.publicKey], loadZstd: () => loadNodeTool('zstd') });
     const out = join(env.dir, 'server-build-out');
     await client.fetchClosure([outPath], new FsTreeSink(out));
     const diff = spawnSync('diff', ['-r', '--no-dereference', join(out, outPath), env.realPath(outPath)], { encoding: 'utf8' });

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds zstd.wasm (a streaming zstd compressor, no imports) from Debian's libzstd 1.5.4 source with
+# Builds zstd.wasm (a streaming zstd compressor and decompressor, no imports) from Debian's libzstd 1.5.4 source with
 # Debian's clang-16 + wasi-libc (for malloc/memcpy only).
 #
 #   bash wasm/zstd/build.sh                  # rebuild zstd.wasm + build-info.json here
 #   OUT_DIR=/tmp/x bash wasm/zstd/build.sh   # write them elsewhere (check the committed hash)
 #   ZSTD_SRC_DIR=/work/src ...               # where libzstd_1.5.4+dfsg2.orig.tar.xz is (else: apt-get source)
 #
-# Only lib/common + lib/compress are compiled (no decompressor, dictionary builder, legacy formats,
-# threads or CLI); the linker's --gc-sections keeps what zstd-stream.c reaches. Reproducible like
+# Only lib/common, lib/compress and lib/decompress's C files are compiled (no dictionary builder,
+# legacy formats, threads, CLI, nor huf_decompress_amd64.S: ZSTD_DISABLE_ASM, and it is x86 code);
+# the linker's --gc-sections keeps what zstd-stream.c reaches. Reproducible like
 # wasm/e2fsprogs: pinned source hash, -ffile-prefix-map, no debug info, no timestamps.
 set -euo pipefail
 
@@ -45,7 +46,7 @@ make_sysroot "$SYSROOT"
 DEFINES="-DZSTD_LEGACY_SUPPORT=0 -DZSTD_TRACE=0 -DDEBUGLEVEL=0 -DZSTD_DISABLE_ASM -DXXH_NAMESPACE=ZSTD_"
 CFLAGS="-O2 -mbulk-memory $DEFINES -I$SRC/lib -I$SRC/lib/common -ffile-prefix-map=$WORK=/build -ffunction-sections -fdata-sections -Wno-unused-command-line-argument"
 LDFLAGS="-nostartfiles -Wl,--no-entry -Wl,--gc-sections -Wl,--strip-all -Wl,-z,stack-size=262144 -Wl,--initial-memory=4194304"
-SOURCES=(zstd-stream.c "$SRC"/lib/common/*.c "$SRC"/lib/compress/*.c)
+SOURCES=(zstd-stream.c "$SRC"/lib/common/*.c "$SRC"/lib/compress/*.c "$SRC"/lib/decompress/*.c)
 
 (
   cd "$WORK"
@@ -71,14 +72,14 @@ wrapper_sha256="$(sha256sum "$HERE/zstd-stream.c" | cut -d' ' -f1)"
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
 cat >"$OUT_DIR/build-info.json" <<JSON
 {
-  "tool": "zstd (streaming compressor)",
+  "tool": "zstd (streaming compressor and decompressor)",
   "upstream": "zstd",
   "upstreamVersion": "$UPSTREAM_VERSION",
   "debianSourcePackage": "libzstd",
   "debianSourceVersion": "$DEBIAN_VERSION",
   "source": {"file": "$ORIG_TARBALL", "sha256": "$ORIG_SHA256"},
   "wrapper": {"file": "zstd-stream.c", "sha256": "$wrapper_sha256"},
-  "compiled": "zstd-stream.c lib/common/*.c lib/compress/*.c",
+  "compiled": "zstd-stream.c lib/common/*.c lib/compress/*.c lib/decompress/*.c",
   "toolchain": {
     "clang-16": "$(pkgver clang-16)",
     "lld-16": "$(pkgver lld-16)",

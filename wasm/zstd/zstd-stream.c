@@ -1,9 +1,19 @@
 /*
- * Partwright's streaming zstd compressor: a tiny wrapper over ZSTD_compressStream2 that owns one
+ * Partwright's streaming zstd compressor and decompressor.
+ *
+ * Compressor: a tiny wrapper over ZSTD_compressStream2 that owns one
  * compression context plus an input and an output buffer in linear memory. The host copies up to
  * zs_in_cap() bytes to zs_in_ptr(), calls zs_feed(), then zs_step(ZS_CONTINUE) until
  * zs_in_pending() is 0, taking zs_step()'s return value in bytes from zs_out_ptr() each time; at the
  * end it calls zs_step(ZS_END) until zs_remaining() is 0. Negative returns are -ZSTD_ErrorCode.
+ *
+ * Decompressor (zd_*): the same shape over ZSTD_decompressStream. zd_create(window_log_max) refuses
+ * any frame whose window (or single-segment content size) is over 2^window_log_max bytes before
+ * allocating it. The host copies input to zd_in_ptr(), calls zd_feed(), then zd_step() while
+ * zd_in_pending() > 0 or the last step filled the output buffer (zd_out_cap() bytes: libzstd may hold
+ * more). Each step hands back at most one output buffer, so the host can stop as soon as it has seen
+ * enough bytes. zd_frame_done() is 1 when the input so far ends at a frame boundary.
+ *
  * No imports: wasi-libc's malloc grows memory itself, nothing here does I/O.
  */
 #define ZSTD_STATIC_LINKING_ONLY
@@ -85,5 +95,74 @@ EXPORT(zs_step) int zs_step(zs_stream *s, int mode) {
   s->in_pos = in.pos;
   if (ZSTD_isError(r)) return fail(s, r);
   s->remaining = r;
+  return (int)out.pos;
+}
+
+/* --- decompressor ------------------------------------------------------------------------------ */
+
+typedef struct {
+  ZSTD_DCtx *dctx;
+  unsigned char *in;
+  size_t in_size, in_pos;
+  unsigned char *out;
+  size_t out_cap;
+  size_t hint; /* ZSTD_decompressStream's last return: 0 = a frame just ended */
+  ZSTD_ErrorCode error;
+} zd_stream;
+
+static int zd_fail(zd_stream *s, size_t r) {
+  s->error = ZSTD_getErrorCode(r);
+  return -(int)s->error;
+}
+
+EXPORT(zd_free) void zd_free(zd_stream *s) {
+  if (!s) return;
+  ZSTD_freeDCtx(s->dctx);
+  free(s->in);
+  free(s->out);
+  free(s);
+}
+
+/* window_log_max: 10..31 (ZSTD_d_windowLogMax); returns 0 if it is out of range or memory ran out. */
+EXPORT(zd_create) zd_stream *zd_create(int window_log_max) {
+  zd_stream *s = calloc(1, sizeof *s);
+  if (!s) return 0;
+  s->dctx = ZSTD_createDCtx();
+  s->in = malloc(IN_CAP);
+  s->out_cap = ZSTD_DStreamOutSize();
+  s->out = malloc(s->out_cap);
+  s->hint = 1; /* nothing read yet: not at a frame boundary */
+  if (!s->dctx || !s->in || !s->out
+      || ZSTD_isError(ZSTD_DCtx_setParameter(s->dctx, ZSTD_d_windowLogMax, window_log_max))) {
+    zd_free(s);
+    return 0;
+  }
+  return s;
+}
+
+EXPORT(zd_in_ptr) unsigned char *zd_in_ptr(zd_stream *s) { return s->in; }
+EXPORT(zd_in_cap) size_t zd_in_cap(zd_stream *s) { (void)s; return IN_CAP; }
+EXPORT(zd_out_ptr) unsigned char *zd_out_ptr(zd_stream *s) { return s->out; }
+EXPORT(zd_out_cap) size_t zd_out_cap(zd_stream *s) { return s->out_cap; }
+EXPORT(zd_in_pending) size_t zd_in_pending(zd_stream *s) { return s->in_size - s->in_pos; }
+EXPORT(zd_frame_done) int zd_frame_done(zd_stream *s) { return s->hint == 0; }
+EXPORT(zd_error_name) const char *zd_error_name(zd_stream *s) { return ZSTD_getErrorString(s->error); }
+
+/* The host has written `n` bytes at zd_in_ptr(). */
+EXPORT(zd_feed) void zd_feed(zd_stream *s, size_t n) {
+  s->in_size = n > IN_CAP ? IN_CAP : n;
+  s->in_pos = 0;
+}
+
+/* One ZSTD_decompressStream call: bytes written at zd_out_ptr() (at most zd_out_cap()), or -error. */
+EXPORT(zd_step) int zd_step(zd_stream *s) {
+  ZSTD_outBuffer out = { s->out, s->out_cap, 0 };
+  ZSTD_inBuffer in = { s->in, s->in_size, s->in_pos };
+  size_t r = ZSTD_decompressStream(s->dctx, &out, &in);
+  if (ZSTD_isError(r)) return zd_fail(s, r);
+  /* A call that moved nothing (the host checking for held-back output after a full buffer) leaves
+   * the state as it was; its hint would be the next frame's header size even right after a frame. */
+  if (out.pos > 0 || in.pos != s->in_pos) s->hint = r;
+  s->in_pos = in.pos;
   return (int)out.pos;
 }

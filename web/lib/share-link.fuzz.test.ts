@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parseRepartDirectory } from '../../workers/model/repart-conf/import.ts';
 import { readLayoutJson, stringifyLayoutJson } from '../../workers/model/layout-json.ts';
 import { cloudInitJsonArbitrary, confDirectoryArbitrary } from '../../workers/test-support/fuzz-arbitraries.ts';
-import { fuzzOptions, fuzzTimeoutMs } from '../../workers/test-support/fuzz.ts';
+import { fuzzAssert, fuzzOptions, fuzzTimeoutMs } from '../../workers/test-support/fuzz.ts';
 import { decodeShareValue, encodeShareFragment, shareValue } from './share-link.ts';
 
 async function rawLink(bytes: Uint8Array): Promise<string> {
@@ -19,7 +19,7 @@ async function rawLink(bytes: Uint8Array): Promise<string> {
 
 describe('share links under fuzzing', () => {
   it('an accepted import reopens identically from its share link', async () => {
-    await fc.assert(
+    await fuzzAssert(
       fc.asyncProperty(confDirectoryArbitrary(), async (files) => {
         const r = parseRepartDirectory(files);
         if (r.diagnostics.some((d) => d.severity === 'error')) return;
@@ -33,7 +33,7 @@ describe('share links under fuzzing', () => {
 
   it('a layout JSON accepts with [X-Partwright-CloudInit] (problems included) reopens identically from its share link', async () => {
     let accepted = 0;
-    await fc.assert(
+    await fuzzAssert(
       fc.asyncProperty(confDirectoryArbitrary(), cloudInitJsonArbitrary(), async (files, cloudInit) => {
         const r = parseRepartDirectory(files);
         if (r.diagnostics.some((d) => d.severity === 'error')) return;
@@ -55,7 +55,7 @@ describe('share links under fuzzing', () => {
       fc.json().chain((j) => fc.constant(j)).map((j) => ({ raw: j })),
       fc.constantFrom('{"table":"gpt","partitions":[],"a\\nb":1}', '{"table":"gpt","partitions":[{"type":"root","label":"x\\ny"}]}', '{"partitions":[', '\u2028{}').map((j) => ({ raw: j })),
     );
-    await fc.assert(
+    await fuzzAssert(
       fc.asyncProperty(value, async (v) => {
         const link = typeof v === 'string' ? v : await rawLink(new TextEncoder().encode(v.raw));
         const r = await decodeShareValue(link);

@@ -8,7 +8,7 @@
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
 import type { ImageSpec } from '../model/spec.ts';
-import { NixCacheClient, encodeNixPathRegistration, type ClosureProgress, type IncrementalHash, type NarSink } from '../nix/index.ts';
+import { NixCacheClient, encodeNixPathRegistration, type ClosureProgress, type IncrementalHash, type NarSink, type ZstdLoader } from '../nix/index.ts';
 import type { InputDir, TreeCopy } from './input-tree.ts';
 
 export interface NixCacheSettings {
@@ -31,6 +31,8 @@ export interface StageClosureOptions {
   signal?: AbortSignal;
   onProgress?: (p: ClosureProgress & { partitionIndex: number }) => void;
   createSha256?: () => IncrementalHash;
+  /** The host's compiled zstd.wasm (zstd-compressed NARs). */
+  loadZstd?: ZstdLoader;
 }
 
 export function needsCaches(settings: NixCacheSettings | undefined): NixCacheSettings {
@@ -59,7 +61,11 @@ export async function stageNixClosures(
 ): Promise<StagedClosures> {
   const wanted = spec.partitions.map((p, i) => ({ i, paths: p.storePaths ?? [] })).filter((x) => x.paths.length > 0);
   if (wanted.length === 0) return { trees: {}, close: async () => {} };
-  const client = await NixCacheClient.create({ ...needsCaches(settings), ...(options.createSha256 ? { createSha256: options.createSha256 } : {}) });
+  const client = await NixCacheClient.create({
+    ...needsCaches(settings),
+    ...(options.createSha256 ? { createSha256: options.createSha256 } : {}),
+    ...(options.loadZstd ? { loadZstd: options.loadZstd } : {}),
+  });
   const scratches: NixScratch[] = [];
   const close = async () => {
     for (const s of scratches) await s.close();

@@ -159,6 +159,7 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     closures = !spec.partitions.some((p) => p.storePaths?.length) ? { trees: {}, close: async () => {} } : await (await import('./nix-closure.ts')).stageNixClosures(spec, options.nix, (i) => host.createNixScratch(i), {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(host.createSha256 ? { createSha256: () => host.createSha256!() } : {}),
+      loadZstd: () => host.loadTool('zstd'),
       onProgress: (p) =>
         progress({ stage: 'nix', doneBytes: p.bytesDone, totalBytes: p.bytesTotal, detail: `${p.pathsDone}/${p.pathsTotal} paths${p.phase === 'nar' ? ` · ${p.storePath.slice(44) || p.storePath}` : ''}` }),
     });

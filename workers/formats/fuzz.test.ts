@@ -21,7 +21,7 @@ import { decodeIso, planIso, readIsoFile, writeIso, type IsoEntryInput } from '.
 import { readFat } from './fat/reader.ts';
 import { writeFat } from './fat/writer.ts';
 import type { FatEntryInput } from './fat/layout.ts';
-import { fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
+import { fuzzAssert, fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
 import { mutatedBytes } from '../test-support/mutate.ts';
 
 /** Run `parse`; only coded errors may escape. */
@@ -109,29 +109,29 @@ const T = fuzzTimeoutMs();
 describe('binary parsers under fuzzing: coded errors only', () => {
   it('GPT (decodeGpt)', () => {
     const sample = gptSample();
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeGpt(readFromBytes(b), sample.length, 512))), fuzzOptions('gpt', 300));
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeGpt(readFromBytes(b), sample.length, 512))), fuzzOptions('gpt', 300));
   }, T);
 
   it('MBR with EBR chain (decodeMbr)', () => {
     const sample = mbrSample();
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeMbr(readFromBytes(b), sample.length, 512))), fuzzOptions('mbr', 300));
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeMbr(readFromBytes(b), sample.length, 512))), fuzzOptions('mbr', 300));
   }, T);
 
   it('whole-disk inspection (inspectImage: MBR, GPT, hybrid, blobs)', () => {
     const samples = [gptSample(), mbrSample()];
-    fc.assert(fc.property(mutatedBytes(samples), (b) => codedOnly(() => inspectImage({ sizeBytes: b.length, read: (o, t) => t.set(b.subarray(o, o + t.length)) }))), fuzzOptions('inspect', 300));
+    fuzzAssert(fc.property(mutatedBytes(samples), (b) => codedOnly(() => inspectImage({ sizeBytes: b.length, read: (o, t) => t.set(b.subarray(o, o + t.length)) }))), fuzzOptions('inspect', 300));
   }, T);
 
   it('Android sparse (decodeAndroidSparse)', () => {
     const image = dataImage();
     const sample = concat(androidSparseChunks(image, planAndroidSparse(image)));
     const sink = { write() {} };
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeAndroidSparse(b, sink, { maxImageBytes: 64 << 20 }))), fuzzOptions('android-sparse', 300));
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeAndroidSparse(b, sink, { maxImageBytes: 64 << 20 }))), fuzzOptions('android-sparse', 300));
   }, T);
 
   it('qcow2 header (decodeQcow2Header)', () => {
     const sample = concat(qcow2Chunks(dataImage())).subarray(0, 64 * KiB);
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeQcow2Header(b))), fuzzOptions('qcow2', 300));
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeQcow2Header(b))), fuzzOptions('qcow2', 300));
   }, T);
 
   it('VHD footer and dynamic header', () => {
@@ -139,7 +139,7 @@ describe('binary parsers under fuzzing: coded errors only', () => {
     const vhd = concat(vhdDynamicChunks(dataImage(), identity));
     const footer = vhd.subarray(vhd.length - 512);
     const header = vhd.subarray(512, 512 + 1024);
-    fc.assert(fc.property(mutatedBytes([footer, header]), (b) => {
+    fuzzAssert(fc.property(mutatedBytes([footer, header]), (b) => {
       codedOnly(() => decodeVhdFooter(b));
       codedOnly(() => decodeVhdDynamicHeader(b));
     }), fuzzOptions('vhd', 300));
@@ -147,12 +147,12 @@ describe('binary parsers under fuzzing: coded errors only', () => {
 
   it('bmap XML (decodeBmapXml)', () => {
     const sample = new TextEncoder().encode(makeBmap(dataImage()));
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeBmapXml(new TextDecoder().decode(b)))), fuzzOptions('bmap', 300));
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => decodeBmapXml(new TextDecoder().decode(b)))), fuzzOptions('bmap', 300));
   }, T);
 
   it('ISO 9660 + Rock Ridge + El Torito (decodeIso, readIsoFile)', () => {
     const sample = isoSample();
-    fc.assert(fc.property(mutatedBytes([sample]), fc.constantFrom('rock-ridge' as const, 'iso' as const, 'joliet' as const), (b, tree) => codedOnly(() => {
+    fuzzAssert(fc.property(mutatedBytes([sample]), fc.constantFrom('rock-ridge' as const, 'iso' as const, 'joliet' as const), (b, tree) => codedOnly(() => {
       const read = readFromBytes(b);
       const iso = decodeIso(read, { tree });
       for (const e of iso.entries.slice(0, 32)) {
@@ -163,7 +163,7 @@ describe('binary parsers under fuzzing: coded errors only', () => {
 
   it('FAT (readFat, walk, readFile)', () => {
     const sample = fatSample();
-    fc.assert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => {
+    fuzzAssert(fc.property(mutatedBytes([sample]), (b) => codedOnly(() => {
       const fat = readFat(readFromBytes(b));
       for (const e of fat.walk().slice(0, 64)) {
         if (e.kind === 'file' && e.sizeBytes <= 1 << 20) fat.readFile(e, 0, new Uint8Array(e.sizeBytes));

@@ -11,7 +11,7 @@ import { readLayoutJson, stringifyLayoutJson } from './layout-json.ts';
 import { exportRepartDirectory } from './repart-conf/export.ts';
 import { isPartwrightError } from './errors.ts';
 import { planImage } from '../plan/plan-image.ts';
-import { fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
+import { fuzzAssert, fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
 import { cloudInitJsonArbitrary, confDirectoryArbitrary } from '../test-support/fuzz-arbitraries.ts';
 import { validateSpec } from '../plan/validate.ts';
 
@@ -43,7 +43,7 @@ describe('layouts the importer accepted but could not reopen are refused with fi
 describe('invariant: accepted ⇒ layout JSON reopens it identically (share links: web/lib/share-link.fuzz.test.ts)', () => {
   it('holds for generated repart.d directories (import → layout JSON → plan → export → import)', () => {
     const stats = { accepted: 0, planned: 0, cloudInit: 0, cloudInitProblems: 0 };
-    fc.assert(
+    fuzzAssert(
       fc.property(confDirectoryArbitrary(), (files) => {
         const r = parseRepartDirectory(files);
         const errs = r.diagnostics.filter((d) => d.severity === 'error');
@@ -85,7 +85,7 @@ describe('invariant: accepted ⇒ layout JSON reopens it identically (share link
   // reopen as the same layout; cross-field problems are warnings there, problems in validate().
   it('holds for generated layout JSON with [X-Partwright-CloudInit] (layout JSON → export → import)', () => {
     const stats = { accepted: 0, refused: 0, problems: 0 };
-    fc.assert(
+    fuzzAssert(
       fc.property(confDirectoryArbitrary(), cloudInitJsonArbitrary(), (files, cloudInit) => {
         const r = parseRepartDirectory(files);
         if (r.diagnostics.some((d) => d.severity === 'error')) return;

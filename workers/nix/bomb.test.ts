@@ -1,7 +1,7 @@
 /**
  * Decompression bombs (issue 15): a correctly signed narinfo says NarSize 4096, but URL and
  * Compression are not signed, so the body can be anything. zstd (3 GiB of zeros in ~96 KB of RLE
- * blocks), xz (256 MiB of zeros made by the real xz) and an endless uncompressed body must each be
+ * blocks, or ~99 KB from the real zstd -3; a single-segment frame declaring 3 GiB), xz (256 MiB of zeros made by the real xz) and an endless uncompressed body must each be
  * refused in under a second with under 64 MiB of extra memory. Each runs in its own process so its
  * peak memory is its own.
  */
@@ -46,6 +46,31 @@ describe('a signed NarSize bounds decompression in time and memory', () => {
     const r = run('zstd', file);
     console.log(`zstd bomb: ${r.ms.toFixed(0)} ms, +${(r.peakGrowthBytes / 2 ** 20).toFixed(1)} MiB: ${r.error}`);
     expect(r.error).toMatch(/^nar-size-mismatch: .*NarSize 4096/);
+    expect(r.ms).toBeLessThan(1000);
+    expect(r.peakGrowthBytes).toBeLessThan(64 << 20);
+  }, 150_000);
+
+  it('zstd: 3 GiB of zeros compressed by the real zstd -3 (about 99 KB, a 2 MiB window)', () => {
+    requireTools('zstd');
+    const file = path.join(dir, 'bomb-cli.zst');
+    const made = spawnSync('sh', ['-c', `head -c ${3 * 2 ** 30} /dev/zero | zstd -q -3 -T1 > ${file}`]);
+    expect(made.status).toBe(0);
+    expect(fs.statSync(file).size).toBeLessThan(128 << 10);
+    const r = run('zstd', file);
+    console.log(`zstd -3 bomb (${fs.statSync(file).size} bytes): ${r.ms.toFixed(0)} ms, +${(r.peakGrowthBytes / 2 ** 20).toFixed(1)} MiB: ${r.error}`);
+    expect(r.error).toMatch(/^nar-size-mismatch: .*NarSize 4096/);
+    expect(r.ms).toBeLessThan(1000);
+    expect(r.peakGrowthBytes).toBeLessThan(64 << 20);
+  }, 150_000);
+
+  it('zstd: a single-segment frame declaring 3 GiB is refused before its buffer is allocated', () => {
+    const file = path.join(dir, 'single.zst');
+    // Single segment, 8-byte Frame_Content_Size 3 GiB (so the window is 3 GiB), then RLE blocks.
+    const frame = zstdRleBomb(4);
+    const header = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0xc0, 0, 0, 0, 0]);
+    fs.writeFileSync(file, Buffer.concat([header, frame.subarray(6)]));
+    const r = run('zstd', file);
+    expect(r.error).toMatch(/^decompress: .*window/);
     expect(r.ms).toBeLessThan(1000);
     expect(r.peakGrowthBytes).toBeLessThan(64 << 20);
   }, 150_000);

@@ -17,6 +17,7 @@ import { FsTreeSink } from '../hosts/node/nar-sink.ts';
 import { encodeTestNar, type TestNode } from './test-support/nar-encode.ts';
 import { makeNixEnv, serveDirectory, writeTestExpression, type NixEnv, type ServedDir } from './test-support/nix-env.ts';
 import { nixSigner } from './test-support/sign.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 
 type Compression = 'zstd' | 'xz' | 'none';
 
@@ -77,7 +78,7 @@ function describeTree(root: string): Record<string, string> {
 }
 
 async function client(substituters: string[], keys = [env.publicKey]): Promise<NixCacheClient> {
-  return NixCacheClient.create({ substituters, trustedPublicKeys: keys });
+  return NixCacheClient.create({ substituters, trustedPublicKeys: keys, loadZstd: () => loadNodeTool('zstd') });
 }
 
 function nixStore(args: string[], input?: string) {
@@ -195,7 +196,7 @@ describe('NAR downloads', () => {
 
   it('download several NARs at once (narConcurrency) and unpack the closure in order', async () => {
     const out = join(env.dir, 'out-parallel');
-    const c = await NixCacheClient.create({ substituters: [caches.zstd.served.url], trustedPublicKeys: [env.publicKey], narConcurrency: 3 });
+    const c = await NixCacheClient.create({ substituters: [caches.zstd.served.url], trustedPublicKeys: [env.publicKey], narConcurrency: 3, loadZstd: () => loadNodeTool('zstd') });
     const done: string[] = [];
     const sink = new FsTreeSink(out);
     const r = await c.fetchClosure([app], sink, { onProgress: (p) => p.phase === 'done' && done.push(p.storePath) });

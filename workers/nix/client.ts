@@ -4,7 +4,7 @@
  * `References`, then each NAR downloaded, decompressed and unpacked into a tree sink while its
  * `NarHash`/`NarSize` are checked. Fetch, streams and WebCrypto only: runs in a worker and in Node.
  */
-import { decompressNarStream } from './decompress.ts';
+import { decompressNarStream, type ZstdLoader } from './decompress.ts';
 import { NixError, NixProblem } from './errors.ts';
 import { unpackNar, type IncrementalHash, type NarSink } from './nar.ts';
 import { formatSha256, parseNarInfo, parseNixCacheInfo, type NarInfo, type NixCacheInfo } from './narinfo.ts';
@@ -29,6 +29,8 @@ export interface NixCacheClientOptions {
   narConcurrency?: number;
   /** A faster incremental SHA-256 the host has for NarHash (Node's crypto); the built-in one otherwise. */
   createSha256?: () => IncrementalHash;
+  /** The compiled wasm/zstd/zstd.wasm for zstd NARs (Node: loadNodeTool('zstd')); fetched next to the engine otherwise. */
+  loadZstd?: ZstdLoader;
 }
 
 /** A narinfo that passed every check, and where it came from. */
@@ -272,7 +274,7 @@ export class NixCacheClient {
     );
     let result;
     try {
-      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath, info.narSizeBytes), sink, {
+      result = await unpackNar(decompressNarStream(counted, info.compression, info.storePath, info.narSizeBytes, this.options.loadZstd), sink, {
         rootPath: info.storePath,
         what: info.storePath,
         expectedSizeBytes: info.narSizeBytes,

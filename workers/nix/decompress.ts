@@ -1,8 +1,9 @@
 /**
- * Streaming decompression of downloaded NARs: none, zstd (fzstd, pure JS) and xz (xz-decompress,
- * xz-embedded compiled to WASM). Both work in a Web Worker and in Node; neither holds the whole file.
+ * Streaming decompression of downloaded NARs: none, zstd (libzstd compiled to WASM: wasm/zstd) and
+ * xz (xz-decompress, xz-embedded compiled to WASM). Both work in a Web Worker and in Node; neither
+ * holds the whole file.
  */
-import { Decompress as ZstdDecompress } from 'fzstd';
+import { loadZstdModule, ZstdDecodeError, ZstdDecompressor, ZstdErrorCode, zstdWindowLogFor } from '../tools/zstd.ts';
 import * as xzModule from 'xz-decompress';
 import { NixError, NixProblem } from './errors.ts';
 import type { NarCompression } from './narinfo.ts';
@@ -11,6 +12,17 @@ import type { NarCompression } from './narinfo.ts';
 const XzReadableStream: typeof xzModule.XzReadableStream =
   xzModule.XzReadableStream ?? (xzModule as unknown as { default: typeof xzModule }).default.XzReadableStream;
 
+/** Where the host gets the compiled wasm/zstd/zstd.wasm (Node: loadNodeTool('zstd'); a worker: its tool cache). */
+export type ZstdLoader = () => Promise<WebAssembly.Module> | WebAssembly.Module;
+
+/** The default loader: zstd.wasm fetched and compiled once per worker (a failed fetch is retried next time). */
+let fetchedZstd: Promise<WebAssembly.Module> | undefined;
+function fetchZstdOnce(): Promise<WebAssembly.Module> {
+  fetchedZstd ??= loadZstdModule();
+  fetchedZstd.catch(() => (fetchedZstd = undefined));
+  return fetchedZstd;
+}
+
 export const SUPPORTED_COMPRESSIONS: readonly NarCompression[] = ['none', 'zstd', 'xz'];
 
 function tooLong(what: string, maxBytes: number): NixError {
@@ -18,22 +30,45 @@ function tooLong(what: string, maxBytes: number): NixError {
 }
 
 /**
- * zstd through fzstd. fzstd decodes a whole pushed chunk in one synchronous call, emitting one
- * block (≤ 128 KiB) at a time: the output count is checked in that callback, so a bomb stops at
- * the first block past the limit instead of after gigabytes. Frames declaring a window larger
- * than the limit allows are refused before fzstd allocates it.
+ * zstd through libzstd's decoder (wasm/zstd/zstd.wasm via tools/zstd.ts), loaded by `loadZstd`
+ * when the first chunk arrives. Output comes one ≤ 128 KiB block at a time and is counted as it
+ * comes, so a bomb stops at the first block past the limit instead of after gigabytes. Frames
+ * whose window (or single-segment content size) is over what the limit can need are refused
+ * before anything is allocated: here from the header for a clear message, and by libzstd itself
+ * (ZSTD_d_windowLogMax) for every frame of the stream.
  */
-function zstdStream(what: string, maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
+function zstdStream(what: string, maxBytes: number, loadZstd: ZstdLoader): TransformStream<Uint8Array, Uint8Array> {
   let controller!: TransformStreamDefaultController<Uint8Array>;
   let outBytes = 0;
   let headerChecked = false;
-  const fail = (e: unknown) =>
-    e instanceof NixError ? e : new NixError(NixProblem.Decompress, `${what}: the zstd stream is corrupt (${(e as Error).message}).`, { storePath: what });
-  const z = new ZstdDecompress((chunk) => {
-    outBytes += chunk.length;
-    if (outBytes > maxBytes) throw tooLong(what, maxBytes);
-    if (chunk.length > 0) controller.enqueue(chunk);
-  });
+  let z: ZstdDecompressor | undefined;
+  const windowLimitBytes = Math.max(maxBytes, MIN_WINDOW_BYTES);
+  const windowTooLarge = (detail: string) =>
+    new NixError(NixProblem.Decompress, `${what}: the zstd frame asks for ${detail}, more than its NarSize ${maxBytes} can need (refused).`, { storePath: what });
+  const fail = (e: unknown) => {
+    if (e instanceof NixError) return e;
+    if (e instanceof ZstdDecodeError && e.code === ZstdErrorCode.WindowTooLarge) return windowTooLarge(`a window over ${2 ** zstdWindowLogFor(windowLimitBytes)} bytes`);
+    return new NixError(NixProblem.Decompress, `${what}: the zstd stream is corrupt (${(e as Error).message}).`, { storePath: what });
+  };
+  const decoder = async (): Promise<ZstdDecompressor> => {
+    if (z) return z;
+    let module: WebAssembly.Module;
+    try {
+      module = await loadZstd();
+    } catch (e) {
+      throw new NixError(NixProblem.Decompress, `${what}: could not load the zstd decoder (${(e as Error).message}).`, { storePath: what });
+    }
+    z = new ZstdDecompressor(
+      module,
+      (block) => {
+        outBytes += block.length;
+        if (outBytes > maxBytes) throw tooLong(what, maxBytes);
+        controller.enqueue(block);
+      },
+      { windowLogMax: zstdWindowLogFor(windowLimitBytes) },
+    );
+    return z;
+  };
   let head = new Uint8Array(0);
   const checkHeader = (piece: Uint8Array) => {
     // RFC 8878 §3.1.1.1: magic, frame header descriptor, then (unless single-segment) the window descriptor.
@@ -50,25 +85,23 @@ function zstdStream(what: string, maxBytes: number): TransformStream<Uint8Array,
     const exponent = chunk[5]! >> 3;
     const base = 2 ** (10 + exponent);
     const windowBytes = base + (base / 8) * (chunk[5]! & 7);
-    if (windowBytes > Math.max(maxBytes, MIN_WINDOW_BYTES)) {
-      throw new NixError(NixProblem.Decompress, `${what}: the zstd frame asks for a ${windowBytes}-byte window, more than its NarSize ${maxBytes} can need (refused).`, { storePath: what });
-    }
+    if (windowBytes > windowLimitBytes) throw windowTooLarge(`a ${windowBytes}-byte window`);
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
       controller = c;
     },
-    transform(chunk) {
+    async transform(chunk) {
       try {
         checkHeader(chunk);
-        z.push(chunk);
+        (await decoder()).push(chunk);
       } catch (e) {
         throw fail(e);
       }
     },
-    flush() {
+    async flush() {
       try {
-        z.push(new Uint8Array(0), true);
+        (await decoder()).end();
       } catch (e) {
         throw fail(e);
       }
@@ -123,14 +156,21 @@ function bounded(stream: ReadableStream<Uint8Array>, what: string, maxBytes: num
 /**
  * The uncompressed NAR bytes of a downloaded file body compressed with `compression`, never more
  * than `maxBytes` (the signed NarSize: URL and Compression are not signed, so the body may be a
- * bomb). Memory and time stay bounded by the limit for every codec.
+ * bomb). Memory and time stay bounded by the limit for every codec. `loadZstd` defaults to fetching
+ * zstd.wasm (a browser worker); Node hosts pass loadNodeTool('zstd').
  */
-export function decompressNarStream(body: ReadableStream<Uint8Array>, compression: NarCompression, what: string, maxBytes = Number.MAX_SAFE_INTEGER): ReadableStream<Uint8Array> {
+export function decompressNarStream(
+  body: ReadableStream<Uint8Array>,
+  compression: NarCompression,
+  what: string,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+  loadZstd: ZstdLoader = fetchZstdOnce,
+): ReadableStream<Uint8Array> {
   switch (compression) {
     case 'none':
       return bounded(body, what, maxBytes);
     case 'zstd':
-      return bounded(codedErrors(body.pipeThrough(zstdStream(what, maxBytes)), what, 'zstd'), what, maxBytes);
+      return bounded(codedErrors(body.pipeThrough(zstdStream(what, maxBytes, loadZstd)), what, 'zstd'), what, maxBytes);
     case 'xz':
       return bounded(codedErrors(new XzReadableStream(body), what, 'xz'), what, maxBytes);
     default:

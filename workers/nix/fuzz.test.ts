@@ -12,8 +12,9 @@ import { parseNarInfo, parseNixCacheInfo } from './narinfo.ts';
 import { unpackNar, type NarSink } from './nar.ts';
 import { decompressNarStream } from './decompress.ts';
 import { encodeTestNar } from './test-support/nar-encode.ts';
-import { fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
+import { fuzzAssert, fuzzOptions, fuzzTimeoutMs } from '../test-support/fuzz.ts';
 import { mutatedBytes } from '../test-support/mutate.ts';
+import { loadNodeTool } from '../hosts/node/tools.ts';
 
 async function codedOnly(parse: () => unknown): Promise<void> {
   try {
@@ -63,7 +64,7 @@ const T = fuzzTimeoutMs();
 describe('Nix parsers under fuzzing: coded errors only', () => {
   it('narinfo and nix-cache-info', () => {
     const samples = [new TextEncoder().encode(NARINFO), new TextEncoder().encode('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n')];
-    fc.assert(
+    fuzzAssert(
       fc.property(mutatedBytes(samples), (b) => {
         const text = new TextDecoder().decode(b);
         try {
@@ -83,7 +84,7 @@ describe('Nix parsers under fuzzing: coded errors only', () => {
 
   it('NAR (unpackNar): coded errors, nothing outside the root', async () => {
     const root = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x';
-    await fc.assert(
+    await fuzzAssert(
       fc.asyncProperty(mutatedBytes([NAR]), fc.boolean(), async (b, sized) => {
         await codedOnly(() => unpackNar(stream(b), recordingSink(root), { rootPath: root, ...(sized ? { expectedSizeBytes: NAR.length } : {}) }));
       }),
@@ -96,9 +97,9 @@ describe('Nix parsers under fuzzing: coded errors only', () => {
     expect(z.status).toBe(0);
     const sample = new Uint8Array(z.stdout);
     const root = '/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x';
-    await fc.assert(
+    await fuzzAssert(
       fc.asyncProperty(mutatedBytes([sample]), async (b) => {
-        await codedOnly(() => unpackNar(decompressNarStream(stream(b), 'zstd', root, NAR.length), recordingSink(root), { rootPath: root, expectedSizeBytes: NAR.length }));
+        await codedOnly(() => unpackNar(decompressNarStream(stream(b), 'zstd', root, NAR.length, () => loadNodeTool('zstd')), recordingSink(root), { rootPath: root, expectedSizeBytes: NAR.length }));
       }),
       fuzzOptions('nar-zstd', 200),
     );

@@ -1,9 +1,15 @@
 /**
- * Streaming zstd compression with wasm/zstd/zstd.wasm (libzstd 1.5.4's compressor, no imports):
- * `zstdCompressChunks(chunks, module)` turns any iterable of byte chunks into the chunks of one zstd
- * frame that `zstd -d` reads. Memory stays bounded (one context, a 1 MiB input and a ~1 MiB output
+ * Streaming zstd with wasm/zstd/zstd.wasm (libzstd 1.5.4, no imports).
+ *
+ * Compression: `zstdCompressChunks(chunks, module)` turns any iterable of byte chunks into the chunks
+ * of one zstd frame that `zstd -d` reads. Memory stays bounded (one context, a 1 MiB input and a ~1 MiB output
  * buffer, whatever the level's window needs) however long the input is. Each stream gets a fresh
  * instance of the compiled module (compile once, instantiate per run: STYLE.md §8).
+ *
+ * Decompression: `ZstdDecompressor` (libzstd's own decoder, fuzzed upstream by OSS-Fuzz; it replaced
+ * fzstd, which looped forever on some corrupt Huffman tables). Output comes back one ≤ 128 KiB block
+ * at a time through a callback, so a caller with a size limit stops a decompression bomb within a
+ * block of it; frames asking for a window over 2^windowLogMax bytes are refused before it is allocated.
  */
 import { wasmApi, type WasmBytes } from './wasm-api.ts';
 
@@ -45,6 +51,24 @@ interface ZstdExports {
   zs_error_name(s: number): number;
   zs_feed(s: number, n: number): void;
   zs_step(s: number, mode: number): number;
+  zd_create(windowLogMax: number): number;
+  zd_free(s: number): void;
+  zd_in_ptr(s: number): number;
+  zd_in_cap(s: number): number;
+  zd_out_ptr(s: number): number;
+  zd_out_cap(s: number): number;
+  zd_in_pending(s: number): number;
+  zd_frame_done(s: number): number;
+  zd_error_name(s: number): number;
+  zd_feed(s: number, n: number): void;
+  zd_step(s: number): number;
+}
+
+function cString(x: ZstdExports, at: number): string {
+  const mem = new Uint8Array(x.memory.buffer);
+  let end = at;
+  while (end < mem.length && mem[end] !== 0) end++;
+  return new TextDecoder().decode(mem.subarray(at, end));
 }
 
 const ZS_CONTINUE = 0;
@@ -116,11 +140,7 @@ export class ZstdCompressor {
 
   private check(r: number): void {
     if (r >= 0) return;
-    const at = this.x.zs_error_name(this.s);
-    const mem = new Uint8Array(this.x.memory.buffer);
-    let end = at;
-    while (end < mem.length && mem[end] !== 0) end++;
-    const name = new TextDecoder().decode(mem.subarray(at, end));
+    const name = cString(this.x, this.x.zs_error_name(this.s));
     this.free();
     throw new Error(`zstd: ${name} (error ${-r})`);
   }
@@ -161,4 +181,126 @@ export function* zstdCompressChunks(chunks: Iterable<Uint8Array>, module: WebAss
   } finally {
     z.free();
   }
+}
+
+/** libzstd's ZSTD_ErrorCode values the decoder's callers tell apart (lib/zstd_errors.h). */
+export const ZstdErrorCode = {
+  /** The frame's window (or single-segment content size) is over 2^windowLogMax bytes. */
+  WindowTooLarge: 16,
+  CorruptionDetected: 20,
+  ChecksumWrong: 22,
+  /** Our own: the input ended inside a frame (or held no frame at all). */
+  Truncated: -1,
+} as const;
+
+/** A zstd stream the decoder refused: `code` is libzstd's ZSTD_ErrorCode (or ZstdErrorCode.Truncated). */
+export class ZstdDecodeError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ZstdDecodeError';
+  }
+}
+
+/** ZSTD_d_windowLogMax's bounds (ZSTD_WINDOWLOG_ABSOLUTEMIN; ZSTD_WINDOWLOG_MAX_32 + 1 is over wasm32's 4 GiB). */
+export const ZSTD_WINDOW_LOG_MIN = 10;
+export const ZSTD_WINDOW_LOG_MAX = 30;
+/** What `zstd -d` accepts without --memory / --long (ZSTD_WINDOWLOG_LIMIT_DEFAULT): 128 MiB. */
+export const ZSTD_DEFAULT_WINDOW_LOG_MAX = 27;
+
+export interface ZstdDecompressorOptions {
+  /** Refuse frames whose window is over 2^windowLogMax bytes (10..30; default 27, like `zstd -d`). */
+  windowLogMax?: number;
+}
+
+/**
+ * One zstd stream (one or more frames, skippable frames allowed), fed with push() and closed with
+ * end(). Each output block goes to `onData` as a fresh copy as soon as it is decoded; if `onData`
+ * throws (a caller's size limit), decoding stops there and the instance is freed. Every call does
+ * work proportional to the bytes it consumes and produces: libzstd errors out (noForwardProgress)
+ * rather than spinning.
+ */
+export class ZstdDecompressor {
+  private readonly x: ZstdExports;
+  private s: number;
+  private readonly inCap: number;
+  private readonly outCap: number;
+  private readonly windowLogMax: number;
+  private fed = false;
+
+  constructor(
+    module: WebAssembly.Module,
+    private readonly onData: (block: Uint8Array) => void,
+    options: ZstdDecompressorOptions = {},
+    instance?: ZstdInstance,
+  ) {
+    this.x = (instance ?? zstdInstance(module)).x;
+    const windowLogMax = options.windowLogMax ?? ZSTD_DEFAULT_WINDOW_LOG_MAX;
+    if (!Number.isInteger(windowLogMax) || windowLogMax < ZSTD_WINDOW_LOG_MIN || windowLogMax > ZSTD_WINDOW_LOG_MAX) {
+      throw new RangeError(`zstd windowLogMax ${windowLogMax} is not an integer from ${ZSTD_WINDOW_LOG_MIN} to ${ZSTD_WINDOW_LOG_MAX}`);
+    }
+    this.windowLogMax = windowLogMax;
+    this.s = this.x.zd_create(windowLogMax);
+    if (!this.s) throw new Error('zstd: could not create a decompression context (out of memory?)');
+    this.inCap = this.x.zd_in_cap(this.s);
+    this.outCap = this.x.zd_out_cap(this.s);
+  }
+
+  /** Decode `data` (the caller may reuse it after the call: it is copied into the module). */
+  push(data: Uint8Array): void {
+    try {
+      for (let off = 0; off < data.length; off += this.inCap) {
+        const n = Math.min(this.inCap, data.length - off);
+        const s = this.live();
+        new Uint8Array(this.x.memory.buffer, this.x.zd_in_ptr(s), n).set(data.subarray(off, off + n));
+        this.x.zd_feed(s, n);
+        this.fed = true;
+        let r: number;
+        do {
+          r = this.x.zd_step(s);
+          this.check(r);
+          // memory.buffer may have been replaced by a grow: a fresh view every time.
+          if (r > 0) this.onData(new Uint8Array(this.x.memory.buffer, this.x.zd_out_ptr(s), r).slice());
+        } while (this.x.zd_in_pending(s) > 0 || r === this.outCap);
+      }
+    } catch (e) {
+      this.free();
+      throw e;
+    }
+  }
+
+  /** The input is complete: throws ZstdDecodeError(Truncated) unless it ended at a frame boundary. */
+  end(): void {
+    const s = this.live();
+    const done = this.fed && this.x.zd_frame_done(s) === 1;
+    this.free();
+    if (!done) throw new ZstdDecodeError(ZstdErrorCode.Truncated, this.fed ? 'the stream ends inside a frame (cut short?)' : 'the stream is empty');
+  }
+
+  /** Release the context early (after end() or an error this is a no-op). */
+  free(): void {
+    if (this.s) this.x.zd_free(this.s);
+    this.s = 0;
+  }
+
+  private live(): number {
+    if (!this.s) throw new Error('zstd: the stream has ended');
+    return this.s;
+  }
+
+  private check(r: number): void {
+    if (r >= 0) return;
+    const name = cString(this.x, this.x.zd_error_name(this.s));
+    const hint = -r === ZstdErrorCode.WindowTooLarge ? `: its window is over the ${2 ** this.windowLogMax} bytes allowed (made with zstd --long or --ultra? recompress without)` : '';
+    throw new ZstdDecodeError(-r, `${name}${hint}`);
+  }
+}
+
+/** The smallest ZSTD_d_windowLogMax that admits a window of `bytes` (clamped to the decoder's range). */
+export function zstdWindowLogFor(bytes: number): number {
+  let log = ZSTD_WINDOW_LOG_MIN;
+  while (log < ZSTD_WINDOW_LOG_MAX && 2 ** log < bytes) log++;
+  return log;
 }

@@ -1,7 +1,8 @@
 /**
  * Damaged archives never escape as anything but a coded error: archives made by the real tools,
  * with random bytes overwritten, cut short or extended (fast-check), either read as a tree that stays
- * inside itself or throw `corrupt-archive` — never a TypeError, a RangeError or a hang.
+ * inside itself or throw `corrupt-archive` — never a TypeError, a RangeError or a hang. Part of
+ * `npm run fuzz` (FUZZ_SECONDS per archive kind).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,7 +12,12 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../../test-support/debian.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
-import { memoryScratch, memorySource, readArchive, type ArchiveDir } from './index.ts';
+import { memoryScratch, memorySource, readArchive, type ArchiveCodecs, type ArchiveDir } from './index.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
+import { ZstdDecompressor } from '../../tools/zstd.ts';
+import { fuzzAssert, fuzzOptions, fuzzTimeoutMs } from '../../test-support/fuzz.ts';
+
+const CODECS: ArchiveCodecs = { zstd: (onData) => new ZstdDecompressor(loadNodeTool('zstd'), onData) };
 
 const samples: Record<string, Uint8Array> = {};
 
@@ -41,7 +47,7 @@ function paths(dir: ArchiveDir, prefix = ''): string[] {
 
 function readOrCodedError(bytes: Uint8Array, name: string): void {
   try {
-    const tree = readArchive(memorySource(bytes), name, memoryScratch());
+    const tree = readArchive(memorySource(bytes), name, memoryScratch(), '', CODECS);
     for (const p of paths(tree)) {
       expect(p.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), p).toBe(true);
     }
@@ -64,7 +70,7 @@ describe('damaged archives (fast-check)', () => {
         fc.nat({ max: sample.length - 1 }).map((n) => sample.subarray(0, n)),
         fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((tail) => Uint8Array.from([...sample, ...tail])),
       );
-      fc.assert(fc.property(damage, (bytes) => readOrCodedError(bytes, name)), { numRuns: Number(process.env.FUZZ_RUNS ?? 150), ...(process.env.FUZZ_RUNS ? {} : { seed: 16 }) });
-    });
+      fuzzAssert(fc.property(damage, (bytes) => readOrCodedError(bytes, name)), fuzzOptions(`archive ${name}`, 150));
+    }, fuzzTimeoutMs());
   }
 });

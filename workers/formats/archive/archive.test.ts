@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireTools } from '../../test-support/debian.ts';
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
-import { ArchiveProblem, memoryScratch, memorySource, readArchive, type ArchiveDir, type ArchiveEntry } from './index.ts';
+import { ArchiveProblem, memoryScratch, memorySource, readArchive, type ArchiveCodecs, type ArchiveDir, type ArchiveEntry } from './index.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
+import { ZstdDecompressor } from '../../tools/zstd.ts';
+import { fzstdHangInput } from '../../nix/test-support/fzstd-hang.ts';
+
+const CODECS: ArchiveCodecs = { zstd: (onData) => new ZstdDecompressor(loadNodeTool('zstd'), onData) };
 
 let work: string;
 let tree: string;
@@ -123,7 +128,7 @@ function expectSameTree(got: ArchiveDir, root: string, { owners = true, times = 
 }
 
 function archive(file: string): ArchiveDir {
-  return readArchive(memorySource(new Uint8Array(fs.readFileSync(file))), file.split('/').pop()!, memoryScratch());
+  return readArchive(memorySource(new Uint8Array(fs.readFileSync(file))), file.split('/').pop()!, memoryScratch(), '', CODECS);
 }
 
 function sh(command: string, cwd = tree): void {
@@ -229,7 +234,7 @@ function failure(fn: () => unknown): PartwrightError {
 }
 
 function expectProblem(bytes: Uint8Array, name: string, problem: ArchiveProblem, entry?: string): PartwrightError {
-  const e = failure(() => readArchive(memorySource(bytes), name, memoryScratch()));
+  const e = failure(() => readArchive(memorySource(bytes), name, memoryScratch(), '', CODECS));
   expect(e.code).toBe(ErrorCode.CorruptArchive);
   expect(e.detail.problem, e.message).toBe(problem);
   expect(e.detail.archive).toBe(name);
@@ -305,7 +310,7 @@ describe('damaged and hostile archives', () => {
     expectProblem(pythonTar([['a', 'link', 'nowhere']]), 'link.tar', ArchiveProblem.BadHeader, 'a');
     expectProblem(pythonTar([['d', 'symlink', 'x'], ['d', 'file', 'y']]), 'dup2.tar', ArchiveProblem.Duplicate, 'd');
     // A directory named twice is one directory; the root may be named as ".".
-    const twice = readArchive(memorySource(pythonTar([['x/f', 'file', 'a'], ['x/g', 'file', 'b']])), 'ok.tar', memoryScratch());
+    const twice = readArchive(memorySource(pythonTar([['x/f', 'file', 'a'], ['x/g', 'file', 'b']])), 'ok.tar', memoryScratch(), '', CODECS);
     expect(twice.children.map((c) => c.name)).toEqual(['x']);
     // GNU tar itself writes absolute names with -P.
     const abs = join(work, 'abs-gnu.tar');
@@ -326,7 +331,7 @@ describe('damaged and hostile archives', () => {
     expectProblem(bytes.subarray(0, trailer - 110), 'bad.cpio', ArchiveProblem.Truncated);
     const magic = bytes.slice();
     magic[at + 12] = 0x41; // the next header's magic
-    expect(failure(() => readArchive(memorySource(magic), 'bad.cpio', memoryScratch())).detail.problem).toBe(ArchiveProblem.BadChecksum);
+    expect(failure(() => readArchive(memorySource(magic), 'bad.cpio', memoryScratch(), '', CODECS)).detail.problem).toBe(ArchiveProblem.BadChecksum);
   });
 
   it('zip: a damaged stored file, damaged deflate data, a cut-off directory', () => {
@@ -338,7 +343,7 @@ describe('damaged and hostile archives', () => {
     expectProblem(s, 'stored.zip', ArchiveProblem.BadChecksum, 'etc/hostname');
     const d = new Uint8Array(fs.readFileSync(deflated));
     for (let i = 200; i < 400; i++) d[i]! ^= 0x5a;
-    const e = failure(() => readArchive(memorySource(d), 'deflated.zip', memoryScratch()));
+    const e = failure(() => readArchive(memorySource(d), 'deflated.zip', memoryScratch(), '', CODECS));
     expect([ArchiveProblem.Decompress, ArchiveProblem.BadChecksum, ArchiveProblem.Truncated]).toContain(e.detail.problem);
     expect(e.detail.entry).toBe('home/user/data.bin');
     expectProblem(new Uint8Array(fs.readFileSync(deflated)).subarray(0, 5000), 'deflated.zip', ArchiveProblem.Truncated);
@@ -356,8 +361,27 @@ describe('damaged and hostile archives', () => {
     for (let i = 20; i < 60; i++) bad[i]! ^= 0xff;
     expectProblem(bad, 't.tar.gz', ArchiveProblem.Decompress);
     const zst = new Uint8Array(fs.readFileSync(join(work, 't.tar.zst')));
-    const e = failure(() => readArchive(memorySource(zst.subarray(0, zst.length >> 1)), 't.tar.zst', memoryScratch()));
+    const e = failure(() => readArchive(memorySource(zst.subarray(0, zst.length >> 1)), 't.tar.zst', memoryScratch(), '', CODECS));
     expect([ArchiveProblem.Decompress, ArchiveProblem.Truncated]).toContain(e.detail.problem);
     expectProblem(new TextEncoder().encode('just some text, not an archive'.repeat(40)), 'notes.txt', ArchiveProblem.UnknownFormat);
+  });
+
+  it('the zstd frame that hung fzstd is a decompress error at once', () => {
+    const e = expectProblem(fzstdHangInput(), 'hang.tar.zst', ArchiveProblem.Decompress);
+    expect(e.message).toMatch(/zstd stream is corrupt/);
+  }, 1000);
+
+  it('zstd frames asking for a window over 128 MiB (zstd --long=28) are refused, as zstd -d does', () => {
+    const big = join(work, 'long.tar.zst');
+    sh(`head -c 300000 /dev/urandom > ${join(work, 'r.bin')} && tar -cf - -C ${work} r.bin | zstd -q --long=28 -o ${big}`);
+    const e = expectProblem(new Uint8Array(fs.readFileSync(big)), 'long.tar.zst', ArchiveProblem.Decompress);
+    expect(e.message).toMatch(/Frame requires too much memory/);
+  });
+
+  it('a zstd archive with no zstd decoder from the host is a coded error', () => {
+    const zst = new Uint8Array(fs.readFileSync(join(work, 't.tar.zst')));
+    const e = failure(() => readArchive(memorySource(zst), 't.tar.zst', memoryScratch()));
+    expect(e.detail.problem).toBe(ArchiveProblem.Decompress);
+    expect(e.message).toMatch(/no zstd decoder/);
   });
 });

@@ -1,14 +1,13 @@
 /**
  * A content archive as a content tree, its kind told by its bytes (not its name): gzip (fflate) or
- * zstd (fzstd) around a tar or cpio is decompressed, streaming, into the scratch store; tar, cpio
- * newc/crc and zip are then read in place.
+ * zstd (libzstd in WASM, given by the host as `codecs.zstd`) around a tar or cpio is decompressed,
+ * streaming, into the scratch store; tar, cpio newc/crc and zip are then read in place.
  */
 import { Gunzip } from 'fflate';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { PartwrightError } from '../../model/errors.ts';
 import { readCpio } from './cpio.ts';
 import { readTar, tarChecksumOk } from './tar.ts';
-import { ArchiveProblem, archiveError, bufferedSource, sliceSource, type ArchiveCompression, type ArchiveDir, type ArchiveFormat, type ByteSource, type ScratchStore } from './types.ts';
+import { ArchiveProblem, archiveError, bufferedSource, sliceSource, type ArchiveCodecs, type ArchiveCompression, type ArchiveDir, type ArchiveFormat, type ByteSource, type ScratchStore } from './types.ts';
 import { readZip } from './zip.ts';
 
 export * from './types.ts';
@@ -55,7 +54,7 @@ export function detectFormat(source: ByteSource, archive: string): ArchiveFormat
 }
 
 /** Decompress all of `source` into `scratch`; the decompressed bytes as a source. */
-export function decompressToScratch(source: ByteSource, compression: Exclude<ArchiveCompression, 'none'>, archive: string, scratch: ScratchStore): ByteSource {
+export function decompressToScratch(source: ByteSource, compression: Exclude<ArchiveCompression, 'none'>, archive: string, scratch: ScratchStore, codecs: ArchiveCodecs = {}): ByteSource {
   let base = -1;
   let produced = 0;
   const onData = (chunk: Uint8Array) => {
@@ -64,18 +63,28 @@ export function decompressToScratch(source: ByteSource, compression: Exclude<Arc
     if (base < 0) base = at;
     produced += chunk.length;
   };
-  const decoder = compression === 'gzip' ? new Gunzip((c) => onData(c)) : new ZstdDecompress((c) => onData(c));
+  const corrupt = (e: unknown): Error => {
+    if (e instanceof PartwrightError) return e; // from the scratch store (storage full)
+    return archiveError(archive, ArchiveProblem.Decompress, `its ${compression} stream is corrupt or cut short (${(e as Error).message}).`);
+  };
+  let decoder: { push(chunk: Uint8Array, final: boolean): void };
+  if (compression === 'gzip') {
+    decoder = new Gunzip((c) => onData(c));
+  } else {
+    if (!codecs.zstd) throw archiveError(archive, ArchiveProblem.Decompress, 'is zstd-compressed, and this host has no zstd decoder.');
+    const z = codecs.zstd(onData);
+    decoder = { push: (c, final) => (z.push(c), final ? z.end() : undefined) };
+  }
   const chunk = new Uint8Array(Math.min(CHUNK_BYTES, source.sizeBytes));
   for (let at = 0; at < source.sizeBytes; ) {
     const n = Math.min(chunk.length, source.sizeBytes - at);
     source.read(at, chunk.subarray(0, n));
     at += n;
     try {
-      // fflate and fzstd keep no reference to a pushed chunk after push returns.
+      // Neither fflate nor the zstd decoder keeps a reference to a pushed chunk after push returns.
       decoder.push(chunk.slice(0, n), at >= source.sizeBytes);
     } catch (e) {
-      if (e instanceof PartwrightError) throw e; // from the scratch store (storage full)
-      throw archiveError(archive, ArchiveProblem.Decompress, `its ${compression} stream is corrupt or cut short (${(e as Error).message}).`);
+      throw corrupt(e);
     }
   }
   return sliceSource(scratch, base < 0 ? 0 : base, produced);
@@ -84,11 +93,12 @@ export function decompressToScratch(source: ByteSource, compression: Exclude<Arc
 /**
  * The archive in `source` (tar, cpio or zip; tar and cpio may be gzip- or zstd-compressed) as a
  * content tree named `name`. `archive` names it in errors. Throws `corrupt-archive` errors.
+ * `codecs.zstd` is needed for zstd-compressed archives.
  */
-export function readArchive(archiveSource: ByteSource, archive: string, scratch: ScratchStore, name = ''): ArchiveDir {
+export function readArchive(archiveSource: ByteSource, archive: string, scratch: ScratchStore, name = '', codecs: ArchiveCodecs = {}): ArchiveDir {
   const source = bufferedSource(archiveSource);
   const compression = detectCompression(source);
-  const inner = compression === 'none' ? source : bufferedSource(decompressToScratch(source, compression, archive, scratch));
+  const inner = compression === 'none' ? source : bufferedSource(decompressToScratch(source, compression, archive, scratch, codecs));
   const format = detectFormat(inner, archive);
   if (format === 'zip' && compression !== 'none') throw archiveError(archive, ArchiveProblem.UnknownFormat, `is a zip inside ${compression}; give the .zip itself.`);
   switch (format) {

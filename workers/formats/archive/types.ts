@@ -52,6 +52,20 @@ export type ArchiveEntry = ArchiveFile | ArchiveDir | ArchiveSymlink;
 export type ArchiveFormat = 'tar' | 'cpio' | 'zip';
 export type ArchiveCompression = 'none' | 'gzip' | 'zstd';
 
+/** A streaming decompressor: push() the compressed bytes (any size), then end(); throws on bad input. */
+export interface StreamDecoder {
+  push(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/**
+ * Decoders the host supplies, since formats/ loads no WASM: `zstd(onData)` makes one that hands each
+ * decompressed block to `onData` as it is decoded (hosts: tools/zstd.ts's ZstdDecompressor).
+ */
+export interface ArchiveCodecs {
+  zstd?: (onData: (block: Uint8Array) => void) => StreamDecoder;
+}
+
 /** What went wrong, as `detail.problem` of a `corrupt-archive` error. */
 export const ArchiveProblem = {
   /** Not a tar, cpio or zip (after decompression). */

@@ -10,12 +10,16 @@ import { Worker } from 'node:worker_threads';
 import { segments, zstdSeekableChunks, zstdSeekTable, zstdZeroFrames, ZSTD_FRAME_BYTES, type ImageSource } from '../../formats/outputs/index.ts';
 import { compileZstdModule, zstdFrameCompressor, ZSTD_DEFAULT_LEVEL, ZSTD_WASM_URL } from '../../tools/zstd.ts';
 
-/** The worker's module: the bundle's own chunk next to this code, or the TypeScript through tsx. */
-function workerUrl(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return fromSource
-    ? { url: new URL('./zstd-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] }
-    : { url: new URL('./zstd-worker.mjs', import.meta.url), execArgv: [] };
+/**
+ * A worker: the bundle's own chunk next to this code, or (sources run through tsx: tests,
+ * PARTWRIGHT_FROM_SOURCE) the TypeScript with tsx registered in the thread first, as
+ * build-workers.ts does (`execArgv: ['--import', 'tsx']` fails on Node 20 with "Unknown file
+ * extension .ts": the thread does not get tsx's loader).
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./zstd-worker.mjs', import.meta.url), { workerData });
+  const entry = JSON.stringify(new URL('./zstd-worker.ts', import.meta.url).href);
+  return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData });
 }
 
 export async function writeZstdSeekableParallel(image: ImageSource, write: (chunk: Uint8Array) => void, threads = Math.max(1, os.availableParallelism())): Promise<void> {
@@ -26,13 +30,20 @@ export async function writeZstdSeekableParallel(image: ImageSource, write: (chun
     for (const c of zstdSeekableChunks(image, zstdFrameCompressor(compileZstdModule(wasm)))) write(c);
     return;
   }
-  const { url, execArgv } = workerUrl();
-  const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { wasm, level: ZSTD_DEFAULT_LEVEL }, execArgv }));
+  const workers = Array.from({ length: threads }, () => startWorker({ wasm, level: ZSTD_DEFAULT_LEVEL }));
   const idle = [...workers];
   const waiting: ((w: Worker) => void)[] = [];
-  const done = new Map<number, Uint8Array>();
   const pending = new Map<number, (frame: Uint8Array) => void>();
   let failure: Error | undefined;
+  let finished = false;
+  // A thread that fails or ends by itself answers nothing more: release everyone waiting on one, so
+  // the loop sees `failure` instead of waiting forever.
+  const fail = (e: Error, w: Worker) => {
+    failure ??= e;
+    for (const resolve of pending.values()) resolve(new Uint8Array(0));
+    pending.clear();
+    for (const next of waiting.splice(0)) next(w);
+  };
   for (const w of workers) {
     w.on('message', (m: { id: number; frame?: Uint8Array; error?: string }) => {
       if (m.error) failure ??= new Error(`zstd: ${m.error}`);
@@ -42,7 +53,8 @@ export async function writeZstdSeekableParallel(image: ImageSource, write: (chun
       if (next) next(w);
       else idle.push(w);
     });
-    w.on('error', (e) => (failure ??= e));
+    w.on('error', (e) => fail(e, w));
+    w.on('exit', (code) => finished || fail(new Error(`zstd: a compression thread exited (code ${code})`), w));
   }
   const table: { compressedBytes: number; sizeBytes: number }[] = [];
   // Jobs in image order; each resolves to its frame. Written in that order as they complete.
@@ -67,6 +79,7 @@ export async function writeZstdSeekableParallel(image: ImageSource, write: (chun
         if (inside > 0) image.readInto(s.offsetBytes, data.subarray(0, inside));
         const id = nextId++;
         const worker = idle.pop() ?? (await new Promise<Worker>((r) => waiting.push(r)));
+        if (failure) throw failure;
         const frame = new Promise<Uint8Array>((resolve) => pending.set(id, resolve));
         worker.postMessage({ id, data }, [data.buffer]);
         queue.push({ sizeBytes: s.sizeBytes, frame });
@@ -77,6 +90,7 @@ export async function writeZstdSeekableParallel(image: ImageSource, write: (chun
     await flush(0);
     write(zstdSeekTable(table));
   } finally {
+    finished = true;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -12,6 +12,7 @@ import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import { parseStagedMeta, stagedMetaName, stagedSourceName, type StagedMeta } from '../../model/staged-contents.ts';
 import { detectCompression, readArchive, sliceSource, type ByteSource, type ScratchStore } from '../../formats/archive/index.ts';
 import type { InputDir, InputEntry } from '../../build/input-tree.ts';
+import { loadZstdModule, ZstdDecompressor } from '../../tools/zstd.ts';
 import { opfsDirectory, opfsRoot, writeFully, type OpfsBlob, type OpfsDirectory, type SyncAccessHandle } from './files.ts';
 
 export { stagedSourceName };
@@ -143,7 +144,7 @@ async function readMeta(root: OpfsDirectory, source: string): Promise<StagedMeta
 }
 
 /** Every staged source under `contentsDir` (an OPFS path), as trees by source path. */
-export async function readStagedTrees(contentsDir: string, sources: readonly string[]): Promise<Map<string, InputEntry>> {
+export async function readStagedTrees(contentsDir: string, sources: readonly string[], loadZstd: () => Promise<WebAssembly.Module> = () => loadZstdModule()): Promise<Map<string, InputEntry>> {
   const out = new Map<string, InputEntry>();
   if (sources.length === 0) return out;
   let root: OpfsDirectory;
@@ -171,8 +172,10 @@ export async function readStagedTrees(contentsDir: string, sources: readonly str
       }
       const scratch = await opfsScratch();
       const archive = blobSource(blob);
-      const unzipped = detectCompression(archive) === 'gzip' ? await nativeGunzip(blob, scratch) : undefined;
-      out.set(source, readArchive(unzipped ?? archive, meta.archive, scratch, name));
+      const compression = detectCompression(archive);
+      const unzipped = compression === 'gzip' ? await nativeGunzip(blob, scratch) : undefined;
+      const zstd = compression === 'zstd' ? await loadZstd() : undefined;
+      out.set(source, readArchive(unzipped ?? archive, meta.archive, scratch, name, zstd ? { zstd: (onData) => new ZstdDecompressor(zstd, onData) } : {}));
     } else {
       out.set(source, await walk(dir, name, meta.mtimes ?? {}));
     }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { NixCacheClient } from '../client.ts';
 import { encodeNixBase32 } from '../base32.ts';
 import type { NarSink } from '../nar.ts';
+import { loadNodeTool } from '../../hosts/node/tools.ts';
 
 const [compression, bombFile] = process.argv.slice(2) as ['zstd' | 'xz' | 'none', string];
 const bomb = compression === 'none' ? undefined : new Uint8Array(readFileSync(bombFile));
@@ -41,7 +42,7 @@ const sink: NarSink = {
   file: () => ({ write() {}, close() {} }),
 };
 
-const client = await NixCacheClient.create({ substituters: ['http://cache.invalid'], trustedPublicKeys: [`test-1:${Buffer.from(x, 'base64url').toString('base64')}`], fetch: fetchFn });
+const client = await NixCacheClient.create({ substituters: ['http://cache.invalid'], trustedPublicKeys: [`test-1:${Buffer.from(x, 'base64url').toString('base64')}`], fetch: fetchFn, loadZstd: () => loadNodeTool('zstd') });
 const info = await client.queryPathInfo(storePath);
 const rssBefore = process.memoryUsage().rss;
 const t0 = performance.now();
