@@ -343,6 +343,13 @@ export class ShortNameAllocator {
   /** Lower-cased long names and short display names already present (mtools' "long match"). */
   private readonly names = new Set<string>();
   private readonly filter = new NameFilter();
+  /**
+   * For a short name already taken: the first candidate after it (by tail bumps) that was not taken
+   * when last looked at. A taken name is always bumped when a long name is stored (by the filter or
+   * the taken check), so the candidates in between need no second look: without this, names with a
+   * common prefix (file-1000.bin, file-1001.bin, …) would retry every tail before theirs.
+   */
+  private readonly nextUntaken = new Map<string, Uint8Array>();
 
   /** Record an entry of the directory (also "." and "..", and the volume label in the root). */
   reserve(bytes: Uint8Array, longName?: string): void {
@@ -365,8 +372,23 @@ export class ShortNameAllocator {
     const bytes = first.bytes;
     let needsLong = (first.mangled & NEEDS_LONG) !== 0;
     const longHashed = this.filter.count > 0 && this.filter.has(longName);
+    const takenRun: string[] = [];
     for (let guard = 0; ; guard++) {
       if (guard > 1_000_000) throw badName(longName, 'no free short name');
+      if (needsLong) {
+        const key = byteKey(bytes);
+        if (this.shorts.has(key)) {
+          takenRun.push(key);
+          const next = this.nextUntaken.get(key);
+          if (next) bytes.set(next);
+          else autorenameShort(bytes, true);
+          continue;
+        }
+        if (takenRun.length > 0) {
+          for (const k of takenRun) this.nextUntaken.set(k, bytes.slice());
+          takenRun.length = 0;
+        }
+      }
       if (isReservedShort(bytes) || containsShortIllegals(bytes)) {
         needsLong = true;
         autorenameShort(bytes, true);
