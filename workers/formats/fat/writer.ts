@@ -178,8 +178,9 @@ export function writeFat(sink: FatSink, offsetBytes: number, options: FatOptions
   const alloc = allocate(root, g);
   const usedClusters = alloc.next - 2;
   const freeClusters = g.clusterCount - usedClusters;
+  const epochTime = dosDateTime(options.epochSeconds);
   const timeOf = (mtime: number | undefined): DosDateTime =>
-    dosDateTime(options.timestamps === 'keep' && mtime !== undefined ? mtime : options.epochSeconds);
+    options.timestamps === 'keep' && mtime !== undefined ? dosDateTime(mtime) : epochTime;
 
   // Metadata region: reserved sectors, FATs and the FAT12/16 root directory start out as zeros.
   sink.discard?.(offsetBytes, g.dataOffsetBytes);
