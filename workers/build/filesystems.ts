@@ -43,7 +43,7 @@ export function toFatTree(dir: InputDir, path: string): FatEntryInput[] {
     const p = `${path}/${c.name}`;
     switch (c.kind) {
       case 'file':
-        return { kind: 'file', name: c.name, sizeBytes: c.sizeBytes, ...(c.mtimeSeconds !== undefined ? { mtimeSeconds: c.mtimeSeconds } : {}), read: c.read };
+        return { kind: 'file', name: c.name, sizeBytes: c.sizeBytes, ...(c.mtimeSeconds !== undefined ? { mtimeSeconds: c.mtimeSeconds } : {}), read: c.read, ...(c.ref !== undefined ? { ref: c.ref } : {}) };
       case 'dir':
         return { kind: 'dir', name: c.name, ...(c.mtimeSeconds !== undefined ? { mtimeSeconds: c.mtimeSeconds } : {}), children: toFatTree(c, p) };
       case 'symlink':

@@ -13,7 +13,14 @@ export interface ByteStore {
   discard(offsetBytes: number, sizeBytes: number): void;
   /** Bytes the store really holds (memory, or blocks allocated on disk). */
   readonly storedBytes: number;
+  /** Hand the written bytes to the storage (OPFS: flush the access handle). Not a durability promise. */
   flush(): void;
+  /**
+   * Put whole input files at offsets, each followed by zeros up to its padded size, as if each were
+   * read and written here; the store may read them itself, several at once (the Node host does, in
+   * threads). False when it cannot take these refs (nothing is written then): the caller copies.
+   */
+  copyFiles?(copies: readonly FileCopy[]): boolean;
   close(): void;
   /**
    * Let other threads write into this store at once (partitions built in parallel,
@@ -22,6 +29,16 @@ export interface ByteStore {
    * by one thread only.
    */
   share?(): SharedByteStore;
+}
+
+/** One input file to place in a store (ByteStore.copyFiles). */
+export interface FileCopy {
+  offsetBytes: number;
+  /** Where the host can open the file (InputFile.ref: the Node host's path). */
+  ref: unknown;
+  sizeBytes: number;
+  /** sizeBytes rounded up (to a cluster, a block): the bytes past sizeBytes are written as zeros. */
+  paddedBytes: number;
 }
 
 export interface SharedByteStore {

@@ -5,7 +5,7 @@
  */
 import { PartwrightError, ErrorCode } from '../model/errors.ts';
 import type { ByteRange } from '../plan/types.ts';
-import { MemoryStore, type ByteStore } from './byte-store.ts';
+import { MemoryStore, type ByteStore, type FileCopy } from './byte-store.ts';
 import { ExtentMap } from './extent-map.ts';
 
 /** Something bytes can be read from: a file, a Blob staged in OPFS, an existing image. */
@@ -63,6 +63,18 @@ export class SparseImage {
     if (data.length === 0) return;
     this.store.write(offsetBytes, data);
     this.written.add(offsetBytes, data.length);
+  }
+
+  /** Whole input files at offsets, padded with zeros (ByteStore.copyFiles); false when the store cannot, and nothing was written. */
+  copyFiles(copies: readonly FileCopy[]): boolean {
+    if (!this.store.copyFiles) return false;
+    for (const c of copies) {
+      this.checkRange(c.offsetBytes, c.paddedBytes, 'write');
+      if (c.paddedBytes < c.sizeBytes) throw new PartwrightError(ErrorCode.Io, `A file of ${c.sizeBytes} bytes does not fit in the ${c.paddedBytes} bytes given to it.`);
+    }
+    if (!this.store.copyFiles(copies)) return false;
+    for (const c of copies) this.written.add(c.offsetBytes, c.paddedBytes);
+    return true;
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 export { planFatGeometry, clusterOffsetBytes, type FatGeometry, type FatGeometryOptions, type FatType } from './geometry.ts';
 export { encodeFatBootSector, decodeFatBootSector, encodeFatFsInfo, decodeFatFsInfo, type FatBootSector, type FatFsInfo } from './boot-sector.ts';
-export { planFat, writeFat, type FatOptions, type FatPlan, type FatSink, type FatWriteResult } from './writer.ts';
+export { planFat, writeFat, type FatOptions, type FatPlan, type FatSink, type FatFileCopy, type FatWriteResult } from './writer.ts';
 export { readFat, type FatVolume, type FatDirEntryInfo } from './reader.ts';
 export { minimumFatSizeBytes, type FatMinimizeOptions } from './minimize.ts';
 export { vfatVolumeIdFromPartitionUuid, formatVolumeId, parseVolumeId, mangleFatLabel, encodeFatLabel } from './volume-id.ts';

@@ -16,6 +16,8 @@ export interface FatFileInput {
   mtimeSeconds?: number;
   /** Fill `target` with the file's bytes at `offsetBytes`. */
   read(offsetBytes: number, target: Uint8Array): void;
+  /** Where the sink can open the file itself (FatSink.copyFiles): the host's InputFile.ref. */
+  ref?: unknown;
 }
 
 export interface FatDirInput {

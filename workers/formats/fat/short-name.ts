@@ -35,6 +35,9 @@ export function cp850ToChar(byte: number): string {
 /** mtools vfat.c short_illegals / long_illegals. */
 const SHORT_ILLEGALS = ';+=[]\',"*\\<>/?:|';
 const LONG_ILLEGALS = '"*\\<>/?:|\u0005';
+/** 1 for each byte that is one of SHORT_ILLEGALS. */
+const SHORT_ILLEGAL_BYTE = new Uint8Array(256);
+for (const ch of SHORT_ILLEGALS) SHORT_ILLEGAL_BYTE[ch.charCodeAt(0)] = 1;
 /** mangled bits: 1 = needs a long name, 2 = needs a numeric tail. */
 const NEEDS_LONG = 1;
 const NEEDS_TAIL = 2;
@@ -53,18 +56,33 @@ export interface ShortName {
   needsLongName: boolean;
 }
 
+// The ASCII fast paths below give the same answers as the Unicode ones; they matter because a
+// directory of names that share a prefix (file-1000.bin, file-1001.bin, …) retries tails many times.
+
 function isLower(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (c.length === 1 && code < 0x80) return code >= 0x61 && code <= 0x7a;
   return /\p{Ll}/u.test(c);
 }
 
 function isUpper(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (c.length === 1 && code < 0x80) return code >= 0x41 && code <= 0x5a;
   return /\p{Lu}/u.test(c) || /\p{Lt}/u.test(c);
 }
 
 /** towupper(): simple one-to-one mapping only (ß stays ß). */
 function toUpper(c: string): string {
+  const code = c.charCodeAt(0);
+  if (c.length === 1 && code < 0x80) return code >= 0x61 && code <= 0x7a ? String.fromCharCode(code - 0x20) : c;
   const u = c.toUpperCase();
   return [...u].length === 1 ? u : c;
+}
+
+/** towupper() of one code point, as a code point. */
+function upperCodePoint(cp: number): number {
+  if (cp < 0x80) return cp >= 0x61 && cp <= 0x7a ? cp - 0x20 : cp;
+  return toUpper(String.fromCodePoint(cp)).codePointAt(0)!;
 }
 
 /**
@@ -122,7 +140,7 @@ export function autorenameShort(name: Uint8Array, bump: boolean): void {
   const limit = 8;
   // The C string runs over base and extension (11 bytes) up to the NUL sentinel after them.
   for (let p = 0; p < 11; p++) {
-    if (SHORT_ILLEGALS.includes(String.fromCharCode(name[p]!))) {
+    if (SHORT_ILLEGAL_BYTE[name[p]!] === 1) {
       name[p] = 0x5f;
       bump = false;
     }
@@ -202,15 +220,30 @@ export function dosName(longName: string): { bytes: Uint8Array; mangled: number;
   return { bytes, mangled: state.mangled, caseBits };
 }
 
+/** The 11 bytes as a string of char codes 0–255 (a Set key). */
+function byteKey(b: Uint8Array): string {
+  return String.fromCharCode(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!);
+}
+
+/** Reserved DOS device bases (upper case, space-padded to 8): CON, AUX, PRN, NUL, all spaces, COM1–4, LPT1–4. */
+const RESERVED_BASES = new Set(['CON', 'AUX', 'PRN', 'NUL', '   ', 'COM1', 'COM2', 'COM3', 'COM4', 'LPT1', 'LPT2', 'LPT3', 'LPT4']
+  .map((n) => n.padEnd(8, ' ')));
+
 function isReservedShort(b: Uint8Array): boolean {
-  const base = String.fromCharCode(...b.subarray(0, 8)).toUpperCase();
-  if (/^(CON|AUX|PRN|NUL| {3}) {5}$/.test(base)) return true;
-  return /^(COM|LPT)[1-4] {4}$/.test(base);
+  // Only 4 bytes can differ from spaces; a byte ≥ 0x80 never upper-cases into these ASCII names.
+  if (b[4] !== SPACE || b[5] !== SPACE || b[6] !== SPACE || b[7] !== SPACE) return false;
+  let base = '';
+  for (let i = 0; i < 8; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return false;
+    base += String.fromCharCode(c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
+  }
+  return RESERVED_BASES.has(base);
 }
 
 function containsShortIllegals(b: Uint8Array): boolean {
   for (const c of b) {
-    if ((c < 0x20 && c !== E5_ESCAPE) || SHORT_ILLEGALS.includes(String.fromCharCode(c))) return true;
+    if ((c < 0x20 && c !== E5_ESCAPE) || SHORT_ILLEGAL_BYTE[c] === 1) return true;
   }
   return false;
 }
@@ -233,12 +266,14 @@ export function validateLongName(name: string): void {
 
 /** The 8.3 display form of 11 short-name bytes ("README.TXT"), case bits applied. */
 export function shortNameText(bytes: Uint8Array, caseBits = 0): string {
+  let baseEnd = 8;
+  while (baseEnd > 0 && bytes[baseEnd - 1] === SPACE) baseEnd--;
+  let extEnd = 11;
+  while (extEnd > 8 && bytes[extEnd - 1] === SPACE) extEnd--;
   let base = '';
-  for (let i = 0; i < 8; i++) base += cp850ToChar(i === 0 && bytes[0] === E5_ESCAPE ? DELETED : bytes[i]!);
+  for (let i = 0; i < baseEnd; i++) base += cp850ToChar(i === 0 && bytes[0] === E5_ESCAPE ? DELETED : bytes[i]!);
   let ext = '';
-  for (let i = 8; i < 11; i++) ext += cp850ToChar(bytes[i]!);
-  base = base.replace(/ +$/, '');
-  ext = ext.replace(/ +$/, '');
+  for (let i = 8; i < extEnd; i++) ext += cp850ToChar(bytes[i]!);
   if (caseBits & CASE_LOWER_BASE) base = base.toLowerCase();
   if (caseBits & CASE_LOWER_EXT) ext = ext.toLowerCase();
   return ext ? `${base}.${ext}` : base;
@@ -253,9 +288,11 @@ const rol = (x: number, n: number): number => ((x << n) | (x >>> (32 - n))) >>> 
 function calcHash(name: string): number {
   let hash = 0;
   let i = 0;
-  for (const ch of name) {
+  for (let at = 0; at < name.length; at++) {
     hash = rol(hash, 5);
-    const c = toUpper(ch).codePointAt(0)!;
+    const cp = name.codePointAt(at)!;
+    if (cp > 0xffff) at++;
+    const c = upperCodePoint(cp);
     hash = (hash ^ Math.imul(c, c + 2) ^ Math.imul(i, i + 2)) >>> 0;
     i++;
   }
@@ -274,16 +311,26 @@ class NameFilter {
   private readonly maps = [new Uint32Array(DC_BITMAP_WORDS), new Uint32Array(DC_BITMAP_WORDS), new Uint32Array(DC_BITMAP_WORDS)];
   count = 0;
 
-  private bits(hash: number): [number, number][] {
-    return [hash, rol(hash, 12), rol(hash, 24)].map((h) => [Math.floor(h / 32) % DC_BITMAP_WORDS, 1 << (h % 32)]);
+  /** Map k's hash: the name's hash rotated by 0, 12, 24 bits. */
+  private static hashFor(hash: number, k: number): number {
+    return k === 0 ? hash : rol(hash, 12 * k);
   }
 
   add(name: string): void {
-    this.bits(calcHash(name)).forEach(([word, bit], k) => { this.maps[k]![word]! |= bit; });
+    const hash = calcHash(name);
+    for (let k = 0; k < 3; k++) {
+      const h = NameFilter.hashFor(hash, k);
+      this.maps[k]![Math.floor(h / 32) % DC_BITMAP_WORDS]! |= 1 << (h % 32);
+    }
   }
 
   has(name: string): boolean {
-    return this.bits(calcHash(name)).every(([word, bit], k) => (this.maps[k]![word]! & bit) !== 0);
+    const hash = calcHash(name);
+    for (let k = 0; k < 3; k++) {
+      const h = NameFilter.hashFor(hash, k);
+      if ((this.maps[k]![Math.floor(h / 32) % DC_BITMAP_WORDS]! & (1 << (h % 32))) === 0) return false;
+    }
+    return true;
   }
 }
 
@@ -296,11 +343,17 @@ export class ShortNameAllocator {
   /** Lower-cased long names and short display names already present (mtools' "long match"). */
   private readonly names = new Set<string>();
   private readonly filter = new NameFilter();
+  /**
+   * For a short name already taken: the first candidate after it (by tail bumps) that was not taken
+   * when last looked at. A taken name is always bumped when a long name is stored (by the filter or
+   * the taken check), so the candidates in between need no second look: without this, names with a
+   * common prefix (file-1000.bin, file-1001.bin, …) would retry every tail before theirs.
+   */
+  private readonly nextUntaken = new Map<string, Uint8Array>();
 
   /** Record an entry of the directory (also "." and "..", and the volume label in the root). */
   reserve(bytes: Uint8Array, longName?: string): void {
-    const key = String.fromCharCode(...bytes);
-    this.shorts.add(key);
+    this.shorts.add(byteKey(bytes));
     const text = shortNameText(bytes);
     this.names.add(text.toLowerCase());
     if (longName) this.names.add(longName.toLowerCase());
@@ -319,8 +372,23 @@ export class ShortNameAllocator {
     const bytes = first.bytes;
     let needsLong = (first.mangled & NEEDS_LONG) !== 0;
     const longHashed = this.filter.count > 0 && this.filter.has(longName);
+    const takenRun: string[] = [];
     for (let guard = 0; ; guard++) {
       if (guard > 1_000_000) throw badName(longName, 'no free short name');
+      if (needsLong) {
+        const key = byteKey(bytes);
+        if (this.shorts.has(key)) {
+          takenRun.push(key);
+          const next = this.nextUntaken.get(key);
+          if (next) bytes.set(next);
+          else autorenameShort(bytes, true);
+          continue;
+        }
+        if (takenRun.length > 0) {
+          for (const k of takenRun) this.nextUntaken.set(k, bytes.slice());
+          takenRun.length = 0;
+        }
+      }
       if (isReservedShort(bytes) || containsShortIllegals(bytes)) {
         needsLong = true;
         autorenameShort(bytes, true);
@@ -331,7 +399,7 @@ export class ShortNameAllocator {
         autorenameShort(bytes, true);
         continue;
       }
-      if (this.shorts.has(String.fromCharCode(...bytes))) {
+      if (this.shorts.has(byteKey(bytes))) {
         if (!needsLong) throw badName(longName, `its 8.3 name ${shortNameText(bytes)} is already used in the directory`);
         autorenameShort(bytes, true);
         continue;

@@ -218,6 +218,41 @@ describe('writer properties', () => {
     expect(Math.max(...calls)).toBeLessThanOrEqual(MiB);
     expect(calls.reduce((a, b) => a + b, 0)).toBe(5 * MiB + 3);
   });
+
+  it('a sink that copies files itself (copyFiles) gets every file with a ref, and the volume is the same bytes', () => {
+    // Refs name files of sampleTree(); the copying sink reads them by ref, the plain one through read().
+    const withRefs = (entries: FatEntryInput[]): FatEntryInput[] => entries.map((e) =>
+      e.kind === 'dir' ? { ...e, children: withRefs(e.children) } : e.name === 'config.txt' ? e : { ...e, ref: e });
+    const bytesOf = (sink: SparseImage) => {
+      const h = createHash('sha256');
+      for (const r of sink.dataRanges()) h.update(`${r.offsetBytes}:${r.sizeBytes}`).update(sink.read(r.offsetBytes, r.sizeBytes));
+      return h.digest('hex');
+    };
+    const options: FatOptions = { sizeBytes: 64 * MiB, volumeId: 3, epochSeconds: EPOCH, label: 'COPY' };
+    const plain = new SparseImage(64 * MiB);
+    writeFat(plain, 0, options, withRefs(sampleTree()));
+
+    const copying = new SparseImage(64 * MiB);
+    const copied: string[] = [];
+    const sink = Object.assign(Object.create(copying) as SparseImage, {
+      copyFiles(copies: readonly { offsetBytes: number; ref: unknown; sizeBytes: number; paddedBytes: number }[]) {
+        for (const c of copies) {
+          const f = c.ref as FatFileInput;
+          copied.push(f.name);
+          const padded = new Uint8Array(c.paddedBytes);
+          f.read(0, padded.subarray(0, c.sizeBytes));
+          copying.write(c.offsetBytes, padded);
+        }
+        return true;
+      },
+    });
+    writeFat(sink, 0, options, withRefs(sampleTree()));
+    expect(copied).toContain('start4.elf');
+    expect(copied).toContain('BOOTX64.EFI');
+    expect(copied).not.toContain('config.txt'); // no ref: streamed by the writer
+    expect(copied).not.toContain('Readme.md'); // empty: no clusters
+    expect(bytesOf(copying)).toBe(bytesOf(plain));
+  });
 });
 
 describe('volume ID from the seed (FACTS.md vector, systemd-repart 252)', () => {

@@ -17,6 +17,20 @@ import { encodeFatLabel } from './volume-id.ts';
 export interface FatSink {
   write(offsetBytes: number, data: Uint8Array): void;
   discard?(offsetBytes: number, sizeBytes: number): void;
+  /**
+   * Optional: put files that have a `ref` at their offsets, each padded with zeros to a whole number
+   * of clusters, reading them itself (a host can read many at once). False: it took none, and the
+   * writer copies them through read() and write().
+   */
+  copyFiles?(copies: readonly FatFileCopy[]): boolean;
+}
+
+/** A file's data run in the volume, for FatSink.copyFiles. */
+export interface FatFileCopy {
+  offsetBytes: number;
+  ref: unknown;
+  sizeBytes: number;
+  paddedBytes: number;
 }
 
 export interface FatOptions extends FatGeometryOptions {
@@ -164,8 +178,9 @@ export function writeFat(sink: FatSink, offsetBytes: number, options: FatOptions
   const alloc = allocate(root, g);
   const usedClusters = alloc.next - 2;
   const freeClusters = g.clusterCount - usedClusters;
+  const epochTime = dosDateTime(options.epochSeconds);
   const timeOf = (mtime: number | undefined): DosDateTime =>
-    dosDateTime(options.timestamps === 'keep' && mtime !== undefined ? mtime : options.epochSeconds);
+    options.timestamps === 'keep' && mtime !== undefined ? dosDateTime(mtime) : epochTime;
 
   // Metadata region: reserved sectors, FATs and the FAT12/16 root directory start out as zeros.
   sink.discard?.(offsetBytes, g.dataOffsetBytes);
@@ -224,30 +239,39 @@ export function writeFat(sink: FatSink, offsetBytes: number, options: FatOptions
   };
   writeDir(root, 0, true);
 
-  // File data, streamed in chunks; the last cluster is padded with zeros.
-  const chunkBytes = Math.max(g.clusterBytes, Math.floor((options.chunkBytes ?? DEFAULT_CHUNK_BYTES) / g.clusterBytes) * g.clusterBytes);
-  const buffer = new Uint8Array(chunkBytes);
-  const copyFiles = (dir: LaidOutDir): void => {
+  // File data, each file one run; the last cluster is padded with zeros. The sink copies the files
+  // it can open itself (copyFiles); the rest are streamed through read() and write() in chunks.
+  const runs: { file: FatFileInput; offsetBytes: number; paddedBytes: number }[] = [];
+  const collect = (dir: LaidOutDir): void => {
     for (const e of dir.entries) {
       if (e.dir) {
-        copyFiles(e.dir);
+        collect(e.dir);
         continue;
       }
       const file = e.input as FatFileInput;
       if (file.sizeBytes === 0) continue;
-      const base = offsetBytes + clusterOffsetBytes(g, alloc.first.get(e.path)!);
-      const padded = fileClusters(file.sizeBytes, g.clusterBytes) * g.clusterBytes;
-      for (let pos = 0; pos < padded; pos += chunkBytes) {
-        const n = Math.min(chunkBytes, padded - pos);
-        const dataBytes = Math.max(0, Math.min(n, file.sizeBytes - pos));
-        const view = buffer.subarray(0, n);
-        if (dataBytes > 0) file.read(pos, view.subarray(0, dataBytes));
-        view.fill(0, dataBytes);
-        sink.write(base + pos, view);
-      }
+      runs.push({ file, offsetBytes: offsetBytes + clusterOffsetBytes(g, alloc.first.get(e.path)!), paddedBytes: fileClusters(file.sizeBytes, g.clusterBytes) * g.clusterBytes });
     }
   };
-  copyFiles(root);
+  collect(root);
+  let streamed = runs;
+  if (sink.copyFiles) {
+    const copies: FatFileCopy[] = [];
+    for (const r of runs) if (r.file.ref !== undefined) copies.push({ offsetBytes: r.offsetBytes, ref: r.file.ref, sizeBytes: r.file.sizeBytes, paddedBytes: r.paddedBytes });
+    if (copies.length > 0 && sink.copyFiles(copies)) streamed = runs.filter((r) => r.file.ref === undefined);
+  }
+  const chunkBytes = Math.max(g.clusterBytes, Math.floor((options.chunkBytes ?? DEFAULT_CHUNK_BYTES) / g.clusterBytes) * g.clusterBytes);
+  const buffer = new Uint8Array(streamed.length > 0 ? chunkBytes : 0);
+  for (const { file, offsetBytes: base, paddedBytes: padded } of streamed) {
+    for (let pos = 0; pos < padded; pos += chunkBytes) {
+      const n = Math.min(chunkBytes, padded - pos);
+      const dataBytes = Math.max(0, Math.min(n, file.sizeBytes - pos));
+      const view = buffer.subarray(0, n);
+      if (dataBytes > 0) file.read(pos, view.subarray(0, dataBytes));
+      view.fill(0, dataBytes);
+      sink.write(base + pos, view);
+    }
+  }
 
   return { ...plan, usedClusters, freeClusters };
 }
