@@ -14,6 +14,7 @@ import type { IsoReport } from './build/build-iso.ts';
 import { planIsoSummary, type IsoSummary } from './build/iso-summary.ts';
 import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { writeOutput, type OutputPlan } from './build/write-output.ts';
+import { decideBaseImage } from './build/empty-mode.ts';
 import { createOpfsHost, blobSource } from './hosts/opfs/index.ts';
 import { opfsImageSource, opfsOutputs, writeRawToHandle, type BuiltImageRef, type OutputFile, type WritableFileHandle } from './hosts/opfs/image.ts';
 import { OPFS_CHUNK_BYTES } from './hosts/opfs/store.ts';
@@ -298,8 +299,12 @@ export const engine = {
         ? await (await import('./crypto/verity-signer.ts')).createVeritySigner(options.veritySigning.privateKeyPem, options.veritySigning.certificatePem)
         : undefined;
       const host = createOpfsHost({ files, trees, onProgress: progress });
-      const base = baseBlob ? blobSource(baseBlob) : undefined;
+      // Empty=: keep the base image's table, or start over on a disk of its size (unless Size= is given), as the CLI decides it.
+      const baseSource = baseBlob ? blobSource(baseBlob) : undefined;
+      const decided = decideBaseImage(spec, baseSource ? { source: baseSource, name: options.base! } : undefined);
+      const base = decided.keepBase ? baseSource : undefined;
       const result = await runBuild(spec, host, {
+        ...(decided.sizeBytes !== undefined ? { sizeBytes: decided.sizeBytes } : {}),
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),

@@ -221,7 +221,7 @@ export class LayoutDocument {
     // RepartVersion=252: keys repart 252 does not know are ignored by the build, as 252 ignores them.
     if (this.spec.repartVersion === '252') {
       for (const u of unknownTo252(this.spec)) {
-        add(`partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
+        add(u.specIndex === undefined ? u.fieldId : `partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
       }
     }
     const r = this.planResult;
