@@ -75,3 +75,38 @@ test('CopyFrom=, GrainSize=, DeferPartitions= in a layout: the app asks for the 
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test('Empty=force with BaseImage= in a layout: the app starts the base image over on its size, as partwright build --empty force does', async ({ page }) => {
+  test.setTimeout(240_000);
+  const work = mkdtempSync(join(tmpdir(), 'pw-empty-'));
+  try {
+    const base = join(ROOT, 'examples/base-image/base.img');
+    const conf = join(work, '10-swap.conf');
+    // No Size=: the disk takes the base image's 16 MiB; its ESP is gone.
+    writeFileSync(conf, '[Partition]\nType=swap\nSizeMinBytes=4M\nSizeMaxBytes=4M\n\n[X-Partwright-Disk]\nBaseImage=base.img\nEmpty=force\n');
+    const editor = new EditorPage(page);
+    await editor.goto();
+    await editor.waitForReady();
+    await editor.importRepartDir([conf]);
+    await editor.chooseInput('base.img', base);
+    await editor.setSourceDateEpoch(EPOCH);
+    await editor.waitForSaved();
+    await expect(editor.buildStatus).toContainText('Ready');
+    const workerSha = await editor.buildSha256(180_000);
+    const downloaded = join(work, 'app.img');
+    await (await editor.download('raw')).saveAs(downloaded);
+    expect(sha256(downloaded)).toBe(workerSha);
+    const table = JSON.parse(execFileSync('sfdisk', ['--json', downloaded], { encoding: 'utf8' })) as { partitiontable: { partitions: { type: string }[] } };
+    expect(table.partitiontable.partitions.map((p) => p.type)).toEqual(['0657FD6D-A4AB-43C4-84E5-0933C84B4F4F']);
+    expect(readFileSync(downloaded).length).toBe(16 << 20);
+
+    execFileSync('cp', [base, join(work, 'base.img')]);
+    expect(cliBuild([work], join(work, 'cli.img'))).toBe(workerSha);
+    const flags = join(work, 'flags');
+    execFileSync('mkdir', ['-p', flags]);
+    writeFileSync(join(flags, '10-swap.conf'), '[Partition]\nType=swap\nSizeMinBytes=4M\nSizeMaxBytes=4M\n');
+    expect(cliBuild([flags, '--base', base, '--empty', 'force'], join(work, 'flags.img'))).toBe(workerSha);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
