@@ -41,6 +41,7 @@ test('CopyFrom=, GrainSize=, DeferPartitions= in a layout: the app asks for the 
     await expect(page.locator('#disk-grainSizeBytes')).toHaveValue('1M');
     await expect(page.locator('#disk-deferPartitions')).toHaveValue('home');
     await expect(page.locator('#disk-copyFrom')).toHaveValue('src.img');
+    await expect(page.locator('#disk-copyFrom-msg')).toContainText('placed before them when the image is built');
 
     // A slot for the CopyFrom= image; Build waits for it.
     const slot = page.locator('[data-testid="input-slot"][data-path="src.img"]');

@@ -224,6 +224,11 @@ export class LayoutDocument {
         add(u.specIndex === undefined ? u.fieldId : `partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
       }
     }
+    // CopyFrom=: the map is planned without the images (the app reads them only to build), so it
+    // shows the layout's own definitions; say where the copied partitions go.
+    if (this.spec.repartVersion !== '252' && this.spec.copyFrom?.length) {
+      add('copyFrom', 'The disk map shows only this layout\'s own definitions: the partitions of these images are placed before them when the image is built.', 'warning');
+    }
     const r = this.planResult;
     if (r && !r.ok) {
       add(r.error.where ?? '', r.error.message);
