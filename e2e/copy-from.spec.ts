@@ -41,7 +41,7 @@ test('CopyFrom=, GrainSize=, DeferPartitions= in a layout: the app asks for the 
     await expect(page.locator('#disk-grainSizeBytes')).toHaveValue('1M');
     await expect(page.locator('#disk-deferPartitions')).toHaveValue('home');
     await expect(page.locator('#disk-copyFrom')).toHaveValue('src.img');
-    await expect(page.locator('#disk-copyFrom-msg')).toContainText('placed before them when the image is built');
+    await expect(page.locator('#disk-copyFrom-msg')).toContainText('their partitions are placed before them');
 
     // A slot for the CopyFrom= image; Build waits for it.
     const slot = page.locator('[data-testid="input-slot"][data-path="src.img"]');
@@ -50,6 +50,10 @@ test('CopyFrom=, GrainSize=, DeferPartitions= in a layout: the app asks for the 
     await expect(editor.buildButton).toBeDisabled();
     await expect(editor.buildStatus).toContainText('src.img');
     await editor.chooseInput('src.img', join(EXAMPLE, 'src.img'));
+    // With the image the app plans as the build does: src.img's partition first, root after it on the 1 MiB grain.
+    await expect(editor.mapRegion('data')).toHaveAttribute('data-offset', String(1 << 20));
+    await expect(editor.mapRegion('root')).toHaveAttribute('data-offset', String(4 << 20));
+    await expect(page.locator('#disk-copyFrom-msg')).toHaveCount(0);
     await editor.setSourceDateEpoch(EPOCH);
     await editor.waitForSaved();
     await expect(editor.buildStatus).toContainText('Ready');

@@ -34,7 +34,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from './model/registry.ts';
 import { exportRepartDirectory, parseRepartDirectory, type ConfFile } from './model/repart-conf.ts';
 import type { ImageSpec } from './model/spec.ts';
 import { planImage } from './plan/plan-image.ts';
-import type { ByteRange, ImagePlan } from './plan/types.ts';
+import type { ByteRange, ImagePlan, PlannedPartition } from './plan/types.ts';
 import { validateSpec, type SpecProblem } from './plan/validate.ts';
 
 export interface EngineVersion {
@@ -64,6 +64,13 @@ export type PlanResult =
        * their size here is the layout's bound, not the built one, until `planExact` computes it.
        */
       decidedAtBuild?: number[];
+      /** The layout has CopyFrom= images: only `planExact` (which reads them) places their partitions first. */
+      copiedAtBuild?: true;
+      /**
+       * From `planExact`: the CopyFrom= images' partitions, placed first (drawn in the disk map). They are
+       * not the layout's definitions: `plan` holds only those, with spec indexes as in the layout.
+       */
+      copied?: PlannedPartition[];
     }
   | { ok: false; error: EngineFailure };
 
@@ -232,7 +239,8 @@ export const engine = {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
       const decidedAtBuild = spec.partitions.flatMap((p, i) => (p.format !== undefined && p.minimize !== undefined && p.minimize !== 'off' ? [i] : []));
-      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}) };
+      const copiedAtBuild = spec.repartVersion !== '252' && (spec.copyFrom?.length ?? 0) > 0;
+      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}), ...(copiedAtBuild ? { copiedAtBuild: true as const } : {}) };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -249,10 +257,21 @@ export const engine = {
     try {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : []);
-      const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
+      const { plan, copiedFrom } = await planBuild(spec, createOpfsHost({ files, trees }), {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
       });
-      return { ok: true, plan };
+      // CopyFrom=: the copied definitions come first in the build's spec; the app's indexes are the layout's.
+      const n = copiedFrom.length;
+      if (n === 0) return { ok: true, plan };
+      return {
+        ok: true,
+        copied: plan.partitions.filter((p) => p.specIndex < n),
+        plan: {
+          ...plan,
+          partitions: plan.partitions.filter((p) => p.specIndex >= n).map((p) => ({ ...p, specIndex: p.specIndex - n })),
+          dropped: plan.dropped.filter((d) => d.specIndex >= n).map((d) => ({ ...d, specIndex: d.specIndex - n, ...(d.mergedInto !== undefined ? { mergedInto: d.mergedInto - n } : {}) })),
+        },
+      };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
