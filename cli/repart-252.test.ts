@@ -6,6 +6,7 @@
  * `partwright plan --json=repart` must agree. Nothing expected here is hand-written.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -377,6 +378,39 @@ describe('--empty= on an existing image (252)', () => {
     expect(bothEmpty(zero, d, 'allow').rp.status).toBe(0);
     for (const f of [zero.rp, zero.pw]) fs.writeFileSync(f, Buffer.alloc(64 * 1024 * 1024));
     expect(bothEmpty(zero, d, 'require').rp.status).toBe(0);
+  });
+});
+
+describe('Empty= in [X-Partwright-Disk] (252)', () => {
+  it('Empty=force in the layout does what repart --empty=force does, byte for byte the --empty force build; --empty overrides it', () => {
+    const first = { '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\nSizeMaxBytes=20M\n' };
+    const img = baseImage(first, '100M');
+    const flagCopy = path.join(img.dir, 'flag.img');
+    fs.copyFileSync(img.pw, flagCopy);
+    // repart skips the X- section; partwright reads Empty=force from it.
+    const plain = { '10-swap.conf': '[Partition]\nType=swap\nSizeMinBytes=8M\nSizeMaxBytes=8M\n' };
+    const withKey = defs(path.join(scratch(), 'layout'), { '10-swap.conf': `${plain['10-swap.conf']}\n[X-Partwright-Disk]\nEmpty=force\n` });
+    const flags = defs(path.join(scratch(), 'flags'), plain);
+    const rp = repart('--dry-run=no', '--empty=force', `--definitions=${withKey}`, img.rp);
+    expect(rp.status, rp.stderr).toBe(0);
+    const pw = cli('build', withKey, '--base', img.pw, '--in-place', '--repart-version', '252', '--seed', SEED);
+    expect(pw.status, pw.stderr).toBe(0);
+    expect(fs.statSync(img.pw).size).toBe(fs.statSync(img.rp).size);
+    expect(dump(img.pw)).toEqual(dump(img.rp));
+    const fl = cli('build', flags, '--base', flagCopy, '--in-place', '--empty', 'force', '--repart-version', '252', '--seed', SEED);
+    expect(fl.status, fl.stderr).toBe(0);
+    const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    expect(sha(img.pw)).toBe(sha(flagCopy));
+    // The flag wins over the layout: --empty=require refuses the labelled image, as repart does.
+    const again = baseImage(first, '100M');
+    const req = cli('plan', withKey, '--base', again.pw, '--empty', 'require', '--repart-version', '252');
+    expect(req.status).not.toBe(0);
+    expect(req.stderr).toContain('already has a disk label, refusing');
+    // Empty=require from the layout alone: the same refusal.
+    const reqLayout = defs(path.join(scratch(), 'req'), { '10-swap.conf': `${plain['10-swap.conf']}\n[X-Partwright-Disk]\nEmpty=require\n` });
+    const rq = cli('plan', reqLayout, '--base', again.pw, '--repart-version', '252');
+    expect(rq.status).not.toBe(0);
+    expect(rq.stderr).toContain('already has a disk label, refusing');
   });
 });
 

@@ -6,6 +6,7 @@
  * read back with the real tools (e2fsck, debugfs, mtools, sfdisk).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -271,5 +272,84 @@ describe('the file system repart implies without Format= (partition_read_definit
     const oldPlan = JSON.parse(o.stdout).plan as PlanJson;
     expect(oldPlan.partitions.map((p) => p.spec.format)).toEqual(['ext4', undefined]);
     expect(signature(old, oldPlan.partitions[1]!)).not.toBe('SWAPSPACE2');
+  });
+});
+
+describe('[X-Partwright-Disk] GrainSize=, DeferPartitions=, CopyFrom= build what the flags build', () => {
+  const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  /** `sfdisk --json` without the image's own path. */
+  const table = (img: string) => execFileSync('sfdisk', ['--json', img], { encoding: 'utf8' }).split(img).join('IMG');
+  const defs = {
+    '10-esp.conf': '[Partition]\nType=esp\nSizeMinBytes=20M\nSizeMaxBytes=20M\n',
+    '20-root.conf': '[Partition]\nType=root\nSizeMinBytes=30001K\n',
+    '30-home.conf': '[Partition]\nType=home\nSizeMinBytes=5001K\nSizeMaxBytes=5001K\n',
+  };
+
+  it('GrainSize= and DeferPartitions= in the layout: the same table (sfdisk --json) and bytes as --grain-size / --defer-partitions', () => {
+    const d = path.join(work, 'disk-keys');
+    const flags = files(path.join(d, 'flags'), defs);
+    const layout = files(path.join(d, 'layout'), { ...defs, '10-esp.conf': `${defs['10-esp.conf']}\n[X-Partwright-Disk]\nGrainSize=1M\nDeferPartitions=root\n` });
+    const a = path.join(d, 'flags.img');
+    const b = path.join(d, 'layout.img');
+    const plain = path.join(d, 'plain.img');
+    const fa = cli('build', flags, '--seed', SEED, '--size', '100M', '--grain-size', '1M', '--defer-partitions', 'root', '-o', a, '--json');
+    expect(fa.status, fa.stderr).toBe(0);
+    const fb = cli('build', layout, '--seed', SEED, '--size', '100M', '-o', b, '--json');
+    expect(fb.status, fb.stderr).toBe(0);
+    expect(table(b)).toBe(table(a));
+    expect(sha(b)).toBe(sha(a));
+    // The settings did something: without them root is written and home sits on a 4 KiB grain.
+    expect(cli('build', flags, '--seed', SEED, '--size', '100M', '-o', plain).status).toBe(0);
+    expect(table(plain)).not.toBe(table(a));
+    const parts = (JSON.parse(table(b)) as { partitiontable: { partitions: { start: number; size: number }[] } }).partitiontable.partitions;
+    expect(parts).toHaveLength(2);
+    for (const p of parts) expect([p.start % 2048, p.size % 2048]).toEqual([0, 0]);
+    // plan agrees with the build.
+    const plan = JSON.parse(cli('plan', layout, '--seed', SEED, '--size', '100M', '--json').stdout) as PlanJson;
+    expect(plan.partitions).toEqual((JSON.parse(fb.stdout) as { plan: PlanJson }).plan.partitions);
+    // The flags override the layout's values.
+    const over = JSON.parse(cli('plan', layout, '--seed', SEED, '--size', '100M', '--grain-size', '4K', '--defer-partitions', 'home', '--json').stdout) as PlanJson;
+    expect(over.partitions.map((p) => p.typeName)).toEqual(['esp', 'root-x86-64']);
+    expect(over.partitions[1]!.sizeBytes % (1 << 20)).not.toBe(0);
+    // RepartVersion=252 does not know them: ignored with a warning.
+    const old = cli('plan', layout, '--seed', SEED, '--size', '100M', '--repart-version', '252', '--json');
+    expect(old.status, old.stderr).toBe(0);
+    expect(old.stderr).toContain('GrainSize= (systemd-repart 261) is unknown to systemd-repart 252');
+    expect((JSON.parse(old.stdout) as PlanJson).partitions).toHaveLength(3);
+  });
+
+  it('CopyFrom= in the layout (relative to it) builds the image --copy-from builds; --copy-from overrides it', () => {
+    const d = path.join(work, 'copy-from-key');
+    fs.mkdirSync(d, { recursive: true });
+    const src = path.join(d, 'src.img');
+    fs.writeFileSync(src, '');
+    fs.truncateSync(src, 64 << 20);
+    execFileSync('sfdisk', ['-q', src], {
+      input: 'label: gpt\nstart=2048, size=32768, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=11111111-2222-4333-8444-555555555555, name="boot"\n',
+    });
+    const fd = fs.openSync(src, 'r+');
+    fs.writeSync(fd, Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 13 + 5) & 0xff)), 0, 1 << 20, 1 << 20);
+    fs.closeSync(fd);
+    const home = { '10-home.conf': '[Partition]\nType=home\nSizeMinBytes=10M\nSizeMaxBytes=10M\n' };
+    const flags = files(path.join(d, 'flags'), home);
+    const layout = files(path.join(d, 'layout'), { '10-home.conf': `${home['10-home.conf']}\n[X-Partwright-Disk]\nCopyFrom=../src.img\n` });
+    const a = path.join(d, 'flags.img');
+    const b = path.join(d, 'layout.img');
+    const fa = cli('build', flags, '--copy-from', src, '--seed', SEED, '-o', a);
+    expect(fa.status, fa.stderr).toBe(0);
+    const fb = cli('build', layout, '--seed', SEED, '-o', b);
+    expect(fb.status, fb.stderr).toBe(0);
+    expect(table(b)).toBe(table(a));
+    expect(sha(b)).toBe(sha(a));
+    expect((JSON.parse(table(b)) as { partitiontable: { partitions: unknown[] } }).partitiontable.partitions).toHaveLength(2);
+    // A missing CopyFrom= image is named; --copy-from replaces the layout's list.
+    const missing = files(path.join(d, 'missing'), { '10-home.conf': `${home['10-home.conf']}\n[X-Partwright-Disk]\nCopyFrom=nosuch.img\n` });
+    const m = cli('plan', missing, '--seed', SEED);
+    expect(m.status).not.toBe(0);
+    expect(m.stderr).toMatch(/CopyFrom=: cannot read .*nosuch\.img/);
+    const c = path.join(d, 'override.img');
+    const fc = cli('build', missing, '--copy-from', src, '--seed', SEED, '-o', c);
+    expect(fc.status, fc.stderr).toBe(0);
+    expect(sha(c)).toBe(sha(a));
   });
 });

@@ -14,6 +14,7 @@ import type { IsoReport } from './build/build-iso.ts';
 import { planIsoSummary, type IsoSummary } from './build/iso-summary.ts';
 import { lookUpStorePaths, type NixCacheSettings, type StorePathStatus } from './build/nix-closure.ts';
 import { writeOutput, type OutputPlan } from './build/write-output.ts';
+import { decideBaseImage } from './build/empty-mode.ts';
 import { createOpfsHost, blobSource } from './hosts/opfs/index.ts';
 import { opfsImageSource, opfsOutputs, writeRawToHandle, type BuiltImageRef, type OutputFile, type WritableFileHandle } from './hosts/opfs/image.ts';
 import { OPFS_CHUNK_BYTES } from './hosts/opfs/store.ts';
@@ -33,7 +34,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from './model/registry.ts';
 import { exportRepartDirectory, parseRepartDirectory, type ConfFile } from './model/repart-conf.ts';
 import type { ImageSpec } from './model/spec.ts';
 import { planImage } from './plan/plan-image.ts';
-import type { ByteRange, ImagePlan } from './plan/types.ts';
+import type { ByteRange, ImagePlan, PlannedPartition } from './plan/types.ts';
 import { validateSpec, type SpecProblem } from './plan/validate.ts';
 
 export interface EngineVersion {
@@ -63,6 +64,13 @@ export type PlanResult =
        * their size here is the layout's bound, not the built one, until `planExact` computes it.
        */
       decidedAtBuild?: number[];
+      /** The layout has CopyFrom= images: only `planExact` (which reads them) places their partitions first. */
+      copiedAtBuild?: true;
+      /**
+       * From `planExact`: the CopyFrom= images' partitions, placed first (drawn in the disk map). They are
+       * not the layout's definitions: `plan` holds only those, with spec indexes as in the layout.
+       */
+      copied?: PlannedPartition[];
     }
   | { ok: false; error: EngineFailure };
 
@@ -231,7 +239,8 @@ export const engine = {
     if (spec.table === 'iso') return planIsoSummary(spec);
     try {
       const decidedAtBuild = spec.partitions.flatMap((p, i) => (p.format !== undefined && p.minimize !== undefined && p.minimize !== 'off' ? [i] : []));
-      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}) };
+      const copiedAtBuild = spec.repartVersion !== '252' && (spec.copyFrom?.length ?? 0) > 0;
+      return { ok: true, plan: planImage(spec, { blobSizes: options.blobSizes }), ...(decidedAtBuild.length ? { decidedAtBuild } : {}), ...(copiedAtBuild ? { copiedAtBuild: true as const } : {}) };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -248,10 +257,21 @@ export const engine = {
     try {
       const treeSources = [...new Set(spec.partitions.flatMap((p) => (p.copyFiles ?? []).map((c) => c.source)))];
       const trees = await readStagedTrees(options.contentsDir ?? '', options.contentsDir ? treeSources : [], () => loadTool('zstd'));
-      const { plan } = await planBuild(spec, createOpfsHost({ files, trees }), {
+      const { plan, copiedFrom } = await planBuild(spec, createOpfsHost({ files, trees }), {
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
       });
-      return { ok: true, plan };
+      // CopyFrom=: the copied definitions come first in the build's spec; the app's indexes are the layout's.
+      const n = copiedFrom.length;
+      if (n === 0) return { ok: true, plan };
+      return {
+        ok: true,
+        copied: plan.partitions.filter((p) => p.specIndex < n),
+        plan: {
+          ...plan,
+          partitions: plan.partitions.filter((p) => p.specIndex >= n).map((p) => ({ ...p, specIndex: p.specIndex - n })),
+          dropped: plan.dropped.filter((d) => d.specIndex >= n).map((d) => ({ ...d, specIndex: d.specIndex - n, ...(d.mergedInto !== undefined ? { mergedInto: d.mergedInto - n } : {}) })),
+        },
+      };
     } catch (e) {
       return { ok: false, error: asFailure(e) };
     }
@@ -298,8 +318,12 @@ export const engine = {
         ? await (await import('./crypto/verity-signer.ts')).createVeritySigner(options.veritySigning.privateKeyPem, options.veritySigning.certificatePem)
         : undefined;
       const host = createOpfsHost({ files, trees, onProgress: progress });
-      const base = baseBlob ? blobSource(baseBlob) : undefined;
+      // Empty=: keep the base image's table, or start over on a disk of its size (unless Size= is given), as the CLI decides it.
+      const baseSource = baseBlob ? blobSource(baseBlob) : undefined;
+      const decided = decideBaseImage(spec, baseSource ? { source: baseSource, name: options.base! } : undefined);
+      const base = decided.keepBase ? baseSource : undefined;
       const result = await runBuild(spec, host, {
+        ...(decided.sizeBytes !== undefined ? { sizeBytes: decided.sizeBytes } : {}),
         ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
         ...(base ? { base: { source: base, dataRanges: scanDataRanges(base) } } : {}),
         ...(options.nix ? { nix: options.nix } : {}),

@@ -67,10 +67,11 @@ export async function runBuild(args: ParsedArgs): Promise<void> {
   try {
     // --empty=: keep the base image's table, or start over on a disk of its size (force, allow/require
     // on an unlabelled image); in place that rewrites the whole file.
-    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const decided = emptyDecision(args, spec, baseFile, basePath);
+    const scratch = !decided.keepBase;
     const base = scratch ? undefined : baseFile;
     const seed = seedOption(args);
-    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
+    const sizeBytes = sizeOption(args) ?? decided.sizeBytes;
     const sourceDateEpoch = sourceDateEpochEnv();
     // --generate-fstab= (repart 256): written under the copy source before the build, as repart's
     // context_fstab() runs before the file systems are populated, so CopyFiles= takes it in.

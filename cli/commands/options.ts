@@ -11,7 +11,7 @@ import { cloudInitSpecProblems, type CloudInitSpec } from '../../workers/model/c
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { flag, UsageError, type ParsedArgs } from '../args.ts';
 import { loadLayout, resolveLayoutPath, specifierEnv } from '../../workers/hosts/node/layout-files.ts';
-import { decideEmptyMode, diskLabelOf, EMPTY_MODES, type EmptyDecision, type EmptyMode } from '../../workers/build/empty-mode.ts';
+import { decideBaseImage, EMPTY_MODES, type EmptyMode } from '../../workers/build/empty-mode.ts';
 import { FileSource } from '../../workers/hosts/node/file.ts';
 
 export function exactlyOne(args: ParsedArgs, what: string): string {
@@ -88,8 +88,8 @@ export function prepare(args: ParsedArgs): Prepared {
   }
   if ((spec.repartVersion ?? 'latest') === '252') {
     for (const u of unknownTo252(spec)) {
-      const place = sources?.[u.specIndex]?.places?.[u.fieldId];
-      const where = place ? `${place.file}:${place.line}` : (spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`);
+      const place = u.specIndex === undefined ? undefined : sources?.[u.specIndex]?.places?.[u.fieldId];
+      const where = u.specIndex === undefined ? '[X-Partwright-Disk]' : place ? `${place.file}:${place.line}` : (spec.partitions[u.specIndex]?.sourceName ?? `partition ${u.specIndex + 1}`);
       process.stderr.write(`partwright: warning: ${where}: ${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it (RepartVersion=252); ignoring.\n`);
     }
   }
@@ -191,15 +191,13 @@ export function emptyModeOption(args: ParsedArgs): EmptyMode | undefined {
   return v as EmptyMode;
 }
 
-/** What --empty= makes of the base image (workers/build/empty-mode.ts): keep its table or start over on its size. */
-export function emptyDecision(args: ParsedArgs, base: FileSource | undefined, basePath: string | undefined): EmptyDecision {
-  const mode = emptyModeOption(args);
-  const label = base ? diskLabelOf((o, n) => {
-    const buf = new Uint8Array(Math.max(0, Math.min(n, base.sizeBytes - o)));
-    base.read(o, buf);
-    return buf;
-  }, base.sizeBytes) : undefined;
-  return decideEmptyMode(mode, base && label ? { label, name: basePath! } : undefined);
+/**
+ * What --empty= (over the layout's Empty=) makes of the base image (workers/build/empty-mode.ts
+ * decideBaseImage, as the app's engine decides it): keep its table, or start over on a disk of its
+ * size (unless --size or Size= gives one).
+ */
+export function emptyDecision(args: ParsedArgs, spec: ImageSpec, base: FileSource | undefined, basePath: string | undefined): { keepBase: boolean; sizeBytes?: number } {
+  return decideBaseImage(spec, base ? { source: base, name: basePath! } : undefined, emptyModeOption(args) ?? spec.empty);
 }
 
 /** --copy-from=IMAGE (repeatable, repart 255): the images opened for reading, and the type filter that applies to them. */

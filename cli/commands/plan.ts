@@ -43,9 +43,10 @@ export async function runPlan(args: ParsedArgs): Promise<void> {
   const baseFile = basePath ? new FileSource(basePath) : undefined;
   const copyFrom = copyFromOption(args);
   try {
-    const scratch = emptyDecision(args, baseFile, basePath) === 'scratch';
+    const decided = emptyDecision(args, spec, baseFile, basePath);
+    const scratch = !decided.keepBase;
     const base = scratch ? undefined : baseFile;
-    const sizeBytes = sizeOption(args) ?? (scratch && baseFile ? baseFile.sizeBytes : undefined);
+    const sizeBytes = sizeOption(args) ?? decided.sizeBytes;
     const { plan, copiedFrom } = await planBuild(spec, host, {
       ...(sizeBytes !== undefined ? { sizeBytes } : {}),
       ...(seed !== undefined ? { seed } : {}),

@@ -32,6 +32,15 @@ describe('disk map regions', () => {
     expect(regions.filter((r) => r.kind === 'partition').map((r) => r.partitionIndex)).toEqual([0, 1]);
   });
 
+  it('draws partitions copied from CopyFrom= images (no definition: no partition index) in disk order', () => {
+    const both = planImage({ table: 'gpt', sizeBytes: 64 * MiB, partitions: [{ type: 'esp', sizeMinBytes: 8 * MiB, sizeMaxBytes: 8 * MiB }, { type: 'root', sizeMinBytes: 16 * MiB, sizeMaxBytes: 16 * MiB }] });
+    // As engine.planExact returns it: the copied partition apart, the layout's own with its own index.
+    const copied = both.partitions.filter((p) => p.specIndex === 0);
+    const own = { ...both, partitions: both.partitions.filter((p) => p.specIndex === 1).map((p) => ({ ...p, specIndex: 0 })) };
+    const regions = diskRegions(own, copied).filter((r) => r.kind === 'partition');
+    expect(regions.map((r) => [r.label, r.offsetBytes, r.partitionIndex])).toEqual([['esp', MiB, undefined], ['root-x86-64', 9 * MiB, 0]]);
+  });
+
   it('keeps a 1 MiB region visible beside 60 GiB', () => {
     const widths = regionWidths(
       [

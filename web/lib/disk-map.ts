@@ -4,7 +4,7 @@
  * Widths are "to scale with a floor": each region gets `minPx`, the rest of the width is shared in
  * proportion to size, so a 1 MiB blob beside a 60 GiB root is still visible and clickable.
  */
-import type { ImagePlan, ReservedArea } from '../../workers/engine.ts';
+import type { ImagePlan, PlannedPartition, ReservedArea } from '../../workers/engine.ts';
 
 export type RegionKind = 'table' | 'partition' | 'padding' | 'free' | 'blob';
 
@@ -31,8 +31,11 @@ const TABLE_LABELS: Record<ReservedArea['kind'], string> = {
   ebr: 'EBR',
 };
 
-/** Regions sorted by offset, free space filled in, adjacent table areas of one kind merged. */
-export function diskRegions(plan: ImagePlan): MapRegion[] {
+/**
+ * Regions sorted by offset, free space filled in, adjacent table areas of one kind merged. `copied`:
+ * partitions copied from CopyFrom= images (no definition of the layout, so nothing to select).
+ */
+export function diskRegions(plan: ImagePlan, copied: readonly PlannedPartition[] = []): MapRegion[] {
   const items: MapRegion[] = [];
   const tableLabel = (kind: ReservedArea['kind']): string =>
     kind === 'mbr' ? (plan.table === 'gpt' ? 'PMBR' : plan.table === 'hybrid' ? 'hybrid MBR' : 'MBR') : TABLE_LABELS[kind];
@@ -44,6 +47,10 @@ export function diskRegions(plan: ImagePlan): MapRegion[] {
     if (p.paddingBytes > 0) {
       items.push({ kind: 'padding', label: 'padding', offsetBytes: p.offsetBytes + p.sizeBytes, sizeBytes: p.paddingBytes, partitionIndex: p.specIndex, overlap: false });
     }
+  }
+  for (const p of copied) {
+    items.push({ kind: 'partition', label: p.label || p.typeName, offsetBytes: p.offsetBytes, sizeBytes: p.sizeBytes, overlap: false });
+    if (p.paddingBytes > 0) items.push({ kind: 'padding', label: 'padding', offsetBytes: p.offsetBytes + p.sizeBytes, sizeBytes: p.paddingBytes, overlap: false });
   }
   plan.blobs.forEach((b, i) => {
     items.push({ kind: 'blob', label: b.name, offsetBytes: b.offsetBytes, sizeBytes: b.sizeBytes, blobIndex: i, overlap: false });

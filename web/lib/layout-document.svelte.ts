@@ -221,8 +221,12 @@ export class LayoutDocument {
     // RepartVersion=252: keys repart 252 does not know are ignored by the build, as 252 ignores them.
     if (this.spec.repartVersion === '252') {
       for (const u of unknownTo252(this.spec)) {
-        add(`partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
+        add(u.specIndex === undefined ? u.fieldId : `partitions.${u.specIndex}.${u.fieldId}`, `${u.confKey}= (systemd-repart ${u.since}) is unknown to systemd-repart 252, which ignores it; not used while the repart version is 252.`, 'warning');
       }
+    }
+    // CopyFrom=: without the images the map is planned without their partitions; say where they go.
+    if (this.spec.repartVersion !== '252' && this.spec.copyFrom?.length && !(this.planResult?.ok && this.planResult.copied)) {
+      add('copyFrom', 'The disk map shows only this layout\'s own definitions until the images are chosen: their partitions are placed before them.', 'warning');
     }
     const r = this.planResult;
     if (r && !r.ok) {
@@ -283,8 +287,9 @@ export class LayoutDocument {
     try {
       const problems = await this.#client.call('validate', [spec, options], signal);
       let planResult = await this.#client.call('plan', [spec, options], signal);
-      // Minimize= sizes come from the contents, as in a build: ask for the exact plan when all are here.
-      if (planResult.ok && planResult.decidedAtBuild && this.missingFiles.length === 0 && this.missingContents.length === 0) {
+      // Minimize= sizes come from the contents and CopyFrom= partitions from their images, as in a
+      // build: ask for the exact plan when all are here.
+      if (planResult.ok && (planResult.decidedAtBuild || planResult.copiedAtBuild) && this.missingFiles.length === 0 && this.missingContents.length === 0) {
         const exact = await this.#client.call('planExact', [spec, { ...this.files }, { contentsDir: contentsDir(this.name) }], signal);
         if (exact.ok) planResult = exact;
       }

@@ -21,6 +21,20 @@ export interface CopyFromImage {
   source: ReadSource;
 }
 
+/**
+ * The images to copy from: `--copy-from=` when given (the CLI's flags override the layout), else the
+ * layout's `CopyFrom=` opened through the host (the CLI resolves them as BaseImage=; the app serves
+ * the files chosen in its inputs). Call after withoutKeysUnknownTo252 (252 mode ignores CopyFrom=).
+ */
+export function copyFromImages(
+  spec: ImageSpec,
+  given: readonly CopyFromImage[] | undefined,
+  open: (path: string, what: string) => ReadSource,
+): readonly CopyFromImage[] {
+  if (given) return given;
+  return (spec.copyFrom ?? []).map((name) => ({ name, source: open(name, 'CopyFrom=') }));
+}
+
 /** The CopyBlocks= path a copied partition reads from (served by withCopyFromInputs). */
 const PREFIX = 'partwright-copy-from:';
 

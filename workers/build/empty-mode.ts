@@ -9,9 +9,10 @@ import { detectGptSectorSize } from '../formats/gpt/index.ts';
 import { decodeMbrSector } from '../formats/mbr/sector.ts';
 import type { ReadBytes } from '../formats/table-region.ts';
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
+import type { EmptyMode, ImageSpec } from '../model/spec.ts';
+import type { ReadSource } from '../disk/sparse-image.ts';
 
-export const EMPTY_MODES = ['refuse', 'allow', 'require', 'force', 'create'] as const;
-export type EmptyMode = (typeof EMPTY_MODES)[number];
+export { EMPTY_MODES, type EmptyMode } from '../model/spec.ts';
 
 /** What a disk holds, as libfdisk's fdisk_has_label()/fdisk_is_labeltype(GPT) tell it apart. */
 export type DiskLabel = 'gpt' | 'other' | 'none';
@@ -57,4 +58,26 @@ export function decideEmptyMode(mode: EmptyMode | undefined, base: { label: Disk
       return refuse(`--empty=create makes a new image; ${base.name} exists (use --empty=force to start it over).`);
   }
   return 'scratch';
+}
+
+/**
+ * `Empty=` (or the CLI's `--empty=`, which overrides it) with the base image, as every host applies
+ * it: `keepBase` (base-image mode on its table) or a fresh table; on a fresh one the disk takes the
+ * base image's size unless a size is given (`--size`, or the layout's `Size=`).
+ */
+export function decideBaseImage(
+  spec: Pick<ImageSpec, 'empty' | 'sizeBytes'>,
+  base: { source: ReadSource; name: string } | undefined,
+  mode: EmptyMode | undefined = spec.empty,
+): { keepBase: boolean; sizeBytes?: number } {
+  const label = base
+    ? diskLabelOf((o, n) => {
+        const buf = new Uint8Array(Math.max(0, Math.min(n, base.source.sizeBytes - o)));
+        base.source.read(o, buf);
+        return buf;
+      }, base.source.sizeBytes)
+    : undefined;
+  const decision = decideEmptyMode(mode, base && label ? { label, name: base.name } : undefined);
+  if (decision === 'keep') return { keepBase: true };
+  return base && spec.sizeBytes === undefined ? { keepBase: false, sizeBytes: base.source.sizeBytes } : { keepBase: false };
 }

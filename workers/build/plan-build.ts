@@ -17,7 +17,7 @@ import type { InputDir, InputEntry } from './input-tree.ts';
 import type { BuildHost, RunBuildOptions } from './run-build.ts';
 import { impliedFormat } from '../model/implied-format.ts';
 import { withoutKeysUnknownTo252 } from '../model/fields.ts';
-import { applyCopyFrom, withCopyFromInputs } from './copy-from.ts';
+import { applyCopyFrom, copyFromImages, withCopyFromInputs } from './copy-from.ts';
 import { mergeSupplementContents } from './supplements.ts';
 import { layoutPreset } from '../model/presets/index.ts';
 
@@ -98,7 +98,8 @@ export async function planBuild(
 ): Promise<{ plan: ImagePlan; partial: boolean; copiedFrom: string[] }> {
   // RepartVersion=252: the keys repart 252 does not know are ignored, as it ignores them.
   spec = withoutKeysUnknownTo252(spec);
-  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  // --copy-from= images, else the layout's CopyFrom= ones opened through the host.
+  const copied = applyCopyFrom(spec, copyFromImages(spec, options.copyFrom, (p, what) => host.open(p, what)), options.copyFromFilter);
   spec = copied.spec;
   const sourceDateEpoch = sourceDateEpochOf(spec, options.sourceDateEpoch);
   const base = baseLayer(options.base);

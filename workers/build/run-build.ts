@@ -23,7 +23,7 @@ import { baseLayer, loadToolsFor, sourceDateEpochOf, withPresetFiles } from './p
 import type { InputEntry } from './input-tree.ts';
 import type { NixCacheSettings, NixScratch, StagedClosures } from './nix-closure.ts';
 import type { OutputHost } from './write-output.ts';
-import { applyCopyFrom, withCopyFromInputs, type CopyFromImage } from './copy-from.ts';
+import { applyCopyFrom, copyFromImages, withCopyFromInputs, type CopyFromImage } from './copy-from.ts';
 import { withoutKeysUnknownTo252 } from '../model/fields.ts';
 
 export type BuildJobStage = 'read' | 'nix' | BuildStage | 'write' | 'bmap' | 'sha256';
@@ -131,7 +131,8 @@ const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString
 
 export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBuildOptions = {}): Promise<BuildJobResult> {
   spec = withoutKeysUnknownTo252(spec);
-  const copied = applyCopyFrom(spec, options.copyFrom ?? [], options.copyFromFilter);
+  // --copy-from= images, else the layout's CopyFrom= ones opened through the host.
+  const copied = applyCopyFrom(spec, copyFromImages(spec, options.copyFrom, (p, what) => host.open(p, what)), options.copyFromFilter);
   spec = copied.spec;
   const progress = (p: BuildJobProgress) => host.onProgress?.(p);
   const output = options.output;

@@ -14,6 +14,7 @@ import { ARCHITECTURES, normalizeGuid, resolvePartitionType, type Architecture }
 import type {
   BlobSpec,
   CopyFilesEntry,
+  EmptyMode,
   ImageSpec,
   MinimizeMode,
   MountPointEntry,
@@ -23,6 +24,7 @@ import type {
   SectorSize,
   TableType,
 } from './spec.ts';
+import { EMPTY_MODES } from './spec.ts';
 import { FILE_SYSTEMS, ISO_FORMAT } from './registry.ts';
 import { checkCloudInitValue, checkSshKey, type CloudInitSpec } from './cloud-init.ts';
 import { PRESETS, presetByName } from './presets/index.ts';
@@ -69,6 +71,8 @@ export type FieldKind =
   | 'byte' // MBR type byte
   | 'hex32' // 32-bit identifier written as 0x…
   | 'secret' // a single line shown masked (the Wi-Fi password)
+  | 'type-list' // comma-separated partition types (DeferPartitions=, as repart's --defer-partitions=)
+  | 'file-list' // whitespace-separated, quotable file paths (CopyFrom=)
   | 'string-list'; // repeatable single-line values, one per assignment (SSHAuthorizedKeys=)
 
 /** What parsing a .conf needs besides the text: specifier values (repart-conf/values.ts). */
@@ -1019,6 +1023,10 @@ interface DiskValues {
   copySource: string;
   repartVersion: RepartVersion;
   preset: string;
+  empty: EmptyMode;
+  copyFrom: string[];
+  grainSizeBytes: number;
+  deferPartitions: string[];
 }
 export type DiskFieldId = keyof DiskValues;
 export type DiskFieldDef<K extends DiskFieldId = DiskFieldId> = FieldDef<ImageSpec, DiskValues[K]> & { readonly id: K };
@@ -1133,6 +1141,66 @@ const presetKind: Kind<string> = {
   check: (v) => (typeof v === 'string' && presetByName(v) ? undefined : `must be one of ${PRESETS.map((p) => p.name).join(', ')}`),
 };
 
+/** GrainSize=: a size that is a power of two of at least 512 (the planner's check of --grain-size=). */
+const grainSizeKind: Kind<number> = {
+  kind: 'size',
+  min: 512,
+  max: 2 ** 52,
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const r = tryParseSize(raw);
+    if (typeof r !== 'number') return refusing(`${r === 'range' ? 'Size value out of range' : 'Failed to parse size value'}: ${raw}`);
+    return isGrain(r) ? { kind: 'set', value: r } : refusing(`GrainSize= must be a power of two of at least 512: ${raw}`);
+  },
+  format: (v) => [formatSizeForConf(v)],
+  check: (v) => (isGrain(v) ? undefined : 'must be a power of two of at least 512 bytes'),
+};
+
+function isGrain(v: unknown): v is number {
+  return isSafeInt(v) && v >= 512 && v <= 2 ** 52 && Number.isInteger(Math.log2(v));
+}
+
+/**
+ * DeferPartitions=: partition type identifiers or GUIDs separated by commas, as repart's
+ * --defer-partitions= takes them (one assignment; an empty one clears). GUIDs are kept lower-case.
+ */
+const typeListKind: Kind<string[]> = {
+  kind: 'type-list',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const words = raw.split(',').map((t) => t.trim());
+    if (words.some((t) => t === '')) return refusing(`DeferPartitions= takes partition types separated by commas, without empty entries: ${raw}`);
+    const bad = words.find((t) => !resolvePartitionType(t));
+    if (bad !== undefined) return refusing(`Failed to parse partition type in DeferPartitions=: ${bad}`);
+    return { kind: 'set', value: words.map((t) => normalizeGuid(t) ?? t) };
+  },
+  format: (v) => (v.length === 0 ? [] : [v.join(',')]),
+  check(v) {
+    if (Array.isArray(v) && v.length === 0) return 'must name at least one partition type';
+    return checkList(v, (t) => (typeof t !== 'string' ? 'must be a string' : /[\s,]/.test(t) || !resolvePartitionType(t) || (normalizeGuid(t) !== undefined && normalizeGuid(t) !== t) ? `unknown partition type "${String(t).slice(0, 64)}" (use a repart identifier or a lower-case GUID)` : undefined));
+  },
+};
+
+/** CopyFrom=: image files, whitespace-separated and quotable (one assignment; an empty one clears); relative to the layout. */
+const fileListKind: Kind<string[]> = {
+  kind: 'file-list',
+  parse(raw) {
+    if (raw === '') return { kind: 'reset' };
+    const words = splitQuotedWords(raw);
+    if ('error' in words) return refusing(`Invalid syntax in CopyFrom= (${words.error}): ${raw}`);
+    for (const w of words) {
+      const m = w === '' ? 'must not be empty' : checkConfText(w);
+      if (m) return refusing(`CopyFrom= path ${m}: ${raw}`);
+    }
+    return words.length ? { kind: 'set', value: words } : { kind: 'reset' };
+  },
+  format: (v) => (v.length === 0 ? [] : [v.map(quoteWord).join(' ')]),
+  check(v) {
+    if (Array.isArray(v) && v.length === 0) return 'must name at least one image';
+    return checkList(v, (x) => (x === '' ? 'must not be empty' : checkConfText(x)));
+  },
+};
+
 function withReset<V>(k: Kind<V>): Kind<V> {
   return { ...k, parse: (raw, env) => (raw === '' ? { kind: 'reset' } : k.parse(raw, env)) };
 }
@@ -1218,6 +1286,30 @@ export const DISK_FIELDS: readonly DiskField[] = [
     help: 'Write into the base image itself instead of a copy of it.',
     defaultText: 'no',
     defaultValue: false,
+  }),
+  diskField('empty', 'Empty', enumKind<EmptyMode>(EMPTY_MODES, 'empty mode', undefined, 'error'), {
+    title: 'Existing table',
+    help: 'What happens to the base image\'s partition table (repart --empty=): refuse needs a GPT, allow takes a GPT or a blank image, require only a blank one, force starts the image over on its size, create needs no base image.',
+    defaultText: 'refuse with a base image, create without',
+    sinceRepart: 245,
+  }),
+  diskField('copyFrom', 'CopyFrom', fileListKind, {
+    title: 'Copy partitions from',
+    help: 'Images whose partitions are copied in first, with their type, UUID, label, flags, size and bytes (repart --copy-from=); paths separated by spaces, relative to the layout.',
+    defaultText: 'none',
+    sinceRepart: 255,
+  }),
+  diskField('grainSizeBytes', 'GrainSize', grainSizeKind, {
+    title: 'Grain size',
+    help: 'Alignment of partition starts and sizes, a power of two of at least 512 (repart --grain-size=); the grain is this or 4096, at least the sector size.',
+    defaultText: '4096 (or the sector size when larger)',
+    sinceRepart: 261,
+  }),
+  diskField('deferPartitions', 'DeferPartitions', typeListKind, {
+    title: 'Deferred partition types',
+    help: 'Partition types, separated by commas (repart --defer-partitions=), whose new partitions are planned but not written: their space stays free for a later run.',
+    defaultText: 'none',
+    sinceRepart: 255,
   }),
   diskField('repartVersion', 'RepartVersion', enumKind<RepartVersion>(['252', 'latest'], 'repart version', undefined, 'error'), {
     title: 'systemd-repart version',
@@ -1486,8 +1578,18 @@ export function applyParsed<T, V>(field: FieldDef<T, V>, target: T, outcome: Par
  */
 const NOT_IN_252: readonly PartitionFieldKey[] = ['excludeFiles', 'excludeFilesTarget', 'makeSymlinks', 'supplementFor', 'volumeLabel', 'mountPoints', 'discard'];
 
-export function unknownTo252(spec: ImageSpec): { specIndex: number; fieldId: string; confKey: string; since: number }[] {
-  const out: { specIndex: number; fieldId: string; confKey: string; since: number }[] = [];
+/**
+ * The [X-Partwright-Disk] keys that carry repart options newer than 252 (CopyFrom=, GrainSize=,
+ * DeferPartitions=): ignored in 252 mode like the [Partition] keys above. (Empty= is 252's --empty=.)
+ */
+const DISK_NOT_IN_252: readonly DiskFieldId[] = ['copyFrom', 'grainSizeBytes', 'deferPartitions'];
+
+/** Keys set in `spec` that repart 252 does not know; `specIndex` is undefined for image-wide ones. */
+export function unknownTo252(spec: ImageSpec): { specIndex: number | undefined; fieldId: string; confKey: string; since: number }[] {
+  const out: { specIndex: number | undefined; fieldId: string; confKey: string; since: number }[] = [];
+  for (const f of DISK_FIELDS) {
+    if (DISK_NOT_IN_252.includes(f.id) && f.get(spec) !== undefined) out.push({ specIndex: undefined, fieldId: f.id, confKey: f.confKey, since: f.sinceRepart! });
+  }
   spec.partitions.forEach((p, specIndex) => {
     for (const f of PARTITION_FIELDS) {
       if (NOT_IN_252.includes(f.id) && p[f.id] !== undefined) out.push({ specIndex, fieldId: f.id, confKey: f.confKey, since: f.sinceRepart! });
@@ -1506,7 +1608,7 @@ export function withoutKeysUnknownTo252(spec: ImageSpec): ImageSpec {
     }
   });
   if (unknownTo252(spec).length === 0) return spec;
-  return {
+  const out: ImageSpec = {
     ...spec,
     partitions: spec.partitions.map((p) => {
       const q = { ...p };
@@ -1514,4 +1616,6 @@ export function withoutKeysUnknownTo252(spec: ImageSpec): ImageSpec {
       return q;
     }),
   };
+  for (const f of DISK_FIELDS) if (DISK_NOT_IN_252.includes(f.id)) f.set(out, undefined);
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Every file a layout names (not CopyFiles= folders): blob sources, CopyBlocks= images, the base
- * image and the isohybrid MBR. One list, so the app gives each a place (and keeps Build disabled
+ * image, CopyFrom= images and the isohybrid MBR. One list, so the app gives each a place (and keeps Build disabled
  * while one is missing) and a host knows what it must be able to open.
  */
 import type { ImageSpec } from './spec.ts';
@@ -11,7 +11,7 @@ export interface LayoutInput {
   /** What it is for, in a sentence fragment a user reads ("the image whose partitions are kept"). */
   what: string;
   /** The setting that names it. */
-  setting: 'Source=' | 'CopyBlocks=' | 'BaseImage=' | 'ISOHybridMBR=';
+  setting: 'Source=' | 'CopyBlocks=' | 'BaseImage=' | 'CopyFrom=' | 'ISOHybridMBR=';
   /** Where in the spec (for messages). */
   where: string;
 }
@@ -22,6 +22,10 @@ export function layoutInputs(spec: ImageSpec): LayoutInput[] {
     if (!out.some((i) => i.path === input.path)) out.push(input);
   };
   if (spec.base) add({ path: spec.base.source, what: 'the base image whose partitions are kept', setting: 'BaseImage=', where: 'base' });
+  // RepartVersion=252 ignores CopyFrom= (repart 255), so its images are not needed then.
+  if (spec.repartVersion !== '252') {
+    for (const source of spec.copyFrom ?? []) add({ path: source, what: 'an image whose partitions are copied in first', setting: 'CopyFrom=', where: 'copyFrom' });
+  }
   spec.partitions.forEach((p, i) => {
     const name = p.label ?? p.type;
     if (p.copyBlocks !== undefined && p.copyBlocks !== 'auto') add({ path: p.copyBlocks, what: `the bytes of partition '${name}'`, setting: 'CopyBlocks=', where: `partitions.${i}.copyBlocks` });

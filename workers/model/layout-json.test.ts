@@ -108,7 +108,8 @@ describe('field tables', () => {
     expect(PARTITION_FIELDS.map((f) => f.id).sort()).toEqual(Object.keys(partitionKeys).sort());
     expect(DISK_FIELDS.map((f) => f.confKey)).toEqual([
       'Table', 'SectorSize', 'Size', 'Seed', 'Architecture', 'FirstPartitionOffset', 'GPTEntriesLBA', 'GPTEntryCount',
-      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace', 'RepartVersion', 'Preset',
+      'CopySource', 'SourceDateEpoch', 'MBRDiskId', 'MBRProtectiveFirst', 'BaseImage', 'BaseImageInPlace', 'Empty', 'CopyFrom', 'GrainSize',
+      'DeferPartitions', 'RepartVersion', 'Preset',
     ]);
     expect(BLOB_FIELDS.map((f) => f.confKey)).toEqual(['Name', 'Offset', 'Source', 'Size']);
     for (const f of [...PARTITION_FIELDS, ...DISK_FIELDS, ...BLOB_FIELDS]) {

@@ -80,6 +80,42 @@ describe('keys newer than 252', () => {
     expect(withoutKeysUnknownTo252(latest)).toBe(latest);
   });
 
+  it('[X-Partwright-Disk] run options (GrainSize=, DeferPartitions=, Empty=, CopyFrom=) round-trip through layout JSON and repart.d', () => {
+    const r = parseRepartDirectory([
+      { name: '10-root.conf', text: '[Partition]\nType=root\n\n[X-Partwright-Disk]\nGrainSize=1M\nDeferPartitions=home, 0FC63DAF-8483-4772-8E79-3D69D8477DE4\nEmpty=force\nCopyFrom=src.img "with space.img"\n' },
+    ]);
+    expect(lines(r.diagnostics)).toEqual([]);
+    expect(r.spec).toMatchObject({ grainSizeBytes: 1024 * 1024, deferPartitions: ['home', '0fc63daf-8483-4772-8e79-3d69d8477de4'], empty: 'force', copyFrom: ['src.img', 'with space.img'] });
+    const json = stringifyLayoutJson(r.spec);
+    expect(JSON.parse(json)).toMatchObject({ grainSizeBytes: 1048576, deferPartitions: ['home', '0fc63daf-8483-4772-8e79-3d69d8477de4'], empty: 'force', copyFrom: ['src.img', 'with space.img'] });
+    expect(stringifyLayoutJson(readLayoutJson(json).spec!)).toBe(json);
+    const exported = exportRepartDirectory(r.spec);
+    expect(exported.map((f) => f.text).join('')).toContain('CopyFrom=src.img "with space.img"');
+    expect(stringifyLayoutJson(parseRepartDirectory(exported).spec)).toBe(json);
+  });
+
+  it('[X-Partwright-Disk] run options: bad values are errors at file:line; layout JSON names the field', () => {
+    const r = parseRepartDirectory([{ name: '00-disk.conf', text: '[Partition]\nType=root\n[X-Partwright-Disk]\nGrainSize=3000\nDeferPartitions=root,,home\nEmpty=sometimes\nCopyFrom="a.img\n' }]);
+    expect(lines(r.diagnostics)).toEqual([
+      'error 00-disk.conf:4: GrainSize= must be a power of two of at least 512: 3000',
+      'error 00-disk.conf:5: DeferPartitions= takes partition types separated by commas, without empty entries: root,,home',
+      'error 00-disk.conf:6: Invalid empty mode: sometimes',
+      'error 00-disk.conf:7: Invalid syntax in CopyFrom= (unterminated quote): "a.img',
+    ]);
+    expect(lines(parseRepartDirectory([{ name: 'd.conf', text: '[Partition]\nType=root\n[X-Partwright-Disk]\nDeferPartitions=root,nosuch\n' }]).diagnostics)).toEqual(['error d.conf:4: Failed to parse partition type in DeferPartitions=: nosuch']);
+    const bad = readLayoutJson(JSON.stringify({ table: 'gpt', grainSizeBytes: 1000, deferPartitions: [], copyFrom: [''], empty: 'x', partitions: [] }));
+    expect(bad.spec).toBeUndefined();
+    expect(bad.diagnostics.map((d) => `${d.path}: ${d.message}`).sort()).toEqual([
+      'copyFrom: [0]: must not be empty', 'deferPartitions: must name at least one partition type', 'empty: must be one of refuse, allow, require, force, create', 'grainSizeBytes: must be a power of two of at least 512 bytes',
+    ]);
+  });
+
+  it('252 mode: CopyFrom=, GrainSize=, DeferPartitions= are unknown to 252 and left out; Empty= stays', () => {
+    const spec = { table: 'gpt' as const, repartVersion: '252' as const, grainSizeBytes: 1 << 20, deferPartitions: ['root'], copyFrom: ['a.img'], empty: 'force' as const, partitions: [{ type: 'root' }] };
+    expect(unknownTo252(spec).map((u) => [u.specIndex, u.confKey, u.since])).toEqual([[undefined, 'CopyFrom', 255], [undefined, 'GrainSize', 261], [undefined, 'DeferPartitions', 255]]);
+    expect(withoutKeysUnknownTo252(spec)).toEqual({ table: 'gpt', repartVersion: '252', empty: 'force', partitions: [{ type: 'root' }] });
+  });
+
   it('ExcludeFiles= takes several words; MakeSymlinks= skips a bad word and an empty assignment changes nothing', () => {
     const r = parseRepartDirectory([{ name: '10-root.conf', text: '[Partition]\nType=root\nFormat=ext4\nExcludeFiles=/a/ "/b c/"\nMakeSymlinks=/x:y /nocolon /z:%%w\nMakeSymlinks=\n' }]);
     expect(r.spec.partitions[0]).toMatchObject({ excludeFiles: ['/a/', '/b c/'], makeSymlinks: [{ path: '/x', target: 'y' }, { path: '/z', target: '%w' }] });

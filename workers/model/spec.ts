@@ -17,6 +17,13 @@ export type MinimizeMode = 'off' | 'best' | 'guess';
  * `252` (Debian 12's, reproduced exactly). docs/repart-compat.md lists the differences.
  */
 export type RepartVersion = '252' | 'latest';
+/**
+ * systemd-repart's `--empty=` (`Empty=`): what happens to a base image's partition table. `refuse`
+ * (the default with a base image) needs a GPT, `allow` takes a GPT or an unlabelled image, `require`
+ * only an unlabelled one, `force` starts over, `create` makes a new image (workers/build/empty-mode.ts).
+ */
+export const EMPTY_MODES = ['refuse', 'allow', 'require', 'force', 'create'] as const;
+export type EmptyMode = (typeof EMPTY_MODES)[number];
 
 /** One `MakeSymlinks=PATH:TARGET` entry (repart ≥ 257): a symlink at `path` pointing at `target`. */
 export interface SymlinkEntry {
@@ -193,6 +200,23 @@ export interface ImageSpec {
   gpt?: GptSettings;
   mbr?: MbrSettings;
   base?: BaseImageSpec;
+  /**
+   * `GrainSize=` (repart ≥ 261's `--grain-size=`): placement granularity in bytes, a power of two
+   * ≥ 512; the grain is max(it or 4096, sector size). The CLI's --grain-size= overrides it.
+   */
+  grainSizeBytes?: number;
+  /**
+   * `DeferPartitions=` (repart ≥ 255's `--defer-partitions=`): new partitions of these types
+   * (identifiers or GUIDs) are planned but not written. The CLI's --defer-partitions= overrides it.
+   */
+  deferPartitions?: string[];
+  /** `Empty=` (repart's `--empty=`): what is done with the base image's table (default `refuse` with a base image). */
+  empty?: EmptyMode;
+  /**
+   * `CopyFrom=` (repart ≥ 255's `--copy-from=`): images whose partitions are copied in before the
+   * layout's own; paths resolved as BaseImage= is. The CLI's --copy-from= flags override them.
+   */
+  copyFrom?: string[];
   partitions: PartitionSpec[];
   blobs?: BlobSpec[];
   /**

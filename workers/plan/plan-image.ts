@@ -51,11 +51,13 @@ interface Setup {
 function setUp(spec: ImageSpec, options: PlanOptions): Setup {
   const sectorSizeBytes = spec.sectorSizeBytes ?? 512;
   const version = options.repartVersion ?? spec.repartVersion ?? 'latest';
-  const grain = options.grainSizeBytes;
-  if (grain !== undefined && (version === '252' || !Number.isSafeInteger(grain) || grain < 512 || (grain & (grain - 1)) !== 0)) {
+  // --grain-size= over the layout's GrainSize= (which 252 mode ignores, as an unknown key).
+  const fromOption = options.grainSizeBytes !== undefined;
+  const grain = options.grainSizeBytes ?? (version === '252' ? undefined : spec.grainSizeBytes);
+  if (grain !== undefined && (version === '252' || !Number.isSafeInteger(grain) || grain < 512 || !Number.isInteger(Math.log2(grain)))) {
     throw new PartwrightError(ErrorCode.InvalidSpec, version === '252'
       ? '--grain-size= came after systemd-repart 252 (RepartVersion=252)'
-      : `--grain-size=${grain}: must be a power of two of at least 512`, { where: 'options.grainSizeBytes' });
+      : `${fromOption ? '--grain-size=' : 'GrainSize='}${grain}: must be a power of two of at least 512`, { where: fromOption ? 'options.grainSizeBytes' : 'grainSizeBytes' });
   }
   // determine_grain_size(): max(--grain-size= or 4096, sector size).
   const grainBytes = Math.max(grain ?? 4096, sectorSizeBytes);
@@ -353,7 +355,8 @@ export function planImage(spec: ImageSpec, options: PlanOptions = {}): ImagePlan
   const numbers = table === 'mbr' ? mbrNumbers(live) : undefined;
 
   // Deferred partitions keep their place in the plan's arithmetic but are not written.
-  const deferred = typeSet(options.deferPartitions, s.architecture, 'defer-partitions');
+  // --defer-partitions= over the layout's DeferPartitions= (which 252 mode ignores, as an unknown key).
+  const deferred = typeSet(options.deferPartitions ?? (s.version === '252' ? undefined : spec.deferPartitions), s.architecture, 'defer-partitions');
   const partitions: PlannedPartition[] = live.filter((p) => !deferred?.has(p.typeGuid) || p.current !== undefined).map((p) => {
     const pspec = p.spec!;
     return {

@@ -51,6 +51,7 @@ const GOOD: Record<string, readonly string[]> = {
   Table: ['gpt', 'mbr', 'hybrid'], SectorSize: ['512', '4096'], Size: ['auto', '1G', '8G'], Seed: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Architecture: ['x86-64', 'arm64'], CopySource: ['.', 'src'], SourceDateEpoch: ['0', '1700000000'], BaseImage: ['base.img'], BaseImageInPlace: ['no'],
   FirstPartitionOffset: ['1M', '16M'], GPTEntriesLBA: ['2', '64'], GPTEntryCount: ['128', '16'], MBRDiskId: ['0x2178694e'], MBRProtectiveFirst: ['yes', 'no'], Preset: ['vm-disk', 'installer-iso', 'sd-card'],
+  Empty: ['refuse', 'allow', 'force', 'create'], CopyFrom: ['src.img', 'a.img "b c.img"'], GrainSize: ['512', '4K', '1M'], DeferPartitions: ['root', 'home,swap', 'esp, 0fc63daf-8483-4772-8e79-3d69d8477de4'],
   FactoryReset: ['no'], VerityMatchKey: ['root'], ISOBIOSBoot: ['no'], ISOHybridMBR: ['no'], ISOEFIImage: ['no'], ISOPublisher: ['NixOS'], ISOApplication: ['app'], ISOFileOrder: ['/a'], StorePaths: ['/nix/store/0123456789abcdfghijklmnpqrsvwxyz-x'], HybridMBR: ['yes'], FileSystemUUID: ['0867da16-f251-457d-a9e8-c31f9a3c220b'],
   Name: ['uboot'], Offset: ['8K', '32K'], Source: ['u-boot.bin'],
   // [X-Partwright-CloudInit] (near misses in NEAR below).
