@@ -10,7 +10,7 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from '../model/errors.ts';
 import { deriveUuid, normalizeUuid } from '../plan/uuid.ts';
 import { MKE2FS_CONF } from './mke2fs-conf.ts';
-import { memoryDirectory, memoryFile, runWasi, type VfsDirectory, type VfsFile, type VfsNode } from './wasi-host.ts';
+import { Errno, memoryDirectory, memoryFile, runWasi, type VfsDirectory, type VfsFile, type VfsNode, type WasiGuest } from './wasi-host.ts';
 
 /** systemd's EXT4_MINIMAL_SIZE (src/shared/resize-fs.h, v252): repart never makes a smaller ext4. */
 export const EXT4_SIZE_MIN_BYTES = 1 << 20;
@@ -134,6 +134,45 @@ export class PartitionFile implements VfsFile {
   }
 }
 
+/** The most a data_scan call reads (patch 0003's PW_CHUNK_BYTES). */
+const DATA_CHUNK_BYTES_MAX = 1 << 20;
+
+/**
+ * The host half of wasm/e2fsprogs/patches/0003: file contents go from the input straight to the
+ * partition without passing through the guest. data_scan reads a chunk of an open input file into
+ * a host buffer and marks its all-zero blocks (mke2fs leaves those as holes); the guest allocates
+ * the other blocks and data_place writes slices of the buffer where they went. The last block of a
+ * file is padded with zeros, as ext2fs_file_write pads it.
+ */
+export function hostDataCopy(partition: VfsFile & { write(offsetBytes: number, data: Uint8Array): void }) {
+  const chunk = new Uint8Array(DATA_CHUNK_BYTES_MAX);
+  let chunkBytes = 0;
+  return (guest: WasiGuest) => ({
+    data_scan(fd: number, offset: bigint, length: number, blockBytes: number, zeroMapPtr: number, gotPtr: number): number {
+      const file = guest.file(fd);
+      if (!file) return Errno.BADF;
+      const pos = Number(offset);
+      if (length < 0 || length > DATA_CHUNK_BYTES_MAX || blockBytes <= 0 || blockBytes > DATA_CHUNK_BYTES_MAX || pos < 0) return Errno.INVAL;
+      const got = Math.max(0, Math.min(length, file.sizeBytes - pos));
+      const blocks = Math.ceil(got / blockBytes);
+      chunkBytes = Math.min(DATA_CHUNK_BYTES_MAX, blocks * blockBytes);
+      file.read(pos, chunk.subarray(0, got));
+      chunk.fill(0, got, chunkBytes);
+      const zeroMap = guest.bytes(zeroMapPtr, blocks);
+      for (let b = 0; b < blocks; b++) zeroMap[b] = isAllZero(chunk.subarray(b * blockBytes, Math.min(got, (b + 1) * blockBytes))) ? 1 : 0;
+      guest.setInt32(gotPtr, got);
+      return Errno.SUCCESS;
+    },
+    data_place(chunkOffset: number, length: number, deviceOffset: bigint): number {
+      const at = Number(deviceOffset);
+      if (chunkOffset < 0 || length < 0 || chunkOffset + length > chunkBytes) return Errno.INVAL;
+      if (at < 0 || at + length > partition.sizeBytes) return Errno.FBIG;
+      partition.write(at, chunk.subarray(chunkOffset, chunkOffset + length));
+      return Errno.SUCCESS;
+    },
+  });
+}
+
 function clampTime(seconds: number | undefined, epoch: number): number {
   return seconds === undefined ? epoch : Math.min(Math.max(0, Math.floor(seconds)), epoch);
 }
@@ -246,7 +285,7 @@ export function formatExt4(image: SparseImage, options: FormatExt4Options): Form
 
   let result;
   try {
-    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch });
+    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch, extensions: hostDataCopy(partition) });
   } catch (e) {
     // The image store or an input failed (already a PartwrightError), or the tool trapped (abort()).
     if (isPartwrightError(e)) throw e;
