@@ -87,14 +87,17 @@ const PAGE_BYTES = 4096;
 const PENDING_BYTES_MAX = 32 << 20;
 /** Largest single write the image is given. */
 const BATCH_BYTES_MAX = 1 << 20;
+/** Writes this large (file data placed by patch 0003) go to the image as they are. */
+const DIRECT_BYTES_MIN = 64 << 10;
 
 /**
  * The partition as a WASI file over the SparseImage (which copies what it is given). mke2fs writes
  * one 4 KiB metadata block at a time, most of them many times over (an inode table block once per
- * file it holds), and reads some back; file data arrives in runs (patch 0003). Writes go into a
- * write-back buffer of 4 KiB pages first, reads are answered from it, and up to 32 MiB at a time it
- * goes to the image in address order, adjacent pages merged into writes of up to 1 MiB, so a file- or
- * OPFS-backed store sees few large writes and no rewrites. A write of zeros into a range that holds
+ * file it holds), and reads some back; file data arrives in runs (patch 0003). Writes smaller than
+ * 64 KiB go into a write-back buffer of 4 KiB pages first, reads are answered from it, and up to
+ * 32 MiB at a time it goes to the image in address order, adjacent pages merged into writes of up
+ * to 1 MiB, so a file- or OPFS-backed store sees few, large writes and no rewrites; larger writes
+ * that touch no held page go straight to the image. A write of zeros into a range that holds
  * no data (pending or stored) is skipped: it reads back the same, and mke2fs zeroes its journal (up
  * to 1 GiB) and every block it allocates that way. Call flush() when the tool is done.
  */
@@ -132,7 +135,12 @@ export class PartitionFile implements VfsFile {
   }
 
   write(pos: number, data: Uint8Array): void {
-    if (isAllZero(data) && !this.holdsAny(pos, data.length) && this.image.dataRanges(this.offsetBytes + pos, data.length).length === 0) return;
+    const held = this.holdsAny(pos, data.length);
+    if (!held && isAllZero(data) && this.image.dataRanges(this.offsetBytes + pos, data.length).length === 0) return;
+    if (!held && data.length >= DIRECT_BYTES_MIN) {
+      this.image.write(this.offsetBytes + pos, data);
+      return;
+    }
     let done = 0;
     while (done < data.length) {
       const at = pos + done;
