@@ -4,7 +4,8 @@
  * files and symlinks are objects the caller provides (VfsNode), so an image can be a window onto a
  * SparseImage and input files are read only when the tool asks for their bytes.
  *
- * It implements the 28 imports mke2fs uses (wasi_snapshot_preview1, no threads, no sockets). Reads
+ * It implements the 28 imports mke2fs uses (wasi_snapshot_preview1, no threads, no sockets), plus
+ * what a caller adds in the module "partwright" (`extensions`: mke2fs's host data copy). Reads
  * and writes always move the whole requested length (e2fsprogs' unix_io treats a short transfer as
  * an I/O error, and create_inode's copy loop silently skips the rest of a short read). One compiled
  * WebAssembly.Module can run many times: each run makes a fresh instance (C tools keep global state
