@@ -17,7 +17,9 @@ import { SparseImage } from '../disk/sparse-image.ts';
 import { isPartwrightError } from '../model/errors.ts';
 import { minimalExt4SizeBytes } from './ext4-minimize.ts';
 import { MKE2FS_CONF } from './mke2fs-conf.ts';
-import { encodeMetadataManifest, ext4UuidFromPartitionUuid, formatExt4, mke2fsArgs, type FormatExt4Options } from './mke2fs.ts';
+import { encodeMetadataManifest, ext4UuidFromPartitionUuid, formatExt4, hostDataCopy, mke2fsArgs, PartitionFile, type FormatExt4Options } from './mke2fs.ts';
+import { treeDirectory } from './tree-vfs.ts';
+import { memoryDirectory, memoryFile, runWasi } from './wasi-host.ts';
 import { debugfs, debugfsStat, E2FS_ENV, mke2fsModule, requireE2fsprogs, run, saveImage } from './test-support/e2fs-tools.ts';
 
 const EPOCH = 1_700_000_000;
@@ -187,6 +189,58 @@ describe('formatExt4', () => {
     const a = make();
     expect(make()).toBe(a);
     expect(make('00000000-1111-4222-8333-444444444444')).not.toBe(a);
+  });
+
+  it('moves file data on the host (patch 0003) into the same blocks mke2fs\'s own copy fills', () => {
+    // Zero blocks (holes), partial last blocks, a file one byte past the 1 MiB data chunk, an
+    // all-zero file, an empty one, and a file whose extent tree needs a block of its own.
+    const random = (n: number) => Uint8Array.from(randomBytes(n));
+    const holey = random(6 * 4096 + 100);
+    holey.fill(0, 3 * 4096, 5 * 4096);
+    const fragmented = random(40 * 4096);
+    for (let b = 1; b < 40; b += 2) fragmented.fill(0, b * 4096, (b + 1) * 4096);
+    const tree = dir('', [
+      file('holey', holey), file('chunk-plus-one', random(MiB + 1)), file('zeros', new Uint8Array(100 * 1024)), file('empty', ''),
+      file('tiny', 'hello'), file('fragmented', fragmented), file('big', random(3 * MiB + 7)),
+      dir('many', Array.from({ length: 300 }, (_, i) => file(`f${i}`, random(i * 97)))),
+    ]);
+    const make = (hostCopy: boolean) => {
+      const image = new SparseImage(64 * MiB);
+      const partition = new PartitionFile(image, 0, 64 * MiB);
+      let scans = 0;
+      const copy = hostDataCopy(partition);
+      const o = options(64 * MiB, { tree });
+      const r = runWasi(mke2fsModule(), {
+        args: ['mke2fs', ...mke2fsArgs(o, '/pw/partition', '/in')],
+        env: { MKE2FS_CONFIG: '/pw/mke2fs.conf', E2FSPROGS_FAKE_TIME: String(EPOCH), E2FS_METADATA: '/pw/metadata' },
+        preopens: {
+          '/pw': memoryDirectory({ 'mke2fs.conf': memoryFile(MKE2FS_CONF), metadata: memoryFile(encodeMetadataManifest(tree, EPOCH)), partition }),
+          '/in': treeDirectory(tree, EPOCH, 'an ext4 file system'),
+        },
+        clockSeconds: EPOCH,
+        ...(hostCopy ? { extensions: (guest) => {
+          const f = copy(guest);
+          return { ...f, data_scan: (...a: Parameters<typeof f.data_scan>) => (scans++, f.data_scan(...a)) };
+        } } : {}),
+      });
+      partition.flush();
+      expect(r.exitCode, r.stderr).toBe(0);
+      return { bytes: Buffer.from(image.read(0, 64 * MiB)), scans };
+    };
+    const guest = make(false);
+    const host = make(true);
+    expect(guest.scans).toBe(0);
+    expect(host.scans).toBeGreaterThan(300);
+    // Only the superblock's lifetime-writes counter (and so its checksum) may differ.
+    expect(maskWriteCounter(host.bytes).equals(maskWriteCounter(guest.bytes))).toBe(true);
+    const path = join(tmp, 'host-copy.img');
+    writeFileSync(path, host.bytes);
+    fsck(path);
+    const dumped = join(tmp, 'holey.out');
+    expect(run('debugfs', ['-R', `dump /holey ${dumped}`, path]).status).toBe(0);
+    expect(readFileSync(dumped).equals(Buffer.from(holey))).toBe(true);
+    expect(debugfs(path, 'blocks /holey').trim().split(/\s+/)).toHaveLength(5); // blocks 3 and 4 are holes
+    expect(debugfs(path, 'blocks /zeros').trim()).toBe('');
   });
 
   it('agrees with native mke2fs -d on the same tree on disk (inodes, extents, modes, owners, times)', () => {

@@ -10,7 +10,7 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import { ErrorCode, isPartwrightError, PartwrightError } from '../model/errors.ts';
 import { deriveUuid, normalizeUuid } from '../plan/uuid.ts';
 import { MKE2FS_CONF } from './mke2fs-conf.ts';
-import { memoryDirectory, memoryFile, runWasi, type VfsDirectory, type VfsFile, type VfsNode } from './wasi-host.ts';
+import { Errno, memoryDirectory, memoryFile, runWasi, type VfsDirectory, type VfsFile, type VfsNode, type WasiGuest } from './wasi-host.ts';
 
 /** systemd's EXT4_MINIMAL_SIZE (src/shared/resize-fs.h, v252): repart never makes a smaller ext4. */
 export const EXT4_SIZE_MIN_BYTES = 1 << 20;
@@ -81,57 +81,159 @@ function isAllZero(data: Uint8Array): boolean {
   return true;
 }
 
-/** Largest run of adjacent writes gathered before it goes to the image. */
-const COALESCE_BYTES_MAX = 1 << 20;
+/** Granularity of the write-back buffer (ext4's block size; smaller blocks share a page). */
+const PAGE_BYTES = 4096;
+/** Written bytes held back before they go to the image, sorted and merged. */
+const PENDING_BYTES_MAX = 32 << 20;
+/** Largest single write the image is given. */
+const BATCH_BYTES_MAX = 1 << 20;
+/** Writes this large (file data placed by patch 0003) go to the image as they are. */
+const DIRECT_BYTES_MIN = 64 << 10;
 
 /**
  * The partition as a WASI file over the SparseImage (which copies what it is given). mke2fs writes
- * ~50,000 single 4 KiB blocks for 200 MiB of content, mostly one after another: adjacent writes are
- * gathered into runs of up to 1 MiB first, so a file- or OPFS-backed store sees few large writes.
- * Reads that touch the pending run flush it first. A write of zeros into a range that holds no data
- * is skipped: it reads back the same, and mke2fs zeroes its journal (up to 1 GiB) that way, which
- * would otherwise be stored. Call flush() when the tool is done.
+ * one 4 KiB metadata block at a time, most of them many times over (an inode table block once per
+ * file it holds), and reads some back; file data arrives in runs (patch 0003). Writes smaller than
+ * 64 KiB go into a write-back buffer of 4 KiB pages first, reads are answered from it, and up to
+ * 32 MiB at a time it goes to the image in address order, adjacent pages merged into writes of up
+ * to 1 MiB, so a file- or OPFS-backed store sees few, large writes and no rewrites; larger writes
+ * that touch no held page go straight to the image. A write of zeros into a range that holds
+ * no data (pending or stored) is skipped: it reads back the same, and mke2fs zeroes its journal (up
+ * to 1 GiB) and every block it allocates that way. Call flush() when the tool is done.
  */
 export class PartitionFile implements VfsFile {
   readonly kind = 'file';
-  private run = new Uint8Array(COALESCE_BYTES_MAX);
-  private runStart = 0;
-  private runBytes = 0;
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly spare: Uint8Array[] = [];
+  private batch: Uint8Array | undefined;
 
   constructor(private readonly image: SparseImage, private readonly offsetBytes: number, readonly sizeBytes: number) {}
 
   read(pos: number, target: Uint8Array): void {
-    if (this.overlapsRun(pos, target.length)) this.flush();
-    this.image.readInto(this.offsetBytes + pos, target);
+    if (this.pages.size === 0) {
+      this.image.readInto(this.offsetBytes + pos, target);
+      return;
+    }
+    let done = 0;
+    while (done < target.length) {
+      const at = pos + done;
+      const index = Math.floor(at / PAGE_BYTES);
+      const within = at - index * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES - within, target.length - done);
+      const page = this.pages.get(index);
+      if (page) {
+        target.set(page.subarray(within, within + n), done);
+        done += n;
+        continue;
+      }
+      // Pages not held here are read from the image together.
+      let end = done + n;
+      while (end < target.length && !this.pages.has(Math.floor((pos + end) / PAGE_BYTES))) end = Math.min(target.length, end + PAGE_BYTES);
+      this.image.readInto(this.offsetBytes + at, target.subarray(done, end));
+      done = end;
+    }
   }
 
   write(pos: number, data: Uint8Array): void {
-    if (this.runBytes > 0 && pos === this.runStart + this.runBytes && this.runBytes + data.length <= COALESCE_BYTES_MAX) {
-      this.run.set(data, this.runBytes);
-      this.runBytes += data.length;
-      return;
-    }
-    this.flush();
-    if (isAllZero(data) && this.image.dataRanges(this.offsetBytes + pos, data.length).length === 0) return;
-    if (data.length >= COALESCE_BYTES_MAX) {
+    const held = this.holdsAny(pos, data.length);
+    if (!held && isAllZero(data) && this.image.dataRanges(this.offsetBytes + pos, data.length).length === 0) return;
+    if (!held && data.length >= DIRECT_BYTES_MIN) {
       this.image.write(this.offsetBytes + pos, data);
       return;
     }
-    this.run.set(data, 0);
-    this.runStart = pos;
-    this.runBytes = data.length;
+    let done = 0;
+    while (done < data.length) {
+      const at = pos + done;
+      const index = Math.floor(at / PAGE_BYTES);
+      const within = at - index * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES - within, data.length - done);
+      let page = this.pages.get(index);
+      if (!page) {
+        page = this.spare.pop() ?? new Uint8Array(PAGE_BYTES);
+        // A page written in part keeps what the image holds around the write.
+        if (n < PAGE_BYTES) {
+          const have = Math.min(PAGE_BYTES, this.sizeBytes - index * PAGE_BYTES);
+          this.image.readInto(this.offsetBytes + index * PAGE_BYTES, page.subarray(0, have));
+          page.fill(0, have);
+        }
+        this.pages.set(index, page);
+      }
+      page.set(data.subarray(done, done + n), within);
+      done += n;
+    }
+    if (this.pages.size * PAGE_BYTES >= PENDING_BYTES_MAX) this.flush();
   }
 
+  /** Send everything held back to the image. */
   flush(): void {
-    if (this.runBytes === 0) return;
-    const bytes = this.run.subarray(0, this.runBytes);
-    this.runBytes = 0;
-    this.image.write(this.offsetBytes + this.runStart, bytes);
+    if (this.pages.size === 0) return;
+    const batch = (this.batch ??= new Uint8Array(BATCH_BYTES_MAX));
+    const indexes = [...this.pages.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < indexes.length;) {
+      const first = indexes[i]!;
+      let n = 0;
+      for (; i < indexes.length && indexes[i] === first + n / PAGE_BYTES && n < BATCH_BYTES_MAX; i++, n += PAGE_BYTES) {
+        const page = this.pages.get(indexes[i]!)!;
+        batch.set(page, n);
+        this.spare.push(page);
+      }
+      const start = first * PAGE_BYTES;
+      this.image.write(this.offsetBytes + start, batch.subarray(0, Math.min(n, this.sizeBytes - start)));
+    }
+    this.pages.clear();
   }
 
-  private overlapsRun(pos: number, length: number): boolean {
-    return this.runBytes > 0 && pos < this.runStart + this.runBytes && this.runStart < pos + length;
+  /** Whether any byte of the range is held back here. */
+  private holdsAny(pos: number, length: number): boolean {
+    if (this.pages.size === 0 || length === 0) return false;
+    const first = Math.floor(pos / PAGE_BYTES);
+    const last = Math.floor((pos + length - 1) / PAGE_BYTES);
+    if (last - first < this.pages.size) {
+      for (let i = first; i <= last; i++) if (this.pages.has(i)) return true;
+      return false;
+    }
+    for (const i of this.pages.keys()) if (i >= first && i <= last) return true;
+    return false;
   }
+}
+
+/** The most a data_scan call reads (patch 0003's PW_CHUNK_BYTES). */
+const DATA_CHUNK_BYTES_MAX = 1 << 20;
+
+/**
+ * The host half of wasm/e2fsprogs/patches/0003: file contents go from the input straight to the
+ * partition without passing through the guest. data_scan reads a chunk of an open input file into
+ * a host buffer and marks its all-zero blocks (mke2fs leaves those as holes); the guest allocates
+ * the other blocks and data_place writes slices of the buffer where they went. The last block of a
+ * file is padded with zeros, as ext2fs_file_write pads it.
+ */
+export function hostDataCopy(partition: VfsFile & { write(offsetBytes: number, data: Uint8Array): void }) {
+  const chunk = new Uint8Array(DATA_CHUNK_BYTES_MAX);
+  let chunkBytes = 0;
+  return (guest: WasiGuest) => ({
+    data_scan(fd: number, offset: bigint, length: number, blockBytes: number, zeroMapPtr: number, gotPtr: number): number {
+      const file = guest.file(fd);
+      if (!file) return Errno.BADF;
+      const pos = Number(offset);
+      if (length < 0 || length > DATA_CHUNK_BYTES_MAX || blockBytes <= 0 || blockBytes > DATA_CHUNK_BYTES_MAX || pos < 0) return Errno.INVAL;
+      const got = Math.max(0, Math.min(length, file.sizeBytes - pos));
+      const blocks = Math.ceil(got / blockBytes);
+      chunkBytes = Math.min(DATA_CHUNK_BYTES_MAX, blocks * blockBytes);
+      file.read(pos, chunk.subarray(0, got));
+      chunk.fill(0, got, chunkBytes);
+      const zeroMap = guest.bytes(zeroMapPtr, blocks);
+      for (let b = 0; b < blocks; b++) zeroMap[b] = isAllZero(chunk.subarray(b * blockBytes, Math.min(got, (b + 1) * blockBytes))) ? 1 : 0;
+      guest.setInt32(gotPtr, got);
+      return Errno.SUCCESS;
+    },
+    data_place(chunkOffset: number, length: number, deviceOffset: bigint): number {
+      const at = Number(deviceOffset);
+      if (chunkOffset < 0 || length < 0 || chunkOffset + length > chunkBytes) return Errno.INVAL;
+      if (at < 0 || at + length > partition.sizeBytes) return Errno.FBIG;
+      partition.write(at, chunk.subarray(chunkOffset, chunkOffset + length));
+      return Errno.SUCCESS;
+    },
+  });
 }
 
 function clampTime(seconds: number | undefined, epoch: number): number {
@@ -246,7 +348,7 @@ export function formatExt4(image: SparseImage, options: FormatExt4Options): Form
 
   let result;
   try {
-    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch });
+    result = runWasi(options.module, { args, env, preopens, clockSeconds: options.sourceDateEpoch, extensions: hostDataCopy(partition) });
   } catch (e) {
     // The image store or an input failed (already a PartwrightError), or the tool trapped (abort()).
     if (isPartwrightError(e)) throw e;

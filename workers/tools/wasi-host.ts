@@ -4,7 +4,8 @@
  * files and symlinks are objects the caller provides (VfsNode), so an image can be a window onto a
  * SparseImage and input files are read only when the tool asks for their bytes.
  *
- * It implements the 28 imports mke2fs uses (wasi_snapshot_preview1, no threads, no sockets). Reads
+ * It implements the 28 imports mke2fs uses (wasi_snapshot_preview1, no threads, no sockets), plus
+ * what a caller adds in the module "partwright" (`extensions`: mke2fs's host data copy). Reads
  * and writes always move the whole requested length (e2fsprogs' unix_io treats a short transfer as
  * an I/O error, and create_inode's copy loop silently skips the rest of a short read). One compiled
  * WebAssembly.Module can run many times: each run makes a fresh instance (C tools keep global state
@@ -13,7 +14,7 @@
 import { wasmApi, type WasmImports } from './wasm-api.ts';
 
 /** WASI errno values (wasi_snapshot_preview1 `errno`). */
-const Errno = {
+export const Errno = {
   SUCCESS: 0, ACCES: 2, BADF: 8, EXIST: 20, FBIG: 22, INVAL: 28, IO: 29, ISDIR: 31, LOOP: 32, NAMETOOLONG: 37,
   NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTEMPTY: 55, NOTSUP: 58, PERM: 63, ROFS: 69, SPIPE: 70, NOTCAPABLE: 76,
 } as const;
@@ -94,6 +95,22 @@ export interface WasiRunOptions {
   clockSeconds?: number;
   /** Source of random_get bytes; defaults to crypto.getRandomValues. */
   randomFill?: (target: Uint8Array) => void;
+  /**
+   * Imports beyond WASI, in the module "partwright" (a patched tool's shortcuts, as mke2fs's host
+   * data copy), made per run with access to the guest. Each returns a WASI errno. Anything the
+   * module imports from "partwright" that is not given answers ENOSYS, so the tool can fall back.
+   */
+  extensions?: (guest: WasiGuest) => Record<string, (...args: never[]) => number>;
+}
+
+/** What an extension sees of the running guest. */
+export interface WasiGuest {
+  /** A view of guest memory (valid until the guest next grows its memory). */
+  bytes(ptr: number, length: number): Uint8Array;
+  /** Store a little-endian 32-bit integer in guest memory. */
+  setInt32(ptr: number, value: number): void;
+  /** The file open as `fd`, if that is a regular file. */
+  file(fd: number): VfsFile | undefined;
 }
 
 export interface WasiRunResult {
@@ -537,9 +554,19 @@ export function runWasi(module: WebAssembly.Module, options: WasiRunOptions): Wa
     },
   };
 
+  const guest: WasiGuest = {
+    bytes,
+    setInt32: (ptr, value) => view().setInt32(ptr, value, true),
+    file: (fd) => {
+      const node = fds.get(fd)?.node;
+      return node?.kind === 'file' ? node : undefined;
+    },
+  };
+  const extensions: Record<string, unknown> = options.extensions?.(guest) ?? {};
   const imports: WasmImports = {
     // Anything the module imports beyond these answers ENOSYS instead of failing to instantiate.
     wasi_snapshot_preview1: new Proxy(wasi, { get: (target, name: string) => target[name] ?? (() => Errno.NOSYS) }),
+    partwright: new Proxy(extensions, { get: (target, name: string) => target[name] ?? (() => Errno.NOSYS) }),
   };
   const instance = new wasmApi.Instance(module, imports);
   memory = instance.exports['memory'] as { readonly buffer: ArrayBuffer };
