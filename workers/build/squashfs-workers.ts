@@ -19,8 +19,8 @@ import { treeFileBytes, type InputDir } from './input-tree.ts';
 export const SQUASHFS_WORKERS_MAX = 4;
 /** Below this much file data the workers' start costs more than they save: the image is made here. */
 export const SQUASHFS_PARALLEL_MIN_BYTES = 4 << 20;
-/** Blocks sent to one worker before it answers: one being compressed, one waiting, so it never idles. */
-const IN_FLIGHT_PER_WORKER = 2;
+/** Blocks sent to one worker before it answers: one being compressed and some waiting, so it does not idle while this thread is descheduled (a loaded machine). */
+const IN_FLIGHT_PER_WORKER = 4;
 
 interface BlockRequest {
   type: 'squashfs-block';
