@@ -109,12 +109,31 @@ describe('squashfs blocks compressed in worker threads', () => {
 });
 
 describe('a squashfs partition built with workers', () => {
-  it('is byte-identical to the build without, and the workers compressed it', async () => {
-    const src = path.join(tmp, 'src');
+  const src = () => {
+    const dir = path.join(tmp, 'src');
+    if (fs.existsSync(dir)) return;
     for (let d = 0; d < 8; d++) {
-      fs.mkdirSync(path.join(src, `d${d}`), { recursive: true });
-      for (let f = 0; f < 12; f++) fs.writeFileSync(path.join(src, `d${d}`, `f${f}`), patternBytes(9_000 * (f + 1) * (d + 1), d * 100 + f, (d + f) % 3 !== 0));
+      fs.mkdirSync(path.join(dir, `d${d}`), { recursive: true });
+      for (let f = 0; f < 12; f++) fs.writeFileSync(path.join(dir, `d${d}`, `f${f}`), patternBytes(9_000 * (f + 1) * (d + 1), d * 100 + f, (d + f) % 3 !== 0));
     }
+  };
+  const build = async (spec: ImageSpec, name: string, workers: BuildWorkers | undefined) => {
+    const out = path.join(tmp, name);
+    const host = createNodeHost({ resolve: (p) => path.join(tmp, p), storePath: `${out}.store`, parallel: workers !== undefined });
+    if (workers) host.workers = workers;
+    else delete host.workers;
+    try {
+      await runBuild(spec, host, { output: { format: 'raw', name: out } });
+      const digest = sha256(fs.readFileSync(out));
+      fs.rmSync(out);
+      return digest;
+    } finally {
+      host.dispose();
+    }
+  };
+
+  it('is byte-identical to the build without, and the workers compressed it', async () => {
+    src();
     const spec: ImageSpec = {
       table: 'gpt', sourceDateEpoch: ORACLE_EPOCH,
       partitions: [
@@ -122,25 +141,27 @@ describe('a squashfs partition built with workers', () => {
         { type: 'usr', format: 'squashfs', minimize: 'best', copyFiles: [{ source: 'src', target: '/' }] },
       ],
     };
-    const build = async (name: string, workers: BuildWorkers | undefined) => {
-      const out = path.join(tmp, name);
-      const host = createNodeHost({ resolve: (p) => path.join(tmp, p), storePath: `${out}.store`, parallel: workers !== undefined });
-      if (workers) host.workers = workers;
-      else delete host.workers;
-      try {
-        await runBuild(spec, host, { output: { format: 'raw', name: out } });
-        const digest = sha256(fs.readFileSync(out));
-        fs.rmSync(out);
-        return digest;
-      } finally {
-        host.dispose();
-      }
-    };
     const workers = counted(1);
-    const alone = await build('alone.img', undefined);
-    const parallel = await build('parallel.img', workers);
+    const alone = await build(spec, 'alone.img', undefined);
+    const parallel = await build(spec, 'parallel.img', workers);
     // Two squashfs partitions, two workers each.
     expect(workers.spawned).toBe(4);
+    expect(parallel).toBe(alone);
+  }, 180_000);
+
+  it("an ISO's ISOPath= squashfs image (the Nix store's place) too", async () => {
+    src();
+    const spec: ImageSpec = {
+      table: 'iso', sourceDateEpoch: ORACLE_EPOCH,
+      partitions: [
+        { type: 'linux-generic', format: 'iso9660', copyFiles: [{ source: 'src/d0', target: '/d0' }] },
+        { type: 'linux-generic', format: 'squashfs', compression: 'zstd', compressionLevel: 3, isoPath: '/nix-store.squashfs', copyFiles: [{ source: 'src', target: '/' }] },
+      ],
+    };
+    const workers = counted(1);
+    const alone = await build(spec, 'alone.iso', undefined);
+    const parallel = await build(spec, 'parallel.iso', workers);
+    expect(workers.spawned).toBe(2);
     expect(parallel).toBe(alone);
   }, 180_000);
 });
