@@ -1,6 +1,7 @@
 /**
  * A squashfs 4.0 writer (the format mksquashfs 4.x writes; Linux fs/squashfs reads it). Tree in, image
- * bytes out through a sink, nothing held but the metadata tables and one block. Layout, in image
+ * bytes out through a sink, nothing held but the metadata tables and one block (writeSquashfsAsync:
+ * the blocks in flight). Layout, in image
  * order: superblock, compressor options (when not the defaults), data blocks and fragment blocks,
  * inode table, directory table (with directory indexes), fragment table, id table. No export table,
  * no xattrs, no duplicate detection. The result is padded to 4 KiB as mksquashfs does.
@@ -142,8 +143,8 @@ interface DataBlock {
 
 /**
  * The data and fragment blocks in image order (files in tree order; files smaller than a block share
- * fragment blocks), and for each file where its data lies among them (`node.data` is finished by
- * placeData once the blocks' stored sizes are known). Nothing is read or compressed here.
+ * fragment blocks), and for each file where its data lies among them (`place` fills in `node.data`
+ * once the blocks' stored sizes are known). Nothing is read or compressed here.
  */
 function planData(top: Node, blockSizeBytes: number): { blocks: DataBlock[]; place: (sizes: readonly number[], dataStart: number) => Array<{ start: number; size: number }> } {
   const blocks: DataBlock[] = [];
