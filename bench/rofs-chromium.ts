@@ -6,7 +6,9 @@
  * (same compressor, default level and 128 KiB blocks, all cores) and `mkfs.erofs -zlz4hc` on the same
  * bytes. Runs are interleaved (native, Chromium, native, Chromium…; ROFS_BENCH_RUNS rounds, default 3)
  * and medians printed with the load average. The worker's figure is the maker alone (the tree is in
- * memory); Chromium's peak memory is the largest sum of the RSS of all its processes sampled during
+ * memory); Chromium's CPU time is the user + system time all its processes used during the row (on a
+ * loaded machine wall time mostly measures how many threads each side runs against the others' load;
+ * CPU time does not); Chromium's peak memory is the largest sum of the RSS of all its processes sampled during
  * the row, beside native peak RSS. ROFS_BENCH_ROWS: a comma list of rows (default all; add
  * "squashfs gzip 1" etc. for the one-thread writer, compared with mksquashfs -processors 1).
  */
@@ -63,23 +65,32 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const port = (server.address() as { port: number }).port;
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 
-/** Sum of the RSS (KiB) of the descendants of `pid` (this process's: the browser Playwright started). */
-function descendantsRssKiB(pid: number): number {
+/** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ: 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/**
+ * Sum over the descendants of `pid` (this process's: the browser Playwright started) of their RSS
+ * (KiB) and their CPU time (user + system, seconds, all threads: the Web Worker and its nested
+ * workers are threads of the page's renderer).
+ */
+function descendants(pid: number): { rssKiB: number; cpuS: number } {
   const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
+  const figures = new Map<number, { rssKiB: number; cpuS: number }>();
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
       const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'));
-      rss.set(Number(d), m ? Number(m[1]) : 0);
+      figures.set(Number(d), { rssKiB: m ? Number(m[1]) : 0, cpuS: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S });
     } catch { /* gone */ }
   }
-  let total = 0;
+  const total = { rssKiB: 0, cpuS: 0 };
   const visit = (p: number) => {
-    total += rss.get(p) ?? 0;
+    total.rssKiB += figures.get(p)?.rssKiB ?? 0;
+    total.cpuS += figures.get(p)?.cpuS ?? 0;
     for (const c of children.get(p) ?? []) visit(c);
   };
   for (const c of children.get(pid) ?? []) visit(c);
@@ -99,7 +110,7 @@ try {
   if (setup.error) throw new Error(String(setup.error));
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log(`squashfs / erofs, ${COUNT} files, ${TOTAL >> 20} MiB — headless Chromium (Web Worker; squashfs blocks in ${setup.workers} nested workers, ${setup.cores} cores) vs native, ${RUNS} interleaved rounds; load average at start ${load()}`);
-  const results = new Map<string, { ours: Array<{ s: number; peakKiB: number; overKiB: number; bytes: number }>; native: Array<Run & { bytes: number }> }>();
+  const results = new Map<string, { ours: Array<{ s: number; cpuS: number; peakKiB: number; overKiB: number; bytes: number }>; native: Array<Run & { bytes: number }> }>();
   for (let round = 0; round < RUNS; round++) {
     for (const row of ROWS) {
       const r = results.get(row) ?? { ours: [], native: [] };
@@ -109,13 +120,14 @@ try {
       const native = measure(row, n.cmd, work, env);
       r.native.push({ ...native, bytes: fs.statSync(n.out).size });
       fs.rmSync(n.out, { force: true });
-      const baseline = descendantsRssKiB(process.pid);
-      let peak = baseline;
-      const sampler = setInterval(() => { peak = Math.max(peak, descendantsRssKiB(process.pid)); }, 100);
+      const before = descendants(process.pid);
+      let peak = before.rssKiB;
+      const sampler = setInterval(() => { peak = Math.max(peak, descendants(process.pid).rssKiB); }, 100);
       const ours = await ask({ row }).finally(() => clearInterval(sampler));
       if (ours.error) throw new Error(String(ours.error));
-      r.ours.push({ s: Number(ours.ms) / 1000, peakKiB: peak, overKiB: peak - baseline, bytes: Number(ours.bytes) });
-      console.log(`  round ${round + 1} ${row.padEnd(16)} chromium ${(Number(ours.ms) / 1000).toFixed(2)} s | native ${native.wallS.toFixed(2)} s (cpu ${native.cpuS.toFixed(2)} s) | load ${load()}`);
+      const cpuS = descendants(process.pid).cpuS - before.cpuS;
+      r.ours.push({ s: Number(ours.ms) / 1000, cpuS, peakKiB: peak, overKiB: peak - before.rssKiB, bytes: Number(ours.bytes) });
+      console.log(`  round ${round + 1} ${row.padEnd(16)} chromium ${(Number(ours.ms) / 1000).toFixed(2)} s (cpu ${cpuS.toFixed(2)} s) | native ${native.wallS.toFixed(2)} s (cpu ${native.cpuS.toFixed(2)} s) | load ${load()}`);
     }
   }
   const median = (xs: number[]) => {
@@ -129,7 +141,9 @@ try {
     const native = median(r.native.map((o) => o.wallS));
     const single = row.split(' ')[2] !== undefined;
     const versus = row.startsWith('erofs') ? 'mkfs.erofs' : single ? 'mksquashfs -processors 1' : 'mksquashfs (all cores)';
-    console.log(`${row.padEnd(16)} chromium ${ours.toFixed(2).padStart(6)} s, peak ${mib(median(r.ours.map((o) => o.peakKiB)))} (+${mib(median(r.ours.map((o) => o.overKiB)))} over the page with its tree), ${(r.ours[0]!.bytes / 2 ** 20).toFixed(1)} MiB | ${versus} ${native.toFixed(2).padStart(6)} s (cpu ${median(r.native.map((o) => o.cpuS)).toFixed(2)} s), peak ${mib(median(r.native.map((o) => o.peakRssKiB)))}, ${(r.native[0]!.bytes / 2 ** 20).toFixed(1)} MiB | ratio ${(ours / native).toFixed(2)}× (goal ≤ 1.5×)`);
+    const cpu = median(r.ours.map((o) => o.cpuS));
+    const nativeCpu = median(r.native.map((o) => o.cpuS));
+    console.log(`${row.padEnd(16)} chromium ${ours.toFixed(2).padStart(6)} s (cpu ${cpu.toFixed(2)} s), peak ${mib(median(r.ours.map((o) => o.peakKiB)))} (+${mib(median(r.ours.map((o) => o.overKiB)))} over the page with its tree), ${(r.ours[0]!.bytes / 2 ** 20).toFixed(1)} MiB | ${versus} ${native.toFixed(2).padStart(6)} s (cpu ${nativeCpu.toFixed(2)} s), peak ${mib(median(r.native.map((o) => o.peakRssKiB)))}, ${(r.native[0]!.bytes / 2 ** 20).toFixed(1)} MiB | ratio ${(ours / native).toFixed(2)}× (goal ≤ 1.5×), CPU ratio ${(cpu / nativeCpu).toFixed(2)}×`);
   }
 } finally {
   await browser.close();
