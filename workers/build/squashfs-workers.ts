@@ -4,7 +4,7 @@
  * Node, nested Web Workers in the browser) compresses them, each with its own instance of the same
  * WASM compressor made from the same recipe; the blocks are stored in image order, so the image is
  * byte-identical to one made in this thread. Only blocks travel (a copy each way, ≤ 1 MiB), at most
- * IN_FLIGHT_PER_WORKER per worker, so memory stays at a few MiB over the image.
+ * WINDOW_PER_WORKER per worker read ahead, so memory stays at a few MiB over the image.
  *
  * mksquashfs does the same with its reader, deflator and writer threads; the host only says how to
  * start a worker that calls serveSquashfsBlocks.
@@ -21,6 +21,12 @@ export const SQUASHFS_WORKERS_MAX = 4;
 export const SQUASHFS_PARALLEL_MIN_BYTES = 4 << 20;
 /** Blocks sent to one worker before it answers: one being compressed and some waiting, so it does not idle while this thread is descheduled (a loaded machine). */
 const IN_FLIGHT_PER_WORKER = 4;
+/**
+ * Blocks read ahead per worker (in flight, queued or done but waiting for an earlier one): blocks are
+ * stored in image order, so while one worker is descheduled with the next block to store, the
+ * others keep compressing the blocks after it. 16 × 128 KiB = 2 MiB a worker (×2: the copy sent).
+ */
+const WINDOW_PER_WORKER = 16;
 
 interface BlockRequest {
   type: 'squashfs-block';
@@ -65,7 +71,7 @@ export async function writeSquashfsInWorkers(
   if (!workers || count < 1) return writeSquashfs(sink, tree, writerOptions);
   const pool = blockPool(workers, count, options.recipe);
   try {
-    return await writeSquashfsAsync(sink, tree, writerOptions, pool.compress, count * IN_FLIGHT_PER_WORKER);
+    return await writeSquashfsAsync(sink, tree, writerOptions, pool.compress, count * WINDOW_PER_WORKER);
   } finally {
     pool.close();
   }
