@@ -4,7 +4,7 @@
  * the result is a SparseImage the host writes out (raw file, download stream, …).
  */
 import { ErrorCode, PartwrightError } from '../model/errors.ts';
-import type { ImageSpec } from '../model/spec.ts';
+import type { ImageSpec, PartitionSpec } from '../model/spec.ts';
 import { planImage } from '../plan/plan-image.ts';
 import { DEFAULT_MIN_SIZE_BYTES } from '../plan/resolve.ts';
 import type { ExistingDisk, ImagePlan, PlanOptions, PlannedPartition } from '../plan/types.ts';
@@ -12,7 +12,7 @@ import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage, type BaseLayer, type ReadSource } from '../disk/sparse-image.ts';
 import { writeTables } from './write-tables.ts';
 import { definitionTree, treeFileBytes, type InputDir, type InputEntry, type TreeCopy } from './input-tree.ts';
-import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
+import { fileSystemKind, type FileSystemContext, type FileSystemKind } from './filesystems.ts';
 import { findVeritySets, minimizeVerityHashes, verityHasher, writeVerityHashes, writeVeritySignatures, type VerityOutcome, type VeritySigner } from './verity.ts';
 import { toHex, type CreateSha256 } from '../formats/verity/index.ts';
 import { checkCompressionKeys } from './read-only-filesystems.ts';
@@ -106,6 +106,29 @@ export interface PreparedContents {
  * shows is the one a build writes.
  */
 export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'> = {}): PreparedContents {
+  const pass = contentsPass(spec, inputs, options);
+  return pass.finish(spec.partitions.map((_, i) => pass.size(pass.resolve(i))));
+}
+
+/**
+ * prepareContents with the file systems made before planning (squashfs) made by `workers` first
+ * (FileSystemKind.makeInWorkers): the same result, definition by definition in the same order.
+ */
+export async function prepareContentsInWorkers(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'>, workers: BuildWorkers): Promise<PreparedContents> {
+  const pass = contentsPass(spec, inputs, options);
+  const partitions: PartitionSpec[] = [];
+  for (let i = 0; i < spec.partitions.length; i++) {
+    const d = pass.resolve(i);
+    if (d.kind?.makeInWorkers) await d.kind.makeInWorkers(d.ps, d.tree, pass.fsCtx, workers);
+    partitions.push(pass.size(d));
+  }
+  return pass.finish(partitions);
+}
+
+type ResolvedDefinition = { ps: PartitionSpec; kind?: undefined } | { ps: PartitionSpec; kind: FileSystemKind; tree: InputDir };
+
+/** prepareContents in steps: `resolve` a definition (its format and tree), `size` it, `finish` with all of them. */
+function contentsPass(spec: ImageSpec, inputs: BuildInputs, options: Pick<BuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'>) {
   // Blob sizes come from their files unless the spec states them.
   const blobSources = new Map<string, ReadSource>();
   const blobSizes: Record<string, number> = {};
@@ -120,7 +143,8 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
   const fsCtx = fileSystemContext(spec, options);
   const trees = new Map<number, InputDir>();
   const version = spec.repartVersion ?? 'latest';
-  const planned: ImageSpec = { ...spec, partitions: spec.partitions.map((given, i) => {
+  const resolve = (i: number): ResolvedDefinition => {
+    const given = spec.partitions[i]!;
     // partition_read_definition(): a definition with contents (or a newest-repart swap partition) and
     // no Format= gets the file system repart implies (impliedFormat()).
     const implied = given.format === undefined ? impliedFormat(given, version, spec.architecture) : undefined;
@@ -129,7 +153,7 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
       if (ps.copyFiles?.length || ps.makeDirectories?.length || ps.makeSymlinks?.length || ps.storePaths?.length) {
         throw new PartwrightError(ErrorCode.InvalidSpec, `CopyFiles=/MakeDirectories=/MakeSymlinks=/StorePaths= in definition ${ps.sourceName ?? i + 1} need a Format= to copy into.`, { where: `partitions.${i}.format` });
       }
-      return ps;
+      return { ps };
     }
     if (ps.copyBlocks !== undefined) {
       throw new PartwrightError(ErrorCode.InvalidSpec, `Definition ${ps.sourceName ?? i + 1} has both Format= and CopyBlocks=; use one.`, { where: `partitions.${i}.copyBlocks` });
@@ -138,6 +162,11 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
     const tree = definitionTree(ps, inputs, options.extraTrees?.[i] ?? []);
     trees.set(i, tree);
     checkCompressionKeys(ps, `partitions.${i}.compression`);
+    return { ps, kind, tree };
+  };
+  const size = (d: ResolvedDefinition): PartitionSpec => {
+    if (!d.kind) return d.ps;
+    const { ps, kind, tree } = d;
     if (ps.minimize === undefined || ps.minimize === 'off') {
       if (!kind.madeBeforePlanning) return ps;
       // squashfs/erofs: the made image is the least the partition holds.
@@ -146,9 +175,10 @@ export function prepareContents(spec: ImageSpec, inputs: BuildInputs, options: P
     }
     const min = kind.minimumSizeBytes(ps, ps.label, tree, fsCtx);
     return { ...ps, sizeMinBytes: min, sizeMaxBytes: min };
-  }) };
+  };
   // Verity sets are checked before anything is written; Minimize= hash partitions take their size from the data's.
-  return { planned: minimizeVerityHashes(planned, findVeritySets(spec)), trees, blobSources, blobSizes };
+  const finish = (partitions: PartitionSpec[]): PreparedContents => ({ planned: minimizeVerityHashes({ ...spec, partitions }, findVeritySets(spec)), trees, blobSources, blobSizes });
+  return { fsCtx, resolve, size, finish };
 }
 
 function fileSystemContext(spec: ImageSpec, options: Pick<BuildOptions, 'sourceDateEpoch' | 'loadTool'>): FileSystemContext {
@@ -190,27 +220,46 @@ function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions,
 function stageImage(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, workers?: BuildWorkers): StagedBuild | Promise<StagedBuild> {
   const progress = options.onProgress ?? (() => {});
   progress({ stage: 'plan', doneBytes: 0, totalBytes: 0 });
-  let { planned, trees, blobSources, blobSizes } = prepareContents(spec, inputs, options);
-  const fsCtx = fileSystemContext(spec, options);
-
-  const planOf = (p: ImageSpec, sizes: Record<string, number>) => planImage(p, {
+  const planOf = (p: PreparedContents) => planImage(p.planned, {
     sizeBytes: options.sizeBytes,
     seed: options.seed,
     existing: options.base?.existing,
-    blobSizes: sizes,
+    blobSizes: p.blobSizes,
     ...(options.deferPartitions ? { deferPartitions: options.deferPartitions } : {}),
     ...(options.exactAttributes ? { exactAttributes: options.exactAttributes } : {}),
     ...(options.grainSizeBytes !== undefined ? { grainSizeBytes: options.grainSizeBytes } : {}),
   });
-  let plan = planOf(planned, blobSizes);
   // SupplementFor=: a merged supplement's contents go into its target's file system; staged again
   // with them (the merge decision does not depend on contents, so the second plan agrees).
+  if (workers) {
+    return (async () => {
+      let prepared = await prepareContentsInWorkers(spec, inputs, options, workers);
+      let plan = planOf(prepared);
+      const merged = mergeSupplementContents(spec, plan);
+      if (merged !== spec) {
+        prepared = await prepareContentsInWorkers(merged, inputs, options, workers);
+        plan = planOf(prepared);
+      }
+      return stagePlanned(spec, inputs, options, prepared, plan, workers);
+    })();
+  }
+  let prepared = prepareContents(spec, inputs, options);
+  let plan = planOf(prepared);
   const merged = mergeSupplementContents(spec, plan);
   if (merged !== spec) {
-    ({ planned, trees, blobSources, blobSizes } = prepareContents(merged, inputs, options));
-    plan = planOf(planned, blobSizes);
+    prepared = prepareContents(merged, inputs, options);
+    plan = planOf(prepared);
   }
+  return stagePlanned(spec, inputs, options, prepared, plan, undefined);
+}
 
+/** stageImage once planned: partition contents, file systems, then (finishStaging) the rest. */
+function stagePlanned(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, prepared: PreparedContents, plan: ImagePlan, workers: undefined): StagedBuild;
+function stagePlanned(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, prepared: PreparedContents, plan: ImagePlan, workers: BuildWorkers | undefined): StagedBuild | Promise<StagedBuild>;
+function stagePlanned(spec: ImageSpec, inputs: BuildInputs, options: BuildOptions, prepared: PreparedContents, plan: ImagePlan, workers: BuildWorkers | undefined): StagedBuild | Promise<StagedBuild> {
+  const progress = options.onProgress ?? (() => {});
+  const { trees, blobSources } = prepared;
+  const fsCtx = fileSystemContext(spec, options);
   const image = new SparseImage(plan.diskSizeBytes, options.store, options.base?.layer);
 
   if (options.base) clearStaleAreas(image, plan, options.base.existing);

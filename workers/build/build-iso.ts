@@ -17,7 +17,9 @@ import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
 import { definitionTree, type InputDir, type TreeCopy } from './input-tree.ts';
 import { toFatTree } from './filesystems.ts';
-import { makeSquashfs } from './read-only-filesystems.ts';
+import { makeSquashfs, makeSquashfsInWorkers } from './read-only-filesystems.ts';
+import type { BuildWorkers } from './parallel-filesystems.ts';
+import type { MemoryImage } from '../tools/image-window.ts';
 import type { ToolName } from '../model/registry.ts';
 import type { BuildInputs, BuildProgress } from './build-image.ts';
 
@@ -30,6 +32,8 @@ export interface IsoBuildOptions {
   extraTrees?: Record<number, TreeCopy[]>;
   /** The host's compiled WASM tools (the squashfs compressors of ISOPath= images). */
   loadTool?: (name: ToolName) => WebAssembly.Module;
+  /** ISOPath= squashfs images already made (makeIsoSquashfsImages), by definition index. */
+  squashfsImages?: ReadonlyMap<number, MemoryImage>;
 }
 
 export interface IsoReport {
@@ -98,6 +102,31 @@ function isEsp(ps: PartitionSpec, spec: ImageSpec): boolean {
   return resolvePartitionType(ps.type, spec.architecture ?? DEFAULT_ARCHITECTURE)?.known?.role === 'esp';
 }
 
+/** The definitions that become squashfs images inside the ISO (ISOPath=, not the ESP). */
+function squashfsImageDefs(spec: ImageSpec): PartitionSpec[] {
+  return spec.partitions.filter((p) => p.format === 'squashfs' && p.isoPath !== undefined && !isEsp(p, spec));
+}
+
+/**
+ * The ISOPath= squashfs images of an ISO layout made ahead with the build's workers (their blocks
+ * compressed on every core), for buildIsoImage's `squashfsImages`: the same bytes it makes. One that
+ * cannot be made is left to buildIsoImage, which reports it in its order.
+ */
+export async function makeIsoSquashfsImages(spec: ImageSpec, inputs: BuildInputs, options: Pick<IsoBuildOptions, 'sourceDateEpoch' | 'extraTrees' | 'loadTool'>, workers: BuildWorkers): Promise<Map<number, MemoryImage>> {
+  const sourceDateEpoch = spec.sourceDateEpoch ?? options.sourceDateEpoch ?? 0;
+  const made = new Map<number, MemoryImage>();
+  for (const d of squashfsImageDefs(spec)) {
+    const index = spec.partitions.indexOf(d);
+    try {
+      const tree = treeFor(d, inputs, storeImageLayout(options.extraTrees?.[index] ?? []));
+      made.set(index, await makeSquashfsInWorkers(d, tree, { sectorSizeBytes: 512, sourceDateEpoch, ...(options.loadTool ? { loadTool: options.loadTool } : {}) }, workers));
+    } catch {
+      // buildIsoImage makes it again and throws its error after the layout's own checks.
+    }
+  }
+  return made;
+}
+
 export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: IsoBuildOptions = {}): { plan: ImagePlan; image: SparseImage; report: IsoReport } {
   const progress = options.onProgress ?? (() => {});
   const seed = options.seed ?? spec.seed ?? DEFAULT_SEED;
@@ -152,9 +181,9 @@ export function buildIsoImage(spec: ImageSpec, inputs: BuildInputs, options: Iso
   const squashfsImages: IsoReport['squashfsImages'] = [];
   for (const d of imageDefs) {
     const index = spec.partitions.indexOf(d);
-    const tree = treeFor(d, inputs, storeImageLayout(options.extraTrees?.[index] ?? []));
     progress({ stage: 'filesystems', doneBytes: 0, totalBytes: 0, detail: `squashfs ${d.isoPath}` });
-    const made = makeSquashfs(d, tree, { sectorSizeBytes: 512, sourceDateEpoch, ...(options.loadTool ? { loadTool: options.loadTool } : {}) });
+    const made = options.squashfsImages?.get(index)
+      ?? makeSquashfs(d, treeFor(d, inputs, storeImageLayout(options.extraTrees?.[index] ?? [])), { sectorSizeBytes: 512, sourceDateEpoch, ...(options.loadTool ? { loadTool: options.loadTool } : {}) });
     const path = d.isoPath!.replace(/^\/+/, '');
     addImageFile(entries, path, made.sizeBytes, (o, t) => made.read(o, t), 'ISOPath', `partitions.${index}.isoPath`);
     squashfsImages.push({ path: `/${path}`, sizeBytes: made.sizeBytes });

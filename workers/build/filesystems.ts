@@ -17,6 +17,7 @@ import { DEFAULT_SWAP_PAGE_BYTES, SWAP_MIN_PAGES, encodeSwapHeader, swapHeaderFo
 import type { InputDir, InputEntry } from './input-tree.ts';
 import { FILE_SYSTEMS, type FileSystemName, type ToolName } from '../model/registry.ts';
 import { readOnlyFileSystems } from './read-only-filesystems.ts';
+import type { BuildWorkers } from './parallel-filesystems.ts';
 
 export interface FileSystemContext {
   sectorSizeBytes: number;
@@ -32,6 +33,11 @@ export interface FileSystemKind {
    * Minimize= pins the partition to it.
    */
   readonly madeBeforePlanning?: boolean;
+  /**
+   * A file system made before planning can be made ahead with the build's workers (squashfs: its
+   * blocks compressed on every core); minimumSizeBytes and make then use the image made here.
+   */
+  makeInWorkers?(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, workers: BuildWorkers): Promise<void>;
   /** The smallest partition (4 KiB multiple) that holds `tree`; throws naming the bytes needed when over `maxBytes`. */
   minimumSizeBytes(spec: PartitionSpec, label: string | undefined, tree: InputDir, ctx: FileSystemContext): number;
   make(image: SparseImage, p: PlannedPartition, tree: InputDir, ctx: FileSystemContext): void;

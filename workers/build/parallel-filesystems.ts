@@ -18,10 +18,12 @@ import type { ByteStore } from '../disk/byte-store.ts';
 import { SparseImage } from '../disk/sparse-image.ts';
 import { fileSystemKind, type FileSystemContext } from './filesystems.ts';
 import { treeFileBytes, type InputDir, type InputEntry, type InputSymlink } from './input-tree.ts';
+import { isSquashfsBlockMessage } from './squashfs-workers.ts';
 
 /** One end of a worker as the engine talks to it (Node's Worker / parentPort, a Web Worker / its self). */
 export interface WorkerEndpoint {
-  postMessage(message: unknown): void;
+  /** `transfer`: buffers moved, not copied (they are unusable here afterwards). */
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
   onError?(listener: (error: unknown) => void): void;
   terminate?(): void;
@@ -204,6 +206,8 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
 /** A worker's side: make each file system it is sent into the shared store and answer with the ranges written. */
 export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorkerHost): void {
   port.onMessage((m) => {
+    // The same workers compress squashfs blocks (squashfs-workers.ts): those messages are not jobs.
+    if (isSquashfsBlockMessage(m)) return;
     const job = m as JobMessage;
     let store: ByteStore | undefined;
     try {

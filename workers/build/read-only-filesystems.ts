@@ -14,7 +14,9 @@ import type { SparseImage } from '../disk/sparse-image.ts';
 import type { PlannedPartition } from '../plan/types.ts';
 import { MemoryImage } from '../tools/image-window.ts';
 import { EROFS_COMPRESSIONS, erofsUuidFromPartitionUuid, makeErofs, setErofsUuid, type ErofsCompression } from '../tools/mkfs-erofs.ts';
-import { gzipSquashfsCompressor, SQUASHFS_COMPRESSIONS, xzSquashfsCompressor, zstdSquashfsCompressor } from '../tools/squashfs-compressors.ts';
+import { SQUASHFS_COMPRESSIONS, squashfsCompressor, type SquashfsCompressionName, type SquashfsCompressorRecipe } from '../tools/squashfs-compressors.ts';
+import type { BuildWorkers } from './parallel-filesystems.ts';
+import { squashfsWorkerCount, writeSquashfsInWorkers } from './squashfs-workers.ts';
 import type { ToolName } from '../model/registry.ts';
 import type { FileSystemContext, FileSystemKind } from './filesystems.ts';
 import type { InputDir } from './input-tree.ts';
@@ -35,16 +37,26 @@ function settingsKey(format: string, spec: PartitionSpec, ctx: FileSystemContext
   return JSON.stringify([format, spec.compression ?? null, spec.compressionLevel ?? null, ctx.sourceDateEpoch]);
 }
 
-export function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext): MemoryImage {
+/** The compressor a squashfs partition's Compression=/CompressionLevel= name, as a recipe workers can be sent too. */
+function squashfsRecipe(spec: PartitionSpec, ctx: FileSystemContext): SquashfsCompressorRecipe {
   const name = spec.compression ?? 'gzip';
   if (!(SQUASHFS_COMPRESSIONS as readonly string[]).includes(name)) {
     throw new PartwrightError(ErrorCode.Unsupported, `Compression=${name} is not available for squashfs here; use ${SQUASHFS_COMPRESSIONS.join(' or ')}.`, { where: 'compression' });
   }
-  const compressor = name === 'zstd' ? zstdSquashfsCompressor(tool(ctx, 'zstd', 'squashfs'), spec.compressionLevel)
-    : name === 'xz' ? xzSquashfsCompressor(tool(ctx, 'xz', 'squashfs'), spec.compressionLevel)
-    : gzipSquashfsCompressor(tool(ctx, 'zlib', 'squashfs'), spec.compressionLevel);
+  const toolName = name === 'zstd' ? 'zstd' : name === 'xz' ? 'xz' : 'zlib';
+  return { name: name as SquashfsCompressionName, module: tool(ctx, toolName, 'squashfs'), ...(spec.compressionLevel !== undefined ? { level: spec.compressionLevel } : {}) };
+}
+
+export function makeSquashfs(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext): MemoryImage {
   const image = new MemoryImage();
-  writeSquashfs(image, tree, { compressor, sourceDateEpoch: ctx.sourceDateEpoch });
+  writeSquashfs(image, tree, { compressor: squashfsCompressor(squashfsRecipe(spec, ctx)), sourceDateEpoch: ctx.sourceDateEpoch });
+  return image;
+}
+
+/** makeSquashfs with the blocks compressed in `workers` (build/squashfs-workers.ts): the same bytes. */
+export async function makeSquashfsInWorkers(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, workers: BuildWorkers | undefined): Promise<MemoryImage> {
+  const image = new MemoryImage();
+  await writeSquashfsInWorkers(image, tree, { recipe: squashfsRecipe(spec, ctx), sourceDateEpoch: ctx.sourceDateEpoch }, workers, squashfsWorkerCount(tree, workers));
   return image;
 }
 
@@ -61,7 +73,11 @@ function makeErofsImage(spec: PartitionSpec, tree: InputDir, ctx: FileSystemCont
   return image;
 }
 
-function readOnlyKind(format: 'squashfs' | 'erofs', build: (spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, uuid: string) => MemoryImage): FileSystemKind {
+function readOnlyKind(
+  format: 'squashfs' | 'erofs',
+  build: (spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, uuid: string) => MemoryImage,
+  buildInWorkers?: (spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, workers: BuildWorkers) => Promise<MemoryImage>,
+): FileSystemKind {
   const imageFor = (spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, uuid: string) => {
     const key = settingsKey(format, spec, ctx);
     const cached = made.get(tree);
@@ -72,6 +88,13 @@ function readOnlyKind(format: 'squashfs' | 'erofs', build: (spec: PartitionSpec,
   };
   return {
     madeBeforePlanning: true,
+    ...(buildInWorkers ? {
+      async makeInWorkers(spec: PartitionSpec, tree: InputDir, ctx: FileSystemContext, workers: BuildWorkers) {
+        const key = settingsKey(format, spec, ctx);
+        if (made.get(tree)?.key === key) return;
+        made.set(tree, { key, image: await buildInWorkers(spec, tree, ctx, workers) });
+      },
+    } : {}),
     minimumSizeBytes(spec, _label, tree, ctx) {
       const sizeBytes = Math.ceil(imageFor(spec, tree, ctx, spec.fileSystemUuid ?? PROBE_UUID).sizeBytes / GRAIN_BYTES) * GRAIN_BYTES;
       if (spec.sizeMaxBytes !== undefined && sizeBytes > spec.sizeMaxBytes) {
@@ -94,7 +117,7 @@ function readOnlyKind(format: 'squashfs' | 'erofs', build: (spec: PartitionSpec,
 }
 
 export const readOnlyFileSystems: Record<'squashfs' | 'erofs', FileSystemKind> = {
-  squashfs: readOnlyKind('squashfs', (spec, tree, ctx) => makeSquashfs(spec, tree, ctx)),
+  squashfs: readOnlyKind('squashfs', (spec, tree, ctx) => makeSquashfs(spec, tree, ctx), makeSquashfsInWorkers),
   erofs: readOnlyKind('erofs', makeErofsImage),
 };
 

@@ -175,7 +175,10 @@ export async function runBuild(spec: ImageSpec, host: BuildHost, options: RunBui
     };
     let built: { plan: ImagePlan; image: SparseImage; report?: IsoReport; verity?: VerityRootHash[] };
     if (spec.table === 'iso') {
-      built = (await import('./build-iso.ts')).buildIsoImage(spec, inputs, { ...common, loadTool });
+      const iso = await import('./build-iso.ts');
+      // ISOPath= squashfs images (the Nix store) with their blocks compressed in the host's workers.
+      const squashfsImages = host.workers ? await iso.makeIsoSquashfsImages(spec, inputs, { ...common, loadTool }, host.workers) : undefined;
+      built = iso.buildIsoImage(spec, inputs, { ...common, loadTool, ...(squashfsImages ? { squashfsImages } : {}) });
     } else {
       const buildOptions: BuildOptions = {
         ...common, loadTool, ...(options.sizeBytes !== undefined ? { sizeBytes: options.sizeBytes } : {}), ...(base ? { base } : {}),

@@ -15,6 +15,30 @@ export const SQUASHFS_COMPRESSIONS = ['gzip', 'zstd', 'xz'] as const;
 export type SquashfsCompressionName = (typeof SQUASHFS_COMPRESSIONS)[number];
 export const SQUASHFS_LEVELS = { gzip: { min: 1, max: 9, default: 9 }, zstd: { min: 1, max: 22, default: 15 } } as const;
 
+/**
+ * Everything that makes a squashfs compressor, as plain data a worker can be sent (a compiled
+ * WebAssembly.Module clones to workers): the same recipe makes the same bytes in any thread.
+ */
+export interface SquashfsCompressorRecipe {
+  name: SquashfsCompressionName;
+  /** The tool for `name`: zlib.wasm, zstd.wasm or xz.wasm, compiled. */
+  module: WebAssembly.Module;
+  level?: number;
+  blockSizeBytes?: number;
+}
+
+/** The compressor a recipe names (one WASM instance, for one thread). */
+export function squashfsCompressor(r: SquashfsCompressorRecipe): SquashfsCompressor {
+  switch (r.name) {
+    case 'zstd':
+      return zstdSquashfsCompressor(r.module, r.level);
+    case 'xz':
+      return xzSquashfsCompressor(r.module, r.level, r.blockSizeBytes);
+    case 'gzip':
+      return gzipSquashfsCompressor(r.module, r.level);
+  }
+}
+
 function checkLevel(name: keyof typeof SQUASHFS_LEVELS, level: number | undefined): number {
   const { min, max, default: d } = SQUASHFS_LEVELS[name];
   if (level === undefined) return d;

@@ -1,6 +1,7 @@
 /**
  * A squashfs 4.0 writer (the format mksquashfs 4.x writes; Linux fs/squashfs reads it). Tree in, image
- * bytes out through a sink, nothing held but the metadata tables and one block. Layout, in image
+ * bytes out through a sink, nothing held but the metadata tables and one block (writeSquashfsAsync:
+ * the blocks in flight). Layout, in image
  * order: superblock, compressor options (when not the defaults), data blocks and fragment blocks,
  * inode table, directory table (with directory indexes), fragment table, id table. No export table,
  * no xattrs, no duplicate detection. The result is padded to 4 KiB as mksquashfs does.
@@ -134,69 +135,165 @@ function check(o: SquashfsOptions): number {
   return blockSizeBytes;
 }
 
-/** Write a squashfs image of `root` into `sink` (offsets from the file system's start). */
-export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, options: SquashfsOptions): SquashfsWriteResult {
-  const blockSizeBytes = check(options);
-  const epoch = options.sourceDateEpoch;
-  const { compress } = options.compressor;
-  const compressMetadata = options.compressor.compressMetadata ?? compress;
-  const { root: top, count: inodeCount } = buildNodes(root);
+/** A data or fragment block in image order: its length, and how to read its bytes. */
+interface DataBlock {
+  sizeBytes: number;
+  fill(target: Uint8Array): void;
+}
 
-  let pos = SUPERBLOCK_BYTES;
-  const put = (data: Uint8Array) => {
-    sink.write(pos, data);
-    pos += data.length;
-  };
-  if (options.compressor.options) put(encodeMetadataBlock(options.compressor.options, compress, true));
-
-  /** Compress a data or fragment block; returns its stored size word. */
-  const putBlock = (data: Uint8Array): number => {
-    const packed = compress(data);
-    if (packed !== undefined && packed.length < data.length) {
-      put(packed);
-      return packed.length;
-    }
-    put(data);
-    return data.length | BLOCK_UNCOMPRESSED_BIT;
-  };
-
-  // --- data: files in tree order; files smaller than a block share fragment blocks ---------------
-  const fragments: Array<{ start: number; size: number }> = [];
-  const fragment = new Uint8Array(blockSizeBytes);
+/**
+ * The data and fragment blocks in image order (files in tree order; files smaller than a block share
+ * fragment blocks), and for each file where its data lies among them (`place` fills in `node.data`
+ * once the blocks' stored sizes are known). Nothing is read or compressed here.
+ */
+function planData(top: Node, blockSizeBytes: number): { blocks: DataBlock[]; place: (sizes: readonly number[], dataStart: number) => Array<{ start: number; size: number }> } {
+  const blocks: DataBlock[] = [];
+  const fragmentBlocks: number[] = [];
+  /** Per file: its first block's index (for a fragment file: the blocks before it), block count, fragment. */
+  const files: Array<{ node: Node; firstBlock: number; blockCount: number; fragment: number; fragmentOffset: number }> = [];
+  let pending: Array<{ e: SquashfsFileInput; offset: number }> = [];
   let fragmentBytes = 0;
   const flushFragment = () => {
     if (fragmentBytes === 0) return;
-    const start = pos;
-    fragments.push({ start, size: putBlock(fragment.subarray(0, fragmentBytes)) });
+    const parts = pending;
+    fragmentBlocks.push(blocks.length);
+    blocks.push({ sizeBytes: fragmentBytes, fill: (t) => { for (const p of parts) p.e.read(0, t.subarray(p.offset, p.offset + p.e.sizeBytes)); } });
+    pending = [];
     fragmentBytes = 0;
   };
-  const block = new Uint8Array(blockSizeBytes);
-  const writeData = (node: Node) => {
+  const visit = (node: Node) => {
     const e = node.entry;
     if (e.kind === 'dir') {
-      for (const c of node.children) writeData(c);
+      for (const c of node.children) visit(c);
       return;
     }
     if (e.kind !== 'file') return;
     if (!Number.isSafeInteger(e.sizeBytes) || e.sizeBytes < 0) throw new PartwrightError(ErrorCode.InvalidSpec, `File "${e.name}" has an invalid size ${e.sizeBytes}.`);
     if (e.sizeBytes > 0 && e.sizeBytes < blockSizeBytes) {
       if (fragmentBytes + e.sizeBytes > blockSizeBytes) flushFragment();
-      e.read(0, fragment.subarray(fragmentBytes, fragmentBytes + e.sizeBytes));
-      node.data = { blocksStart: pos, blockSizes: [], fragment: fragments.length, fragmentOffset: fragmentBytes };
+      pending.push({ e, offset: fragmentBytes });
+      files.push({ node, firstBlock: blocks.length, blockCount: 0, fragment: fragmentBlocks.length, fragmentOffset: fragmentBytes });
       fragmentBytes += e.sizeBytes;
       return;
     }
-    const blocksStart = pos;
-    const blockSizes: number[] = [];
+    const firstBlock = blocks.length;
     for (let at = 0; at < e.sizeBytes; at += blockSizeBytes) {
-      const view = block.subarray(0, Math.min(blockSizeBytes, e.sizeBytes - at));
-      e.read(at, view);
-      blockSizes.push(putBlock(view));
+      const from = at;
+      blocks.push({ sizeBytes: Math.min(blockSizeBytes, e.sizeBytes - at), fill: (t) => e.read(from, t) });
     }
-    node.data = { blocksStart, blockSizes, fragment: NO_FRAGMENT, fragmentOffset: 0 };
+    files.push({ node, firstBlock, blockCount: blocks.length - firstBlock, fragment: NO_FRAGMENT, fragmentOffset: 0 });
   };
-  writeData(top);
+  visit(top);
   flushFragment();
+
+  /** With each block's stored size word: every file's data reference, and the fragment table. */
+  const place = (sizes: readonly number[], dataStart: number) => {
+    const starts: number[] = [];
+    let at = dataStart;
+    for (const s of sizes) {
+      starts.push(at);
+      at += s & ~BLOCK_UNCOMPRESSED_BIT;
+    }
+    starts.push(at);
+    for (const f of files) {
+      f.node.data = { blocksStart: starts[f.firstBlock]!, blockSizes: sizes.slice(f.firstBlock, f.firstBlock + f.blockCount), fragment: f.fragment, fragmentOffset: f.fragmentOffset };
+    }
+    return fragmentBlocks.map((b) => ({ start: starts[b]!, size: sizes[b]! }));
+  };
+  return { blocks, place };
+}
+
+/** What a block is stored as: the compressed bytes when they are smaller, else the block as it is. */
+function storedBlock(data: Uint8Array, packed: Uint8Array | undefined): { bytes: Uint8Array; size: number } {
+  return packed !== undefined && packed.length < data.length ? { bytes: packed, size: packed.length } : { bytes: data, size: data.length | BLOCK_UNCOMPRESSED_BIT };
+}
+
+/** Write a squashfs image of `root` into `sink` (offsets from the file system's start). */
+export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, options: SquashfsOptions): SquashfsWriteResult {
+  const image = startImage(sink, root, options);
+  const { compress } = options.compressor;
+  const block = new Uint8Array(image.blockSizeBytes);
+  const sizes = image.blocks.map((b) => {
+    const data = block.subarray(0, b.sizeBytes);
+    b.fill(data);
+    const stored = storedBlock(data, compress(data));
+    image.put(stored.bytes);
+    return stored.size;
+  });
+  return image.finish(sizes);
+}
+
+/** Compresses one data block off this thread; resolves as `SquashfsCompressor.compress` returns. */
+export type AsyncBlockCompressor = (data: Uint8Array) => Promise<Uint8Array | undefined>;
+
+/**
+ * writeSquashfs with the data and fragment blocks compressed by `compressData` (in workers), up to
+ * `inFlight` at a time, stored in image order: the same bytes as writeSquashfs with a compressor
+ * that compresses as `compressData` does. Metadata blocks are compressed here by `options.compressor`.
+ * Each block handed to `compressData` is a fresh buffer it may keep or transfer.
+ */
+export async function writeSquashfsAsync(sink: SquashfsSink, root: SquashfsDirInput, options: SquashfsOptions, compressData: AsyncBlockCompressor, inFlight: number): Promise<SquashfsWriteResult> {
+  const image = startImage(sink, root, options);
+  const sizes: number[] = [];
+  const queue: Array<{ data: Uint8Array; packed: Promise<Uint8Array | undefined> }> = [];
+  const store = async () => {
+    const job = queue.shift()!;
+    const stored = storedBlock(job.data, await job.packed);
+    image.put(stored.bytes);
+    sizes.push(stored.size);
+  };
+  try {
+    for (const b of image.blocks) {
+      const data = new Uint8Array(b.sizeBytes);
+      b.fill(data);
+      // The writer keeps `data` (stored as it is when it does not shrink); the compressor gets a copy.
+      queue.push({ data, packed: compressData(data.slice()) });
+      if (queue.length >= Math.max(1, inFlight)) await store();
+    }
+    while (queue.length > 0) await store();
+  } finally {
+    // A failed block leaves the others running: let them settle without unhandled rejections.
+    for (const job of queue) job.packed.catch(() => {});
+  }
+  return image.finish(sizes);
+}
+
+/** Where the next table or block goes: bytes are put one after another from the superblock's end. */
+class Cursor {
+  pos = SUPERBLOCK_BYTES;
+  constructor(private readonly sink: SquashfsSink) {}
+  put(data: Uint8Array): void {
+    this.sink.write(this.pos, data);
+    this.pos += data.length;
+  }
+}
+
+/** The writer's state between the data blocks and the tables. */
+function startImage(sink: SquashfsSink, root: SquashfsDirInput, options: SquashfsOptions) {
+  const blockSizeBytes = check(options);
+  const { root: top, count: inodeCount } = buildNodes(root);
+  const out = new Cursor(sink);
+  if (options.compressor.options) out.put(encodeMetadataBlock(options.compressor.options, options.compressor.compress, true));
+  const dataStart = out.pos;
+  const { blocks, place } = planData(top, blockSizeBytes);
+  return {
+    blockSizeBytes,
+    blocks,
+    put: (data: Uint8Array) => out.put(data),
+    finish: (sizes: readonly number[]) => writeTables(sink, out, options, { top, inodeCount, blockSizeBytes, fragments: place(sizes, dataStart) }),
+  };
+}
+
+/** After the data: the inode, directory, fragment and id tables, the padding and the superblock. */
+function writeTables(
+  sink: SquashfsSink,
+  out: Cursor,
+  options: SquashfsOptions,
+  { top, inodeCount, blockSizeBytes, fragments }: { top: Node; inodeCount: number; blockSizeBytes: number; fragments: Array<{ start: number; size: number }> },
+): SquashfsWriteResult {
+  const epoch = options.sourceDateEpoch;
+  const compressMetadata = options.compressor.compressMetadata ?? options.compressor.compress;
+  const put = (data: Uint8Array) => out.put(data);
 
   // --- inode and directory tables (children before parents: a listing needs their references) ------
   const inodes = new MetadataWriter(compressMetadata);
@@ -301,7 +398,7 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
 
   // --- tables after the data, in mksquashfs's order --------------------------------------------------
   const putTable = (w: MetadataWriter): number => {
-    const start = pos;
+    const start = out.pos;
     for (const c of w.finish().chunks) put(c);
     return start;
   };
@@ -313,12 +410,12 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
     const w = new MetadataWriter(compressMetadata);
     w.append(entries);
     const { chunks, blockStarts } = w.finish();
-    const tableStart = pos;
+    const tableStart = out.pos;
     for (const c of chunks) put(c);
     const pointers = new Uint8Array(8 * blockStarts.length);
     const pv = new DataView(pointers.buffer);
     blockStarts.forEach((s, k) => pv.setBigUint64(8 * k, BigInt(tableStart + s), LE));
-    const indexStart = pos;
+    const indexStart = out.pos;
     put(pointers);
     return indexStart;
   };
@@ -329,14 +426,14 @@ export function writeSquashfs(sink: SquashfsSink, root: SquashfsDirInput, option
     fv.setBigUint64(k * FRAGMENT_ENTRY_BYTES, BigInt(f.start), LE);
     fv.setUint32(k * FRAGMENT_ENTRY_BYTES + 8, f.size, LE);
   });
-  const fragmentTableStart = fragments.length > 0 ? putIndexedTable(fragmentEntries) : pos;
+  const fragmentTableStart = fragments.length > 0 ? putIndexedTable(fragmentEntries) : out.pos;
 
   const idEntries = new Uint8Array(4 * ids.length);
   const iv = new DataView(idEntries.buffer);
   ids.forEach((id, k) => iv.setUint32(4 * k, id, LE));
   const idTableStart = putIndexedTable(idEntries);
 
-  const bytesUsed = pos;
+  const bytesUsed = out.pos;
   const sizeBytes = Math.ceil(bytesUsed / PAD_BYTES) * PAD_BYTES;
   if (sizeBytes > bytesUsed) sink.write(bytesUsed, new Uint8Array(sizeBytes - bytesUsed));
 

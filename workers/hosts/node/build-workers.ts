@@ -20,7 +20,7 @@ export function nodeBuildWorkers(max = os.availableParallelism() - 1): BuildWork
       const w = startWorker();
       let terminated = false;
       return {
-        postMessage: (m) => w.postMessage(m),
+        postMessage: (m, transfer) => w.postMessage(m, transfer),
         onMessage: (listener) => w.on('message', listener),
         onError: (listener) => {
           w.on('error', listener);

@@ -13,13 +13,15 @@ export interface WorkerPage {
   close(): Promise<void>;
 }
 
-/** Serves `workerEntry` (bundled) and `wasm` (served name → file URL). */
-export async function serveWorkerPage(workerEntry: URL, title: string, wasm: Record<string, URL>): Promise<WorkerPage> {
-  const worker = await build({ entryPoints: [fileURLToPath(workerEntry)], bundle: true, format: 'esm', write: false, target: 'es2022' });
+const bundle = async (entry: URL) => Buffer.from((await build({ entryPoints: [fileURLToPath(entry)], bundle: true, format: 'esm', write: false, target: 'es2022' })).outputFiles[0]!.contents);
+
+/** Serves `workerEntry` (bundled), `wasm` (served name → file URL) and further worker entries (`workers`: served name → source, bundled). */
+export async function serveWorkerPage(workerEntry: URL, title: string, wasm: Record<string, URL>, workers: Record<string, URL> = {}): Promise<WorkerPage> {
   const files: Record<string, [string, Buffer]> = {
     '/': ['text/html', Buffer.from(`<!doctype html><title>${title}</title>`)],
-    '/worker.js': ['text/javascript', Buffer.from(worker.outputFiles[0]!.contents)],
+    '/worker.js': ['text/javascript', await bundle(workerEntry)],
   };
+  for (const [name, url] of Object.entries(workers)) files[`/${name}`] = ['text/javascript', await bundle(url)];
   for (const [name, url] of Object.entries(wasm)) files[`/${name}`] = ['application/wasm', readFileSync(url)];
   const server = createServer((req, res) => {
     const f = files[req.url ?? ''];
