@@ -35,8 +35,16 @@ export interface BuildWorkers {
 
 /** What a host's worker supplies to make a file system there. */
 export interface FileSystemWorkerHost {
-  /** The store a `ByteStore.share()` handle names, opened for writing in this worker. */
-  openStore(handle: unknown): ByteStore;
+  /**
+   * The store a `ByteStore.share()` handle names, opened for writing `range` (the partition) in this
+   * worker (the browser's OPFS file is opened asynchronously).
+   */
+  openStore(handle: unknown, range: ByteRange): ByteStore | Promise<ByteStore>;
+  /**
+   * What the parent's `SharedByteStore.adopt` needs besides the ranges, read from the closed store
+   * (the OPFS store's chunk slots); stores that need nothing more leave it out.
+   */
+  storeReport?(store: ByteStore): unknown;
   /** A file's bytes from its InputFile.ref. */
   openFile(ref: unknown): (offsetBytes: number, target: Uint8Array) => void;
 }
@@ -62,7 +70,7 @@ interface JobMessage {
   tools: Partial<Record<ToolName, WebAssembly.Module>>;
 }
 
-type ResultMessage = { written: ByteRange[] } | { error: { code?: ErrorCodeType; message: string; detail?: Record<string, unknown> } };
+type ResultMessage = { written: ByteRange[]; store?: unknown } | { error: { code?: ErrorCodeType; message: string; detail?: Record<string, unknown> } };
 
 const meta = (e: Pick<InputEntry, 'name' | 'mode' | 'uid' | 'gid' | 'mtimeSeconds'>) => ({
   name: e.name,
@@ -118,6 +126,18 @@ function makeOne(image: SparseImage, job: FileSystemJob, ctx: FileSystemContext)
   fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, job.tree, ctx);
 }
 
+/** Whether `job`'s partition shares a unit of `unitBytes` (SharedByteStore.unitBytes) with another job's: then both are made here. */
+function sharesUnit(job: FileSystemJob, jobs: readonly FileSystemJob[], unitBytes: number | undefined): boolean {
+  if (!unitBytes) return false;
+  const span = (p: PlannedPartition) => [Math.floor(p.offsetBytes / unitBytes), Math.ceil((p.offsetBytes + p.sizeBytes) / unitBytes)] as const;
+  const [first, end] = span(job.partition);
+  return jobs.some((other) => {
+    if (other === job) return false;
+    const [f, e] = span(other.partition);
+    return f < end && first < e;
+  });
+}
+
 /**
  * Make the file systems of `jobs` into `image`: in workers when the host gives them and the store
  * can be shared, else one after another here. `onMade` is called as each one is finished.
@@ -128,9 +148,10 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
   const order = [...jobs].sort((a, b) => treeFileBytes(b.tree) - treeFileBytes(a.tree));
   const remote: { job: FileSystemJob; message: JobMessage }[] = [];
   const here: FileSystemJob[] = [];
+  let handle: unknown; // Taken once, when the first job goes out (a store may snapshot its index then).
   for (const [i, job] of order.entries()) {
     const kind = fileSystemKind(job.partition.spec.format!, `partitions.${job.partition.specIndex}.format`, job.partition.label);
-    const tree = i > 0 && share && !kind.madeBeforePlanning ? packTree(job.tree) : undefined;
+    const tree = i > 0 && share && !sharesUnit(job, jobs, share.unitBytes) && !kind.madeBeforePlanning ? packTree(job.tree) : undefined;
     if (!tree) {
       here.push(job);
       continue;
@@ -139,7 +160,7 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
     for (const name of toolsForPartitions([job.partition.spec])) tools[name] = ctx.loadTool!(name);
     remote.push({
       job,
-      message: { partition: job.partition, tree, diskSizeBytes: image.sizeBytes, store: share!.handle, ctx: { sectorSizeBytes: ctx.sectorSizeBytes, sourceDateEpoch: ctx.sourceDateEpoch }, tools },
+      message: { partition: job.partition, tree, diskSizeBytes: image.sizeBytes, store: (handle ??= share!.handle), ctx: { sectorSizeBytes: ctx.sectorSizeBytes, sourceDateEpoch: ctx.sourceDateEpoch }, tools },
     });
   }
   if (remote.length === 0) {
@@ -171,7 +192,7 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
             const outside = r.written.find((w) => w.offsetBytes < p.offsetBytes || w.offsetBytes + w.sizeBytes > p.offsetBytes + p.sizeBytes);
             if (outside) failure ??= new PartwrightError(ErrorCode.Io, `The ${p.spec.format} writer of partition '${p.label}' wrote outside it (bytes ${outside.offsetBytes}–${outside.offsetBytes + outside.sizeBytes - 1}).`);
             else {
-              image.adoptWritten(r.written);
+              image.adoptWritten(r.written, r.store);
               onMade(current!.job);
             }
           }
@@ -203,14 +224,15 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
 
 /** A worker's side: make each file system it is sent into the shared store and answer with the ranges written. */
 export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorkerHost): void {
-  port.onMessage((m) => {
+  port.onMessage(async (m) => {
     const job = m as JobMessage;
     let store: ByteStore | undefined;
     try {
-      store = host.openStore(job.store);
+      const p = job.partition;
+      store = await host.openStore(job.store, { offsetBytes: p.offsetBytes, sizeBytes: p.sizeBytes });
       const image = new SparseImage(job.diskSizeBytes, store);
       const tools = job.tools;
-      makeOne(image, { partition: job.partition, tree: unpackTree(job.tree, host.openFile) }, {
+      makeOne(image, { partition: p, tree: unpackTree(job.tree, host.openFile) }, {
         ...job.ctx,
         loadTool: (name) => {
           const module = tools[name];
@@ -218,7 +240,12 @@ export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorker
           return module;
         },
       });
-      port.postMessage({ written: image.dataRanges() } satisfies ResultMessage);
+      // Closed (flushed) before answering: the parent reads these bytes as soon as it hears back.
+      const closed = store;
+      store = undefined;
+      closed.close();
+      const report = host.storeReport?.(closed);
+      port.postMessage({ written: image.dataRanges(), ...(report !== undefined ? { store: report } : {}) } satisfies ResultMessage);
     } catch (e) {
       const error = isPartwrightError(e)
         ? { code: e.code, message: e.message, detail: { ...e.detail } }

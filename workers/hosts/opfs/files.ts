@@ -29,7 +29,8 @@ export interface OpfsBlob {
 export interface OpfsFileHandle {
   readonly kind: 'file';
   readonly name: string;
-  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+  /** `mode` (Chromium ≥ 121): 'readwrite-unsafe' lets several handles write the file at once. */
+  createSyncAccessHandle(options?: { mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe' }): Promise<SyncAccessHandle>;
   getFile(): Promise<OpfsBlob>;
 }
 export interface OpfsDirectory {

@@ -7,6 +7,8 @@
 import { ErrorCode, PartwrightError } from '../../model/errors.ts';
 import { STORE_MTIME_SECONDS, type StoreTreeFile } from '../../nix/index.ts';
 import type { BuildHost, BuildJobProgress } from '../../build/run-build.ts';
+import type { BuildWorkers } from '../../build/parallel-filesystems.ts';
+import { opfsBuildWorkers } from './build-workers.ts';
 import type { InputEntry } from '../../build/input-tree.ts';
 import type { ReadSource } from '../../disk/sparse-image.ts';
 import { fetchWasmTool, toolCache } from '../../tools/wasm-tools.ts';
@@ -35,6 +37,11 @@ export interface OpfsHostOptions {
   /** CopyFiles= sources staged by the app (readStagedTrees), by source path. */
   trees: Map<string, InputEntry>;
   onProgress?(p: BuildJobProgress): void;
+  /**
+   * File systems made at once in nested workers (build-workers.ts; the default where the browser
+   * can share the store), or `false`: one after another in this worker.
+   */
+  workers?: BuildWorkers | false;
 }
 
 export interface OpfsHost extends BuildHost {
@@ -51,7 +58,9 @@ export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
   const baseName = `${BUILD_FILE_PREFIX}${Date.now()}-${++buildCounter}`;
   let store: OpfsStore | undefined;
   let nixCleared = false;
+  const workers = options.workers === false ? undefined : (options.workers ?? opfsBuildWorkers());
   return {
+    ...(workers ? { workers } : {}),
     baseName,
     get store() {
       return store;
@@ -66,7 +75,7 @@ export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
       if (tree) return tree;
       // A single file the app holds as a Blob (a preset's boot file) is a tree of one file.
       const blob = options.files[path];
-      if (blob) return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), sizeBytes: blob.size, read: blobSource(blob).read };
+      if (blob) return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), sizeBytes: blob.size, read: blobSource(blob).read, ref: blob };
       throw new PartwrightError(ErrorCode.Io, `The contents ${path} for ${what} are missing: add them to the partition before building.`, { where: path });
     },
     async createStore() {

@@ -1,0 +1,43 @@
+/**
+ * The browser's build workers: dedicated workers started from the engine worker (nested workers)
+ * running build-worker.ts, one per spare core. Each opens the build's OPFS store file again
+ * (`readwrite-unsafe`: OpfsStore.share), reads staged files through the File objects they are sent,
+ * and runs the WASM tools from the compiled modules they are sent. Where the store cannot be shared
+ * (OpfsStore.create detects it), the engine makes the file systems here, one after another.
+ */
+import type { BuildWorkers } from '../../build/parallel-filesystems.ts';
+
+/** The part of a Web Worker the engine uses (typed here: the engine compiles without DOM). */
+interface WebWorker {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'error' | 'messageerror', listener: (event: { message?: string }) => void): void;
+  terminate(): void;
+}
+declare const Worker: new (url: URL | string, options: { type: 'module'; name?: string }) => WebWorker;
+
+/**
+ * Build workers for the engine worker; undefined where this scope cannot start workers.
+ * `entry`: the worker script (tests serve their own bundle); else build-worker.ts as Vite bundles it.
+ */
+export function opfsBuildWorkers(entry?: URL | string, max?: number): BuildWorkers | undefined {
+  const g = globalThis as { Worker?: unknown; navigator?: { hardwareConcurrency?: number } };
+  const spare = max ?? (g.navigator?.hardwareConcurrency ?? 1) - 1;
+  if (typeof g.Worker !== 'function' || spare < 1) return undefined;
+  return {
+    max: spare,
+    spawn() {
+      // The literal `new Worker(new URL(…))` is what Vite bundles as a worker of its own.
+      const w = entry !== undefined ? new Worker(entry, { type: 'module' }) : new Worker(new URL('./build-worker.ts', import.meta.url), { type: 'module', name: 'partwright-build' });
+      return {
+        postMessage: (m) => w.postMessage(m),
+        onMessage: (listener) => w.addEventListener('message', (e) => listener(e.data)),
+        onError: (listener) => {
+          w.addEventListener('error', (e) => listener(new Error(`a build worker failed: ${e.message ?? 'it could not start'}`)));
+          w.addEventListener('messageerror', () => listener(new Error('a build worker could not read its job')));
+        },
+        terminate: () => w.terminate(),
+      };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Web Worker entry for the OPFS parallel-build test and bench: builds the layout it is sent through
+ * the app's host (createOpfsHost, the OPFS store) with file systems in nested build workers
+ * (`/build-worker.js`) or one at a time, and posts back the image's SHA-256, its data ranges and
+ * per-partition digests, how many build workers started, and the time the build took.
+ */
+import { runBuild } from '../../build/run-build.ts';
+import type { InputEntry } from '../../build/input-tree.ts';
+import type { ImageSpec } from '../../model/spec.ts';
+import type { ToolName } from '../../model/registry.ts';
+import { opfsBuildWorkers } from '../../hosts/opfs/build-workers.ts';
+import { createOpfsHost } from '../../hosts/opfs/index.ts';
+import { loadMke2fsModule } from '../mke2fs-module.ts';
+import type { PlainEntry } from './verity-sample.ts';
+
+export interface OpfsParallelRequest {
+  spec: ImageSpec;
+  /** CopyFiles= sources by path. */
+  trees: Record<string, PlainEntry>;
+  /** Build workers at most; 0: one file system after another. */
+  workers: number;
+}
+
+export interface OpfsParallelReply {
+  sha256?: string;
+  dataRanges?: unknown;
+  partitionDigests?: unknown;
+  spawned?: number;
+  shared?: boolean;
+  ms?: number;
+  error?: string;
+}
+
+declare const File: new (parts: Uint8Array[], name: string) => { size: number; slice(start: number, end: number): never };
+
+/** Files as File objects (what the app stages), so a build worker reads them through their refs. */
+export function toInput(e: PlainEntry): InputEntry {
+  const meta = { name: e.name, mode: e.mode, uid: e.uid, gid: e.gid, mtimeSeconds: e.mtimeSeconds };
+  if (e.kind === 'symlink') return { ...meta, kind: 'symlink', target: e.target };
+  if (e.kind === 'dir') return { ...meta, kind: 'dir', children: e.children.map(toInput) };
+  const file = new File([e.bytes], e.name);
+  const bytes = e.bytes;
+  return { ...meta, kind: 'file', sizeBytes: e.bytes.length, read: (o, t) => t.set(bytes.subarray(o, o + t.length)), ref: file };
+}
+
+/** Build `spec` through the app's OPFS host with `workers` build workers at most (0: one at a time). */
+export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry>, workers: number): Promise<OpfsParallelReply> {
+  const tools: Partial<Record<ToolName, WebAssembly.Module>> = { mke2fs: await loadMke2fsModule('/mke2fs.wasm') };
+  let spawned = 0;
+  const inner = workers > 0 ? opfsBuildWorkers('/build-worker.js', workers) : undefined;
+  if (workers > 0 && !inner) throw new Error('This worker cannot start build workers.');
+  const host = createOpfsHost({ files: {}, trees, workers: inner ? { max: inner.max, spawn: () => (spawned++, inner.spawn()) } : false });
+  host.loadTool = async (name) => {
+    const m = tools[name];
+    if (!m) throw new Error(`${name} not loaded`);
+    return m;
+  };
+  const t0 = performance.now();
+  const r = await runBuild(spec, host, { sha256: true, partitionDigests: true });
+  const ms = performance.now() - t0;
+  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ms };
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((event: { data: OpfsParallelRequest }) => void) | null;
+  postMessage(message: OpfsParallelReply): void;
+};
+/** The test's entry (a bench's entry that imports buildInOpfs sets its own). */
+scope.onmessage = async ({ data }) => {
+  try {
+    scope.postMessage(await buildInOpfs(data.spec, new Map(Object.entries(data.trees).map(([source, tree]) => [source, toInput(tree)])), data.workers));
+  } catch (e) {
+    scope.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e) });
+  }
+};
