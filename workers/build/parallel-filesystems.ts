@@ -171,41 +171,65 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
     return;
   }
 
-  const pool = Array.from({ length: Math.min(workers!.max, remote.length) }, () => workers!.spawn());
+  const pool: WorkerEndpoint[] = [];
   const queue = [...remote];
   let failure: unknown;
-  const ran = pool.map(
-    (worker) =>
-      new Promise<void>((resolve) => {
-        let current: (typeof remote)[number] | undefined;
-        const next = () => {
-          current = failure === undefined ? queue.shift() : undefined;
-          if (current) worker.postMessage(current.message);
-          else resolve();
-        };
-        worker.onMessage((m) => {
-          const r = m as ResultMessage;
-          if ('error' in r) {
-            failure ??= r.error.code ? new PartwrightError(r.error.code, r.error.message, r.error.detail ?? {}) : new Error(r.error.message);
-          } else {
-            const p = current!.job.partition;
-            const outside = r.written.find((w) => w.offsetBytes < p.offsetBytes || w.offsetBytes + w.sizeBytes > p.offsetBytes + p.sizeBytes);
-            if (outside) failure ??= new PartwrightError(ErrorCode.Io, `The ${p.spec.format} writer of partition '${p.label}' wrote outside it (bytes ${outside.offsetBytes}–${outside.offsetBytes + outside.sizeBytes - 1}).`);
-            else {
+  try {
+    for (let i = 0; i < Math.min(workers!.max, remote.length); i++) {
+      try {
+        pool.push(workers!.spawn());
+      } catch (e) {
+        throw new PartwrightError(ErrorCode.Io, `A build worker could not be started: ${e instanceof Error ? e.message : String(e)}.`);
+      }
+    }
+    // Every way a worker ends its part settles its promise: an answer (then its next job or done),
+    // an error event (it could not start, could not read its job, or failed outside a job), or a
+    // message that cannot be posted or taken in. Nothing here waits on a worker that went away.
+    const ran = pool.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          let current: (typeof remote)[number] | undefined;
+          let settled = false;
+          const stop = (e?: unknown) => {
+            if (e !== undefined) failure ??= e;
+            if (!settled) resolve();
+            settled = true;
+          };
+          const next = () => {
+            current = failure === undefined ? queue.shift() : undefined;
+            if (!current) return stop();
+            try {
+              worker.postMessage(current.message);
+            } catch (e) {
+              stop(new PartwrightError(ErrorCode.Io, `The job for partition '${current.job.partition.label}' could not be sent to a build worker: ${e instanceof Error ? e.message : String(e)}.`));
+            }
+          };
+          worker.onMessage((m) => {
+            if (settled) return;
+            try {
+              const r = m as ResultMessage;
+              if ('error' in r) {
+                stop(r.error.code ? new PartwrightError(r.error.code, r.error.message, r.error.detail ?? {}) : new Error(r.error.message));
+                return;
+              }
+              const p = current!.job.partition;
+              const outside = r.written.find((w) => w.offsetBytes < p.offsetBytes || w.offsetBytes + w.sizeBytes > p.offsetBytes + p.sizeBytes);
+              if (outside) {
+                stop(new PartwrightError(ErrorCode.Io, `The ${p.spec.format} writer of partition '${p.label}' wrote outside it (bytes ${outside.offsetBytes}–${outside.offsetBytes + outside.sizeBytes - 1}).`));
+                return;
+              }
               image.adoptWritten(r.written, r.store);
               onMade(current!.job);
+            } catch (e) {
+              stop(e);
+              return;
             }
-          }
+            next();
+          });
+          worker.onError?.((e) => stop(isPartwrightError(e) ? e : new PartwrightError(ErrorCode.Io, e instanceof Error ? e.message : String(e))));
           next();
-        });
-        worker.onError?.((e) => {
-          failure ??= e;
-          resolve();
-        });
-        next();
-      }),
-  );
-  try {
+        }),
+    );
     // This thread makes its share meanwhile (workers run on their own).
     try {
       for (const job of here) {
@@ -250,9 +274,17 @@ export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorker
       const error = isPartwrightError(e)
         ? { code: e.code, message: e.message, detail: { ...e.detail } }
         : { message: e instanceof Error ? e.message : String(e) };
-      port.postMessage({ error } satisfies ResultMessage);
-    } finally {
-      store?.close();
+      try {
+        store?.close();
+      } catch {
+        // The job failed already: its error is the one to report.
+      }
+      try {
+        port.postMessage({ error } satisfies ResultMessage);
+      } catch {
+        // A detail that cannot be cloned: the message and code still go.
+        port.postMessage({ error: { ...(error.code ? { code: error.code } : {}), message: error.message } } satisfies ResultMessage);
+      }
     }
   });
 }

@@ -20,6 +20,8 @@ export interface SyncAccessHandle {
   getSize(): number;
   flush(): void;
   close(): void;
+  /** How it was opened (Chromium ≥ 121); absent where the browser ignores createSyncAccessHandle's `mode`. */
+  readonly mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe';
 }
 /** A File as the engine reads it (a Blob with slices). */
 export interface OpfsBlob {

@@ -49,6 +49,11 @@ export interface OpfsHost extends BuildHost {
   readonly store: OpfsStore | undefined;
   /** The base of every OPFS file name this build makes (`build-…`). */
   readonly baseName: string;
+  /**
+   * Why this build makes its file systems one after another in this worker rather than in build
+   * workers at once (after createStore; undefined when it can share them out).
+   */
+  readonly oneAtATime: string | undefined;
 }
 
 let buildCounter = 0;
@@ -64,6 +69,11 @@ export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
     baseName,
     get store() {
       return store;
+    },
+    get oneAtATime() {
+      if (options.workers === false) return 'build workers are turned off for this build';
+      if (!workers) return 'this browser cannot start workers from the engine\'s worker, or has one core';
+      return store?.unshared;
     },
     open(path, what) {
       const blob = options.files[path];

@@ -61,24 +61,28 @@ export interface OpfsStoreReport {
 }
 
 /**
- * The file opened for writing by several handles at once (`readwrite-unsafe`, Chromium ≥ 121),
- * undefined where the browser cannot: detected by opening a second handle beside the first (an
- * older browser ignores the mode and the second open fails), and by SharedArrayBuffer (cross-origin
- * isolation) for the slot counter.
+ * The store file opened for writing: by several handles at once (`readwrite-unsafe`, Chromium ≥ 121)
+ * where the browser allows it and the page is cross-origin isolated (SharedArrayBuffer for the slot
+ * counter), else the one exclusive handle; `unshared` says why it is not shareable. One handle is
+ * ever opened here (no probe beside it): the handle's `mode` tells whether the browser honoured the
+ * option, and a browser that rejects the option outright throws before opening anything.
  */
-async function openUnsafe(file: OpfsFileHandle): Promise<SyncAccessHandle | undefined> {
+async function openStoreFile(file: OpfsFileHandle): Promise<{ handle: SyncAccessHandle; unshared?: string }> {
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
-  if (!g.crossOriginIsolated || typeof g.SharedArrayBuffer !== 'function') return undefined;
-  let handle: SyncAccessHandle | undefined;
+  if (!g.crossOriginIsolated || typeof g.SharedArrayBuffer !== 'function') {
+    return { handle: await file.createSyncAccessHandle(), unshared: 'the page is not cross-origin isolated (no SharedArrayBuffer)' };
+  }
+  let handle: SyncAccessHandle;
   try {
     handle = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
-    const probe = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
-    probe.close();
-    return handle;
-  } catch {
-    handle?.close();
-    return undefined;
+  } catch (e) {
+    // A browser that knows `mode` but not this value rejects it (TypeError) without opening a handle.
+    if (!(e instanceof TypeError)) throw e;
+    return { handle: await file.createSyncAccessHandle(), unshared: 'this browser cannot open a file for several writers (readwrite-unsafe)' };
   }
+  // A browser without `mode` ignores the option: the handle is exclusive (and has no `mode`).
+  if (handle.mode !== 'readwrite-unsafe') return { handle, unshared: 'this browser cannot open a file for several writers (readwrite-unsafe)' };
+  return { handle };
 }
 
 export class OpfsStore implements ByteStore {
@@ -96,8 +100,11 @@ export class OpfsStore implements ByteStore {
   /** Chunks this store forgot that it did not allocate (a build worker's report). */
   readonly #dropped = new Set<number>();
 
-  /** `shareable`: the handle was opened `readwrite-unsafe` (other workers may open the file too). */
-  constructor(handle: SyncAccessHandle, readonly fileName: string, private readonly shareable = false, counter?: SharedArrayBuffer) {
+  /**
+   * `unshared`: why other workers cannot open the file too (undefined: the handle was opened
+   * `readwrite-unsafe`, share() works).
+   */
+  constructor(handle: SyncAccessHandle, readonly fileName: string, readonly unshared: string | undefined = 'opened by one writer only', counter?: SharedArrayBuffer) {
     this.#handle = handle;
     if (counter) this.#counter = new Int32Array(counter);
   }
@@ -106,16 +113,20 @@ export class OpfsStore implements ByteStore {
   static async create(fileName: string): Promise<OpfsStore> {
     const root = await opfsRoot();
     const file = await root.getFileHandle(fileName, { create: true });
-    const unsafe = await openUnsafe(file);
-    const handle = unsafe ?? (await file.createSyncAccessHandle());
-    handle.truncate(0);
-    return new OpfsStore(handle, fileName, unsafe !== undefined);
+    const { handle, unshared } = await openStoreFile(file);
+    try {
+      handle.truncate(0);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
+    return new OpfsStore(handle, fileName, unshared);
   }
 
   /** A build worker's store: the shared file opened again, with the chunk map of its partition `range`. */
   static async open(share: OpfsShareHandle, range: ByteRange): Promise<OpfsStore> {
     const file = await (await opfsRoot()).getFileHandle(share.fileName);
-    const store = new OpfsStore(await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' }), share.fileName, false, share.counter);
+    const store = new OpfsStore(await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' }), share.fileName, 'a build worker\'s store', share.counter);
     const first = Math.floor(range.offsetBytes / OPFS_CHUNK_BYTES);
     const end = Math.ceil((range.offsetBytes + range.sizeBytes) / OPFS_CHUNK_BYTES);
     for (let i = 0; i + 1 < share.slots.length; i += 2) {
@@ -135,7 +146,7 @@ export class OpfsStore implements ByteStore {
    * takes new slots from the shared counter, and reports its chunk map, merged here by `adopt`.
    */
   share(): SharedByteStore | undefined {
-    if (!this.shareable) return undefined;
+    if (this.unshared !== undefined) return undefined;
     const store = this;
     if (!this.#shared) {
       const counter = new SharedArrayBuffer(4);
@@ -226,11 +237,15 @@ export class OpfsStore implements ByteStore {
     this.#handle.flush();
   }
 
+  /** Flushes and closes the handle; the handle is closed even when the last writes fail (their error is thrown). */
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    this.#handle.close();
     this.#closed = true;
+    try {
+      this.flush();
+    } finally {
+      this.#handle.close();
+    }
   }
 
   #readFile(at: number, view: Uint8Array): number {
