@@ -1,14 +1,24 @@
 /**
- * Worker entry for bench/opfs-parallel-chromium.ts: makes bench/esp-root.ts's trees here (ESP:
- * 40 MiB in 60 files; root: 512 MiB in 5,000 files, as File objects like staged files) and builds
- * the layout it is sent through the app's OPFS host, with build workers or one at a time.
+ * Worker entry for bench/opfs-parallel-chromium.ts: makes the trees it is asked for here (files of
+ * pseudo-random-looking bytes, as File objects like staged files; made once per name) and builds the
+ * layout it is sent through the app's OPFS host, with build workers or one at a time.
  */
 import type { InputDir, InputEntry } from '../../workers/build/input-tree.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { buildInOpfs, type OpfsParallelReply } from '../../workers/tools/test-support/opfs-parallel-worker.ts';
 
 declare const File: new (parts: Uint8Array[], name: string) => object;
-const scope = globalThis as unknown as { onmessage: ((e: { data: { spec: ImageSpec; workers: number } }) => void) | null; postMessage(m: OpfsParallelReply): void };
+/** A CopyFiles= source to make: its bytes in all and how many files. */
+export interface BenchTree {
+  totalBytes: number;
+  files: number;
+}
+export interface BenchRequest {
+  spec: ImageSpec;
+  trees: Record<string, BenchTree>;
+  workers: number;
+}
+const scope = globalThis as unknown as { onmessage: ((e: { data: BenchRequest }) => void) | null; postMessage(m: OpfsParallelReply): void };
 
 async function tree(name: string, total: number, count: number): Promise<InputDir> {
   const dirs = new Map<string, InputEntry[]>();
@@ -26,10 +36,15 @@ async function tree(name: string, total: number, count: number): Promise<InputDi
   return { kind: 'dir', name, children: [...dirs].map(([n, children]): InputDir => ({ kind: 'dir', name: n, children })) };
 }
 
-let trees: Map<string, InputEntry> | undefined;
+const made = new Map<string, InputEntry>();
 scope.onmessage = async ({ data }) => {
   try {
-    trees ??= new Map<string, InputEntry>([['esp', await tree('esp', 40 << 20, 60)], ['tree', await tree('tree', 512 << 20, 5000)]]);
+    const trees = new Map<string, InputEntry>();
+    for (const [source, t] of Object.entries(data.trees)) {
+      const key = `${source}:${t.totalBytes}:${t.files}`;
+      if (!made.has(key)) made.set(key, await tree(source, t.totalBytes, t.files));
+      trees.set(source, made.get(key)!);
+    }
     scope.postMessage(await buildInOpfs(data.spec, trees, data.workers));
   } catch (e) {
     scope.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });

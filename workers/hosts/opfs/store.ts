@@ -104,7 +104,7 @@ export class OpfsStore implements ByteStore {
    * `unshared`: why other workers cannot open the file too (undefined: the handle was opened
    * `readwrite-unsafe`, share() works).
    */
-  constructor(handle: SyncAccessHandle, readonly fileName: string, readonly unshared: string | undefined = 'opened by one writer only', counter?: SharedArrayBuffer) {
+  constructor(handle: SyncAccessHandle, readonly fileName: string, readonly unshared: string | undefined, counter?: SharedArrayBuffer) {
     this.#handle = handle;
     if (counter) this.#counter = new Int32Array(counter);
   }

@@ -27,6 +27,8 @@ export interface OpfsParallelReply {
   partitionDigests?: unknown;
   spawned?: number;
   shared?: boolean;
+  /** Why the store was not shared (OpfsStore.unshared). */
+  unshared?: string;
   ms?: number;
   error?: string;
 }
@@ -58,7 +60,7 @@ export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry
   const t0 = performance.now();
   const r = await runBuild(spec, host, { sha256: true, partitionDigests: true });
   const ms = performance.now() - t0;
-  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ms };
+  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ...(host.store?.unshared !== undefined ? { unshared: host.store.unshared } : {}), ms };
 }
 
 const scope = globalThis as unknown as {
