@@ -33,8 +33,8 @@ export function opfsBuildWorkers(entry?: URL | string, max?: number): BuildWorke
         postMessage: (m) => w.postMessage(m),
         onMessage: (listener) => w.addEventListener('message', (e) => listener(e.data)),
         onError: (listener) => {
-          w.addEventListener('error', (e) => listener(new Error(`a build worker failed: ${e.message ?? 'it could not start'}`)));
-          w.addEventListener('messageerror', () => listener(new Error('a build worker could not read its job')));
+          w.addEventListener('error', (e) => listener(new Error(`A build worker failed: ${e.message || 'it could not start (its script did not load)'}; build again, or reload the page if the app was updated.`)));
+          w.addEventListener('messageerror', () => listener(new Error('A build worker could not read its job (the browser could not pass it the files or tools).')));
         },
         terminate: () => w.terminate(),
       };

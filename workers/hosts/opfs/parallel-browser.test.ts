@@ -3,7 +3,8 @@
  * ext4 root + a second ext4 built through the app's OPFS host in a real Web Worker, with the store
  * file opened `readwrite-unsafe` by each build worker, is byte-for-byte the image built one file
  * system at a time there, and the image the CLI's host (Node) builds; the data ranges and
- * per-partition digests the store reports after merging the workers' chunk maps match too.
+ * per-partition digests the store reports after merging the workers' chunk maps match too. A build
+ * worker that cannot start fails the build with a coded error, and leaves no handle on the store open.
  */
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,7 +97,7 @@ describe('file systems in nested build workers in Chromium (OPFS store)', () => 
       const page = await browser.newPage();
       await page.goto(`${served!.base}/`);
       expect(await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated)).toBe(true);
-      const build = (workers: number) => page.evaluate((request: OpfsParallelRequest) => new Promise<OpfsParallelReply>((resolve) => {
+      const build = (workers: number, workerUrl?: string) => page.evaluate((request: OpfsParallelRequest) => new Promise<OpfsParallelReply>((resolve) => {
         const { Worker } = globalThis as unknown as { Worker: new (url: string, options: { type: 'module' }) => {
           onmessage: (e: { data: OpfsParallelReply }) => void; onerror: (e: { message: string }) => void; postMessage(m: unknown): void; terminate(): void;
         } };
@@ -104,7 +105,7 @@ describe('file systems in nested build workers in Chromium (OPFS store)', () => 
         w.onmessage = (e) => { w.terminate(); resolve(e.data); };
         w.onerror = (e) => resolve({ error: e.message });
         w.postMessage(request);
-      }), { spec, trees, workers });
+      }), { spec, trees, workers, ...(workerUrl ? { workerUrl } : {}) });
       const sequential = await build(0);
       expect(sequential.error).toBeUndefined();
       const parallel = await build(2);
@@ -116,8 +117,21 @@ describe('file systems in nested build workers in Chromium (OPFS store)', () => 
       const facts = (r: OpfsParallelReply) => ({ sha256: r.sha256, dataRanges: r.dataRanges, partitionDigests: r.partitionDigests });
       expect(facts(parallel)).toEqual(facts(sequential));
       expect(facts(sequential)).toEqual(node);
+
+      // A build worker that cannot start (its script is missing) fails the build with a coded
+      // error, not a build that never ends; every handle on the store was closed: the next build
+      // removes that store file (an open handle would keep it), and leaves only its own.
+      const failed = await build(2, '/no-such-build-worker.js');
+      expect(failed.code).toBe('io');
+      expect(failed.error).toMatch(/build worker failed/);
+      expect(failed.buildFiles).toHaveLength(1);
+      const after = await build(2);
+      expect(after.error).toBeUndefined();
+      expect(after.sha256).toBe(sequential.sha256);
+      expect(after.buildFiles).toHaveLength(1);
+      expect(after.buildFiles).not.toEqual(failed.buildFiles);
     } finally {
       await browser.close();
     }
-  }, 300_000);
+  }, 600_000);
 });

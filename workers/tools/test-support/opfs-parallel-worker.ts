@@ -10,6 +10,8 @@ import type { ImageSpec } from '../../model/spec.ts';
 import type { ToolName } from '../../model/registry.ts';
 import { opfsBuildWorkers } from '../../hosts/opfs/build-workers.ts';
 import { createOpfsHost } from '../../hosts/opfs/index.ts';
+import { BUILD_FILE_PREFIX, opfsRoot } from '../../hosts/opfs/files.ts';
+import { isPartwrightError } from '../../model/errors.ts';
 import { loadMke2fsModule } from '../mke2fs-module.ts';
 import type { PlainEntry } from './verity-sample.ts';
 
@@ -19,6 +21,8 @@ export interface OpfsParallelRequest {
   trees: Record<string, PlainEntry>;
   /** Build workers at most; 0: one file system after another. */
   workers: number;
+  /** The build workers' script (default `/build-worker.js`; a missing one tests a worker that cannot start). */
+  workerUrl?: string;
 }
 
 export interface OpfsParallelReply {
@@ -31,6 +35,10 @@ export interface OpfsParallelReply {
   unshared?: string;
   ms?: number;
   error?: string;
+  /** The PartwrightError's code, when the build failed with one. */
+  code?: string;
+  /** The build files in the OPFS root afterwards (`build-…`). */
+  buildFiles?: string[];
 }
 
 declare const File: new (parts: Uint8Array[], name: string) => { size: number; slice(start: number, end: number): never };
@@ -46,10 +54,10 @@ export function toInput(e: PlainEntry): InputEntry {
 }
 
 /** Build `spec` through the app's OPFS host with `workers` build workers at most (0: one at a time). */
-export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry>, workers: number): Promise<OpfsParallelReply> {
+export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry>, workers: number, workerUrl = '/build-worker.js'): Promise<OpfsParallelReply> {
   const tools: Partial<Record<ToolName, WebAssembly.Module>> = { mke2fs: await loadMke2fsModule('/mke2fs.wasm') };
   let spawned = 0;
-  const inner = workers > 0 ? opfsBuildWorkers('/build-worker.js', workers) : undefined;
+  const inner = workers > 0 ? opfsBuildWorkers(workerUrl, workers) : undefined;
   if (workers > 0 && !inner) throw new Error('This worker cannot start build workers.');
   const host = createOpfsHost({ files: {}, trees, workers: inner ? { max: inner.max, spawn: () => (spawned++, inner.spawn()) } : false });
   host.loadTool = async (name) => {
@@ -69,9 +77,13 @@ const scope = globalThis as unknown as {
 };
 /** The test's entry (a bench's entry that imports buildInOpfs sets its own). */
 scope.onmessage = async ({ data }) => {
+  let reply: OpfsParallelReply;
   try {
-    scope.postMessage(await buildInOpfs(data.spec, new Map(Object.entries(data.trees).map(([source, tree]) => [source, toInput(tree)])), data.workers));
+    reply = await buildInOpfs(data.spec, new Map(Object.entries(data.trees).map(([source, tree]) => [source, toInput(tree)])), data.workers, data.workerUrl);
   } catch (e) {
-    scope.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e) });
+    reply = { error: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e), ...(isPartwrightError(e) ? { code: e.code } : {}) };
   }
+  const buildFiles: string[] = [];
+  for await (const name of (await opfsRoot()).keys()) if (name.startsWith(BUILD_FILE_PREFIX)) buildFiles.push(name);
+  scope.postMessage({ ...reply, buildFiles });
 };
