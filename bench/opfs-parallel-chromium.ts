@@ -10,7 +10,9 @@
  * (what Playwright's browser.newPage() gives, as the e2e tests run: OPFS in the browser process's
  * memory, every read and write a round trip to it). Runs interleaved (one at a time, at once, …),
  * BENCH_RUNS each (default 3), medians, load average at each run; the same SHA-256 is required of
- * every run of a layout. Build time as the engine worker saw it (trees made before, not timed).
+ * every run of a layout. Build time as the engine worker saw it (trees made before, not timed), and
+ * its part before the image is hashed (SHA-256 and per-partition bmap digests, which read the whole
+ * image in one thread after the file systems: the same in both); each file system built alone too.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,8 +87,8 @@ try {
       for (const c of cases) {
         const warm = await build({ spec: c.spec, trees: c.trees, workers: 0 }); // makes the trees (not counted)
         if (warm.error) throw new Error(warm.error);
-        const seq: number[] = [];
-        const par: number[] = [];
+        const seq: OpfsParallelReply[] = [];
+        const par: OpfsParallelReply[] = [];
         const loads: string[] = [];
         for (let i = 0; i < RUNS; i++) {
           for (const workers of [0, 1]) {
@@ -94,13 +96,23 @@ try {
             if (r.error) throw new Error(r.error);
             if (r.sha256 !== warm.sha256) throw new Error(`${c.name}: ${workers ? 'parallel' : 'sequential'} run ${i} gave another image`);
             if (workers && (!r.shared || r.spawned !== 1)) throw new Error(`${c.name}: the parallel run did not share the store (shared ${r.shared}: ${r.unshared}, workers ${r.spawned})`);
-            (workers ? par : seq).push(r.ms!);
+            (workers ? par : seq).push(r);
             loads.push(load());
           }
         }
-        const s = median(seq) / 1000;
-        const p = median(par) / 1000;
-        console.log(`${profile.padEnd(9)} ${c.name.padEnd(8)} one at a time ${s.toFixed(2)} s [${seq.map((x) => (x / 1000).toFixed(2)).join(' ')}]  at once ${p.toFixed(2)} s [${par.map((x) => (x / 1000).toFixed(2)).join(' ')}]  at once / one at a time ${(p / s).toFixed(2)}×`);
+        // Each file system alone (the same layout with only that partition): what at once could reach.
+        const alone: string[] = [];
+        for (const p of c.spec.partitions) {
+          const r = await build({ spec: { ...c.spec, partitions: [p] }, trees: c.trees, workers: 0 });
+          if (r.error) throw new Error(r.error);
+          alone.push(`${p.label} ${(r.madeMs! / 1000).toFixed(2)} s`);
+        }
+        const secs = (rs: OpfsParallelReply[], key: 'ms' | 'madeMs') => median(rs.map((r) => r[key]!)) / 1000;
+        const list = (rs: OpfsParallelReply[]) => rs.map((r) => (r.ms! / 1000).toFixed(2)).join(' ');
+        const [s, p] = [secs(seq, 'ms'), secs(par, 'ms')];
+        console.log(`${profile.padEnd(9)} ${c.name.padEnd(8)} one at a time ${s.toFixed(2)} s [${list(seq)}]  at once ${p.toFixed(2)} s [${list(par)}]  at once / one at a time ${(p / s).toFixed(2)}×`);
+        const [sm, pm] = [secs(seq, 'madeMs'), secs(par, 'madeMs')];
+        console.log(`          file systems and tables (before hashing): one at a time ${sm.toFixed(2)} s, at once ${pm.toFixed(2)} s, ${(pm / sm).toFixed(2)}×; build worker start → answer ${par.map((r) => (r.workerMs![0]! / 1000).toFixed(2)).join(' ')} s; alone: ${alone.join(', ')}`);
         console.log(`          load average per run: ${loads.join(' | ')}; sha256 ${warm.sha256!.slice(0, 16)}… (all runs)`);
       }
     } finally {

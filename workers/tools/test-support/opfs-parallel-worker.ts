@@ -34,6 +34,10 @@ export interface OpfsParallelReply {
   /** Why the store was not shared (OpfsStore.unshared). */
   unshared?: string;
   ms?: number;
+  /** Of `ms`, until the image was hashed (file systems and tables made). */
+  madeMs?: number;
+  /** Per build worker: from its start to its answer. */
+  workerMs?: number[];
   error?: string;
   /** The PartwrightError's code, when the build failed with one. */
   code?: string;
@@ -59,16 +63,33 @@ export async function buildInOpfs(spec: ImageSpec, trees: Map<string, InputEntry
   let spawned = 0;
   const inner = workers > 0 ? opfsBuildWorkers(workerUrl, workers) : undefined;
   if (workers > 0 && !inner) throw new Error('This worker cannot start build workers.');
-  const host = createOpfsHost({ files: {}, trees, workers: inner ? { max: inner.max, spawn: () => (spawned++, inner.spawn()) } : false });
+  const workerMs: number[] = [];
+  let t0 = 0;
+  let madeMs: number | undefined;
+  const spawn = () => {
+    spawned++;
+    const endpoint = inner!.spawn();
+    const started = performance.now();
+    const i = workerMs.push(0) - 1;
+    return { ...endpoint, onMessage: (listener: (m: unknown) => void) => endpoint.onMessage((m) => ((workerMs[i] = performance.now() - started), listener(m))) };
+  };
+  const host = createOpfsHost({
+    files: {},
+    trees,
+    workers: inner ? { max: inner.max, spawn } : false,
+    onProgress: (p) => {
+      if (madeMs === undefined && (p.stage === 'bmap' || p.stage === 'sha256')) madeMs = performance.now() - t0;
+    },
+  });
   host.loadTool = async (name) => {
     const m = tools[name];
     if (!m) throw new Error(`${name} not loaded`);
     return m;
   };
-  const t0 = performance.now();
+  t0 = performance.now();
   const r = await runBuild(spec, host, { sha256: true, partitionDigests: true });
   const ms = performance.now() - t0;
-  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ...(host.store?.unshared !== undefined ? { unshared: host.store.unshared } : {}), ms };
+  return { sha256: r.sha256!, dataRanges: r.image.dataRanges(), partitionDigests: r.partitionDigests, spawned, shared: host.store?.share() !== undefined, ...(host.store?.unshared !== undefined ? { unshared: host.store.unshared } : {}), ms, ...(madeMs !== undefined ? { madeMs } : {}), workerMs };
 }
 
 const scope = globalThis as unknown as {
