@@ -1,13 +1,15 @@
 /**
  * Worker entry for bench/opfs-parallel-chromium.ts: makes the trees it is asked for here (files of
- * pseudo-random-looking bytes, as File objects like staged files; made once per name) and builds the
+ * pseudo-random-looking bytes, as File objects read in slices like staged files; made once per name) and builds the
  * layout it is sent through the app's OPFS host, with build workers or one at a time.
  */
 import type { InputDir, InputEntry } from '../../workers/build/input-tree.ts';
 import type { ImageSpec } from '../../workers/model/spec.ts';
 import { buildInOpfs, type OpfsParallelReply } from '../../workers/tools/test-support/opfs-parallel-worker.ts';
+import type { OpfsBlob } from '../../workers/hosts/opfs/files.ts';
+import { readBlobSync } from '../../workers/hosts/opfs/tree.ts';
 
-declare const File: new (parts: Uint8Array[], name: string) => object;
+declare const File: new (parts: Uint8Array[], name: string) => OpfsBlob;
 /** A CopyFiles= source to make: its bytes in all and how many files. */
 export interface BenchTree {
   totalBytes: number;
@@ -30,7 +32,9 @@ async function tree(name: string, total: number, count: number): Promise<InputDi
     for (let o = 0; o < size; o += block.length) bytes.set(block.subarray(0, Math.min(block.length, size - o)), o);
     const d = `d${String(i % 50).padStart(2, '0')}`;
     if (!dirs.has(d)) dirs.set(d, []);
-    dirs.get(d)!.push({ kind: 'file', name: `f${i}.bin`, sizeBytes: size, mtimeSeconds: 1_600_000_000, read: (o, t) => t.set(bytes.subarray(o, o + t.length)), ref: new File([bytes], `f${i}.bin`) });
+    // Read as the app reads staged files (tree.ts: slices of a File), here and in a build worker alike.
+    const file = new File([bytes], `f${i}.bin`);
+    dirs.get(d)!.push({ kind: 'file', name: `f${i}.bin`, sizeBytes: size, mtimeSeconds: 1_600_000_000, read: (o, t) => readBlobSync(file, o, t), ref: file });
     written += size;
   }
   return { kind: 'dir', name, children: [...dirs].map(([n, children]): InputDir => ({ kind: 'dir', name: n, children })) };
