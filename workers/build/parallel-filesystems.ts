@@ -71,6 +71,8 @@ interface JobMessage {
 }
 
 type ResultMessage = { written: ByteRange[]; store?: unknown } | { error: { code?: ErrorCodeType; message: string; detail?: Record<string, unknown> } };
+/** A worker's word that it runs (`ready`, posted first) and that it has its job (`accepted`, before it starts on it). */
+type StartMessage = { ready: true } | { accepted: true };
 
 const meta = (e: Pick<InputEntry, 'name' | 'mode' | 'uid' | 'gid' | 'mtimeSeconds'>) => ({
   name: e.name,
@@ -185,15 +187,25 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
     // Every way a worker ends its part settles its promise: an answer (then its next job or done),
     // an error event (it could not start, could not read its job, or failed outside a job), or a
     // message that cannot be posted or taken in. Nothing here waits on a worker that went away.
+    //
+    // A worker's first job goes out only when it says it runs, and this thread starts on its own
+    // share only when each has said it has its job (`started`): a browser starts a nested worker,
+    // and hands it messages, from its parent's thread, so a job posted just before this thread
+    // turns to a long synchronous file system would reach the worker only when that one is done
+    // (Chromium: measured, bench/opfs-parallel-chromium.ts) and nothing would overlap.
+    const started: Promise<void>[] = [];
     const ran = pool.map(
       (worker) =>
         new Promise<void>((resolve) => {
           let current: (typeof remote)[number] | undefined;
           let settled = false;
+          let onStarted!: () => void;
+          started.push(new Promise<void>((r) => (onStarted = r)));
           const stop = (e?: unknown) => {
             if (e !== undefined) failure ??= e;
             if (!settled) resolve();
             settled = true;
+            onStarted();
           };
           const next = () => {
             current = failure === undefined ? queue.shift() : undefined;
@@ -206,6 +218,9 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
           };
           worker.onMessage((m) => {
             if (settled) return;
+            const start = m as StartMessage;
+            if ('ready' in start) return next();
+            if ('accepted' in start) return onStarted();
             try {
               const r = m as ResultMessage;
               if ('error' in r) {
@@ -227,9 +242,9 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
             next();
           });
           worker.onError?.((e) => stop(isPartwrightError(e) ? e : new PartwrightError(ErrorCode.Io, e instanceof Error ? e.message : String(e))));
-          next();
         }),
     );
+    await Promise.all(started);
     // This thread makes its share meanwhile (workers run on their own).
     try {
       for (const job of here) {
@@ -246,10 +261,14 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
   if (failure !== undefined) throw failure;
 }
 
-/** A worker's side: make each file system it is sent into the shared store and answer with the ranges written. */
+/**
+ * A worker's side: say it runs, then make each file system it is sent into the shared store (saying
+ * it has it first) and answer with the ranges written.
+ */
 export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorkerHost): void {
   port.onMessage(async (m) => {
     const job = m as JobMessage;
+    port.postMessage({ accepted: true } satisfies StartMessage);
     let store: ByteStore | undefined;
     try {
       const p = job.partition;
@@ -287,4 +306,5 @@ export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorker
       }
     }
   });
+  port.postMessage({ ready: true } satisfies StartMessage);
 }
