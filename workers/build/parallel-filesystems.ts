@@ -245,9 +245,10 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
         }),
     );
     await Promise.all(started);
-    // This thread makes its share meanwhile (workers run on their own).
+    // This thread makes its share meanwhile (workers run on their own); not when a worker failed already.
     try {
       for (const job of here) {
+        if (failure !== undefined) break;
         makeOne(image, job, ctx);
         onMade(job);
       }
