@@ -13,6 +13,8 @@
  * every run of a layout. Build time as the engine worker saw it (trees made before, not timed), and
  * its part before the image is hashed (SHA-256 and per-partition bmap digests, which read the whole
  * image in one thread after the file systems: the same in both); each file system built alone too.
+ * At once can at best save the smaller file system's time (one build worker beside the engine's
+ * own, on a 2-core machine), and only from the part before hashing.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
