@@ -137,6 +137,8 @@ export interface BuiltImage {
   /** The SOURCE_DATE_EPOCH the build used (outputs use the same). */
   sourceDateEpoch: number | undefined;
   elapsedMs: number;
+  /** Why file systems were made one after another here, not at once in build workers (absent: they could be). */
+  oneAtATime?: string;
 }
 
 export type BuildOutcome = { ok: true; image: BuiltImage } | { ok: false; error: EngineFailure };
@@ -348,6 +350,7 @@ export const engine = {
           ...(result.iso ? { iso: result.iso } : {}),
           sourceDateEpoch: result.sourceDateEpoch,
           elapsedMs: Date.now() - started,
+          ...(host.oneAtATime !== undefined ? { oneAtATime: host.oneAtATime } : {}),
         },
       };
     } catch (e) {

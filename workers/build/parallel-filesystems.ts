@@ -37,8 +37,16 @@ export interface BuildWorkers {
 
 /** What a host's worker supplies to make a file system there. */
 export interface FileSystemWorkerHost {
-  /** The store a `ByteStore.share()` handle names, opened for writing in this worker. */
-  openStore(handle: unknown): ByteStore;
+  /**
+   * The store a `ByteStore.share()` handle names, opened for writing `range` (the partition) in this
+   * worker (the browser's OPFS file is opened asynchronously).
+   */
+  openStore(handle: unknown, range: ByteRange): ByteStore | Promise<ByteStore>;
+  /**
+   * What the parent's `SharedByteStore.adopt` needs besides the ranges, read from the closed store
+   * (the OPFS store's chunk slots); stores that need nothing more leave it out.
+   */
+  storeReport?(store: ByteStore): unknown;
   /** A file's bytes from its InputFile.ref. */
   openFile(ref: unknown): (offsetBytes: number, target: Uint8Array) => void;
 }
@@ -64,7 +72,9 @@ interface JobMessage {
   tools: Partial<Record<ToolName, WebAssembly.Module>>;
 }
 
-type ResultMessage = { written: ByteRange[] } | { error: { code?: ErrorCodeType; message: string; detail?: Record<string, unknown> } };
+type ResultMessage = { written: ByteRange[]; store?: unknown } | { error: { code?: ErrorCodeType; message: string; detail?: Record<string, unknown> } };
+/** A worker's word that it runs (`ready`, posted first) and that it has its job (`accepted`, before it starts on it). */
+type StartMessage = { ready: true } | { accepted: true };
 
 const meta = (e: Pick<InputEntry, 'name' | 'mode' | 'uid' | 'gid' | 'mtimeSeconds'>) => ({
   name: e.name,
@@ -120,6 +130,18 @@ function makeOne(image: SparseImage, job: FileSystemJob, ctx: FileSystemContext)
   fileSystemKind(p.spec.format!, `partitions.${p.specIndex}.format`, p.label).make(image, p, job.tree, ctx);
 }
 
+/** Whether `job`'s partition shares a unit of `unitBytes` (SharedByteStore.unitBytes) with another job's: then both are made here. */
+function sharesUnit(job: FileSystemJob, jobs: readonly FileSystemJob[], unitBytes: number | undefined): boolean {
+  if (!unitBytes) return false;
+  const span = (p: PlannedPartition) => [Math.floor(p.offsetBytes / unitBytes), Math.ceil((p.offsetBytes + p.sizeBytes) / unitBytes)] as const;
+  const [first, end] = span(job.partition);
+  return jobs.some((other) => {
+    if (other === job) return false;
+    const [f, e] = span(other.partition);
+    return f < end && first < e;
+  });
+}
+
 /**
  * Make the file systems of `jobs` into `image`: in workers when the host gives them and the store
  * can be shared, else one after another here. `onMade` is called as each one is finished.
@@ -130,9 +152,10 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
   const order = [...jobs].sort((a, b) => treeFileBytes(b.tree) - treeFileBytes(a.tree));
   const remote: { job: FileSystemJob; message: JobMessage }[] = [];
   const here: FileSystemJob[] = [];
+  let handle: unknown; // Taken once, when the first job goes out (a store may snapshot its index then).
   for (const [i, job] of order.entries()) {
     const kind = fileSystemKind(job.partition.spec.format!, `partitions.${job.partition.specIndex}.format`, job.partition.label);
-    const tree = i > 0 && share && !kind.madeBeforePlanning ? packTree(job.tree) : undefined;
+    const tree = i > 0 && share && !sharesUnit(job, jobs, share.unitBytes) && !kind.madeBeforePlanning ? packTree(job.tree) : undefined;
     if (!tree) {
       here.push(job);
       continue;
@@ -141,7 +164,7 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
     for (const name of toolsForPartitions([job.partition.spec])) tools[name] = ctx.loadTool!(name);
     remote.push({
       job,
-      message: { partition: job.partition, tree, diskSizeBytes: image.sizeBytes, store: share!.handle, ctx: { sectorSizeBytes: ctx.sectorSizeBytes, sourceDateEpoch: ctx.sourceDateEpoch }, tools },
+      message: { partition: job.partition, tree, diskSizeBytes: image.sizeBytes, store: (handle ??= share!.handle), ctx: { sectorSizeBytes: ctx.sectorSizeBytes, sourceDateEpoch: ctx.sourceDateEpoch }, tools },
     });
   }
   if (remote.length === 0) {
@@ -152,44 +175,82 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
     return;
   }
 
-  const pool = Array.from({ length: Math.min(workers!.max, remote.length) }, () => workers!.spawn());
+  const pool: WorkerEndpoint[] = [];
   const queue = [...remote];
   let failure: unknown;
-  const ran = pool.map(
-    (worker) =>
-      new Promise<void>((resolve) => {
-        let current: (typeof remote)[number] | undefined;
-        const next = () => {
-          current = failure === undefined ? queue.shift() : undefined;
-          if (current) worker.postMessage(current.message);
-          else resolve();
-        };
-        worker.onMessage((m) => {
-          const r = m as ResultMessage;
-          if ('error' in r) {
-            failure ??= r.error.code ? new PartwrightError(r.error.code, r.error.message, r.error.detail ?? {}) : new Error(r.error.message);
-          } else {
-            const p = current!.job.partition;
-            const outside = r.written.find((w) => w.offsetBytes < p.offsetBytes || w.offsetBytes + w.sizeBytes > p.offsetBytes + p.sizeBytes);
-            if (outside) failure ??= new PartwrightError(ErrorCode.Io, `The ${p.spec.format} writer of partition '${p.label}' wrote outside it (bytes ${outside.offsetBytes}–${outside.offsetBytes + outside.sizeBytes - 1}).`);
-            else {
-              image.adoptWritten(r.written);
-              onMade(current!.job);
-            }
-          }
-          next();
-        });
-        worker.onError?.((e) => {
-          failure ??= e;
-          resolve();
-        });
-        next();
-      }),
-  );
   try {
-    // This thread makes its share meanwhile (workers run on their own).
+    for (let i = 0; i < Math.min(workers!.max, remote.length); i++) {
+      try {
+        pool.push(workers!.spawn());
+      } catch (e) {
+        throw new PartwrightError(ErrorCode.Io, `A build worker could not be started: ${e instanceof Error ? e.message : String(e)}.`);
+      }
+    }
+    // Every way a worker ends its part settles its promise: an answer (then its next job or done),
+    // an error event (it could not start, could not read its job, or failed outside a job), or a
+    // message that cannot be posted or taken in. Nothing here waits on a worker that went away.
+    //
+    // A worker's first job goes out only when it says it runs, and this thread starts on its own
+    // share only when each has said it has its job (`started`): a browser starts a nested worker,
+    // and hands it messages, from its parent's thread, so a job posted just before this thread
+    // turns to a long synchronous file system would reach the worker only when that one is done
+    // (Chromium: measured, bench/opfs-parallel-chromium.ts) and nothing would overlap.
+    const started: Promise<void>[] = [];
+    const ran = pool.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          let current: (typeof remote)[number] | undefined;
+          let settled = false;
+          let onStarted!: () => void;
+          started.push(new Promise<void>((r) => (onStarted = r)));
+          const stop = (e?: unknown) => {
+            if (e !== undefined) failure ??= e;
+            if (!settled) resolve();
+            settled = true;
+            onStarted();
+          };
+          const next = () => {
+            current = failure === undefined ? queue.shift() : undefined;
+            if (!current) return stop();
+            try {
+              worker.postMessage(current.message);
+            } catch (e) {
+              stop(new PartwrightError(ErrorCode.Io, `The job for partition '${current.job.partition.label}' could not be sent to a build worker: ${e instanceof Error ? e.message : String(e)}.`));
+            }
+          };
+          worker.onMessage((m) => {
+            if (settled) return;
+            const start = m as StartMessage;
+            if ('ready' in start) return next();
+            if ('accepted' in start) return onStarted();
+            try {
+              const r = m as ResultMessage;
+              if ('error' in r) {
+                stop(r.error.code ? new PartwrightError(r.error.code, r.error.message, r.error.detail ?? {}) : new Error(r.error.message));
+                return;
+              }
+              const p = current!.job.partition;
+              const outside = r.written.find((w) => w.offsetBytes < p.offsetBytes || w.offsetBytes + w.sizeBytes > p.offsetBytes + p.sizeBytes);
+              if (outside) {
+                stop(new PartwrightError(ErrorCode.Io, `The ${p.spec.format} writer of partition '${p.label}' wrote outside it (bytes ${outside.offsetBytes}–${outside.offsetBytes + outside.sizeBytes - 1}).`));
+                return;
+              }
+              image.adoptWritten(r.written, r.store);
+              onMade(current!.job);
+            } catch (e) {
+              stop(e);
+              return;
+            }
+            next();
+          });
+          worker.onError?.((e) => stop(isPartwrightError(e) ? e : new PartwrightError(ErrorCode.Io, e instanceof Error ? e.message : String(e))));
+        }),
+    );
+    await Promise.all(started);
+    // This thread makes its share meanwhile (workers run on their own); not when a worker failed already.
     try {
       for (const job of here) {
+        if (failure !== undefined) break;
         makeOne(image, job, ctx);
         onMade(job);
       }
@@ -203,18 +264,23 @@ export async function makeFileSystems(image: SparseImage, jobs: readonly FileSys
   if (failure !== undefined) throw failure;
 }
 
-/** A worker's side: make each file system it is sent into the shared store and answer with the ranges written. */
+/**
+ * A worker's side: say it runs, then make each file system it is sent into the shared store (saying
+ * it has it first) and answer with the ranges written.
+ */
 export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorkerHost): void {
-  port.onMessage((m) => {
+  port.onMessage(async (m) => {
     // The same workers compress squashfs blocks (squashfs-workers.ts): those messages are not jobs.
     if (isSquashfsBlockMessage(m)) return;
     const job = m as JobMessage;
+    port.postMessage({ accepted: true } satisfies StartMessage);
     let store: ByteStore | undefined;
     try {
-      store = host.openStore(job.store);
+      const p = job.partition;
+      store = await host.openStore(job.store, { offsetBytes: p.offsetBytes, sizeBytes: p.sizeBytes });
       const image = new SparseImage(job.diskSizeBytes, store);
       const tools = job.tools;
-      makeOne(image, { partition: job.partition, tree: unpackTree(job.tree, host.openFile) }, {
+      makeOne(image, { partition: p, tree: unpackTree(job.tree, host.openFile) }, {
         ...job.ctx,
         loadTool: (name) => {
           const module = tools[name];
@@ -222,14 +288,28 @@ export function serveFileSystemJobs(port: WorkerEndpoint, host: FileSystemWorker
           return module;
         },
       });
-      port.postMessage({ written: image.dataRanges() } satisfies ResultMessage);
+      // Closed (flushed) before answering: the parent reads these bytes as soon as it hears back.
+      const closed = store;
+      store = undefined;
+      closed.close();
+      const report = host.storeReport?.(closed);
+      port.postMessage({ written: image.dataRanges(), ...(report !== undefined ? { store: report } : {}) } satisfies ResultMessage);
     } catch (e) {
       const error = isPartwrightError(e)
         ? { code: e.code, message: e.message, detail: { ...e.detail } }
         : { message: e instanceof Error ? e.message : String(e) };
-      port.postMessage({ error } satisfies ResultMessage);
-    } finally {
-      store?.close();
+      try {
+        store?.close();
+      } catch {
+        // The job failed already: its error is the one to report.
+      }
+      try {
+        port.postMessage({ error } satisfies ResultMessage);
+      } catch {
+        // A detail that cannot be cloned: the message and code still go.
+        port.postMessage({ error: { ...(error.code ? { code: error.code } : {}), message: error.message } } satisfies ResultMessage);
+      }
     }
   });
+  port.postMessage({ ready: true } satisfies StartMessage);
 }

@@ -25,10 +25,10 @@ export interface ByteStore {
   /**
    * Let other threads write into this store at once (partitions built in parallel,
    * build/parallel-filesystems.ts): `handle` is structured-cloneable and the host's worker opens it
-   * as a store of its own; `adopt` takes in the ranges a worker wrote. Stores without it are written
-   * by one thread only.
+   * as a store of its own; `adopt` takes in the ranges a worker wrote. Stores without it, or whose
+   * share() gives undefined (the browser cannot open the OPFS file twice), are written by one thread only.
    */
-  share?(): SharedByteStore;
+  share?(): SharedByteStore | undefined;
 }
 
 /** One input file to place in a store (ByteStore.copyFiles). */
@@ -43,8 +43,17 @@ export interface FileCopy {
 
 export interface SharedByteStore {
   handle: unknown;
-  /** Ranges another thread wrote through the handle: they now read back from this store. */
-  adopt(ranges: readonly { offsetBytes: number; sizeBytes: number }[]): void;
+  /**
+   * Two threads must never write into the same unit of this many bytes at once (the OPFS store's
+   * chunks: each writer would give the chunk a slot of its own); a partition that shares one with
+   * another partition made at the same time is made by the parent. Any ranges when absent.
+   */
+  unitBytes?: number;
+  /**
+   * Ranges another thread wrote through the handle: they now read back from this store. `report`:
+   * what that thread's store handed back besides (the OPFS store's chunk slots), when it does.
+   */
+  adopt(ranges: readonly { offsetBytes: number; sizeBytes: number }[], report?: unknown): void;
 }
 
 /** Keeps written data in fixed chunks allocated on first write; untouched chunks cost nothing. */

@@ -79,13 +79,13 @@ export class SparseImage {
 
   /**
    * Ranges another thread wrote into this image's store (store.share()): they are data now, as if
-   * written here.
+   * written here; `report`: what the other thread's store told besides (FileSystemWorkerHost.storeReport).
    */
-  adoptWritten(ranges: readonly ByteRange[]): void {
+  adoptWritten(ranges: readonly ByteRange[], report?: unknown): void {
     const share = this.store.share?.();
     if (!share) throw new PartwrightError(ErrorCode.Unsupported, 'This image\'s store cannot take writes from other threads.');
     for (const r of ranges) this.checkRange(r.offsetBytes, r.sizeBytes, 'adopt');
-    share.adopt(ranges);
+    share.adopt(ranges, report);
     for (const r of ranges) if (r.sizeBytes > 0) this.written.add(r.offsetBytes, r.sizeBytes);
   }
 

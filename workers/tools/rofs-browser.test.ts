@@ -21,7 +21,7 @@ beforeAll(async () => {
   requireTools('/usr/bin/chromium');
   served = await serveWorkerPage(new URL('./test-support/rofs-browser-worker.ts', import.meta.url), 'rofs', {
     'mkfs.erofs.wasm': MKFS_EROFS_WASM_URL, 'zstd.wasm': ZSTD_WASM_URL, 'zlib.wasm': ZLIB_WASM_URL,
-  }, { 'build-worker.js': new URL('../hosts/opfs/build-worker.ts', import.meta.url) });
+  }, { workers: { 'build-worker.js': new URL('../hosts/opfs/build-worker.ts', import.meta.url) } });
   base = served.base;
 });
 

@@ -1,9 +1,11 @@
 /**
  * The browser's build workers: dedicated workers started from the engine worker (nested workers)
- * running build-worker.ts. They compress squashfs blocks (build/squashfs-workers.ts) from the WASM
- * modules and blocks they are sent; nothing of the OPFS store is shared with them, so the file
- * systems themselves are still made in the engine worker (parallel-filesystems.ts finds no
- * `share()` on the OPFS store and keeps every job here).
+ * running build-worker.ts, one per spare core. They compress squashfs blocks (build/squashfs-workers.ts)
+ * from the WASM modules and blocks they are sent, and make whole file systems: each opens the build's
+ * OPFS store file again (`readwrite-unsafe`: OpfsStore.share), reads staged files through the File
+ * objects it is sent, and runs the WASM tools from the compiled modules it is sent. Where the store
+ * cannot be shared (OpfsStore.create detects it), the engine makes the file systems itself, one
+ * after another.
  */
 import type { BuildWorkers } from '../../build/parallel-filesystems.ts';
 
@@ -34,8 +36,8 @@ export function opfsBuildWorkers(entry?: URL | string, max?: number): BuildWorke
         postMessage: (m, transfer) => w.postMessage(m, transfer ?? []),
         onMessage: (listener) => w.addEventListener('message', (e) => listener(e.data)),
         onError: (listener) => {
-          w.addEventListener('error', (e) => listener(new Error(`a build worker failed: ${e.message ?? 'it could not start'}`)));
-          w.addEventListener('messageerror', () => listener(new Error('a build worker could not read its message')));
+          w.addEventListener('error', (e) => listener(new Error(`A build worker failed: ${e.message || 'it could not start (its script did not load)'}; build again, or reload the page if the app was updated.`)));
+          w.addEventListener('messageerror', () => listener(new Error('A build worker could not read its job (the browser could not pass it the files or tools).')));
         },
         terminate: () => w.terminate(),
       };

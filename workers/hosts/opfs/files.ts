@@ -20,6 +20,8 @@ export interface SyncAccessHandle {
   getSize(): number;
   flush(): void;
   close(): void;
+  /** How it was opened (Chromium ≥ 121); absent where the browser ignores createSyncAccessHandle's `mode`. */
+  readonly mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe';
 }
 /** A File as the engine reads it (a Blob with slices). */
 export interface OpfsBlob {
@@ -29,7 +31,8 @@ export interface OpfsBlob {
 export interface OpfsFileHandle {
   readonly kind: 'file';
   readonly name: string;
-  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+  /** `mode` (Chromium ≥ 121): 'readwrite-unsafe' lets several handles write the file at once. */
+  createSyncAccessHandle(options?: { mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe' }): Promise<SyncAccessHandle>;
   getFile(): Promise<OpfsBlob>;
 }
 export interface OpfsDirectory {

@@ -38,8 +38,9 @@ export interface OpfsHostOptions {
   trees: Map<string, InputEntry>;
   onProgress?(p: BuildJobProgress): void;
   /**
-   * Nested workers for the build (build-workers.ts: squashfs blocks compressed on every core; the
-   * default where this scope can start workers), or `false`: everything in this worker.
+   * Nested workers for the build (build-workers.ts; the default where this scope can start workers):
+   * squashfs blocks compressed on every core, and file systems made at once where the browser can
+   * share the store; or `false`: everything in this worker, one after another.
    */
   workers?: BuildWorkers | false;
 }
@@ -49,6 +50,11 @@ export interface OpfsHost extends BuildHost {
   readonly store: OpfsStore | undefined;
   /** The base of every OPFS file name this build makes (`build-…`). */
   readonly baseName: string;
+  /**
+   * Why this build makes its file systems one after another in this worker rather than in build
+   * workers at once (after createStore; undefined when it can share them out).
+   */
+  readonly oneAtATime: string | undefined;
 }
 
 let buildCounter = 0;
@@ -65,6 +71,11 @@ export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
     get store() {
       return store;
     },
+    get oneAtATime() {
+      if (options.workers === false) return 'build workers are turned off for this build';
+      if (!workers) return 'this browser cannot start workers from the engine\'s worker, or has one core';
+      return store?.unshared;
+    },
     open(path, what) {
       const blob = options.files[path];
       if (!blob) throw new PartwrightError(ErrorCode.Io, `The file ${path} for ${what} is missing: choose it in the layout's inputs before building.`, { where: path });
@@ -75,7 +86,7 @@ export function createOpfsHost(options: OpfsHostOptions): OpfsHost {
       if (tree) return tree;
       // A single file the app holds as a Blob (a preset's boot file) is a tree of one file.
       const blob = options.files[path];
-      if (blob) return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), sizeBytes: blob.size, read: blobSource(blob).read };
+      if (blob) return { kind: 'file', name: path.slice(path.lastIndexOf('/') + 1), sizeBytes: blob.size, read: blobSource(blob).read, ref: blob };
       throw new PartwrightError(ErrorCode.Io, `The contents ${path} for ${what} are missing: add them to the partition before building.`, { where: path });
     },
     async createStore() {

@@ -7,7 +7,7 @@ import { FakeSyncHandle as FakeHandle } from './test-support/fake-sync-handle.ts
 describe('OpfsStore', () => {
   it('coalesces consecutive small writes into one handle write', () => {
     const handle = new FakeHandle();
-    const store = new OpfsStore(handle, 'x.img');
+    const store = new OpfsStore(handle, 'x.img', 'a test handle');
     for (let i = 0; i < 64; i++) store.write(4096 + i * 512, new Uint8Array(512).fill(i & 0xff));
     expect(handle.writes).toBe(0);
     store.flush();
@@ -18,7 +18,7 @@ describe('OpfsStore', () => {
 
   it('reads what was written, cached or not, and zeros past the end', () => {
     const handle = new FakeHandle();
-    const store = new OpfsStore(handle, 'x.img');
+    const store = new OpfsStore(handle, 'x.img', 'a test handle');
     store.write(10, new Uint8Array([1, 2, 3]));
     store.write(11, new Uint8Array([9])); // overlapping: stays in the cache
     const out = new Uint8Array(6).fill(0xee);
@@ -41,7 +41,7 @@ describe('OpfsStore', () => {
 
   it('backs a sparse image of 8 GiB holding a few writes', () => {
     const handle = new FakeHandle();
-    const image = new SparseImage(8 * 1024 ** 3, new OpfsStore(handle, 'x.img'));
+    const image = new SparseImage(8 * 1024 ** 3, new OpfsStore(handle, 'x.img', 'a test handle'));
     image.write(1024 * 1024, new Uint8Array(4096).fill(1));
     image.write(2 * 1024 * 1024, new Uint8Array(OPFS_WRITE_CACHE_BYTES + 1).fill(2));
     expect(image.read(1024 * 1024 + 4095, 2)).toEqual(new Uint8Array([1, 0]));

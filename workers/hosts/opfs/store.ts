@@ -12,8 +12,9 @@
  * File-system writers make many small, mostly sequential writes (directory entries, FAT sectors):
  * a small cache coalesces consecutive and overlapping writes and hands them on per chunk.
  */
-import type { ByteStore } from '../../disk/byte-store.ts';
-import { opfsRoot, writeFully, type SyncAccessHandle } from './files.ts';
+import type { ByteStore, SharedByteStore } from '../../disk/byte-store.ts';
+import type { ByteRange } from '../../plan/types.ts';
+import { opfsRoot, writeFully, type OpfsFileHandle, type SyncAccessHandle } from './files.ts';
 
 export const OPFS_CHUNK_BYTES = 64 * 1024;
 export const OPFS_WRITE_CACHE_BYTES = 1 << 20;
@@ -42,6 +43,48 @@ export function readCompact(slots: ReadonlyMap<number, number>, chunkBytes: numb
   }
 }
 
+/**
+ * How a build worker opens the store (OpfsStore.share): the file's name in the OPFS root, the slot
+ * counter every writer allocates from (a SharedArrayBuffer: slots are taken at once by all, never
+ * twice), and the chunk map as it was, `[chunk, slot, …]`.
+ */
+export interface OpfsShareHandle {
+  fileName: string;
+  counter: SharedArrayBuffer;
+  slots: number[];
+}
+
+/** What a build worker's store hands back (OpfsStore.report): its partition's chunk map and the chunks it forgot. */
+export interface OpfsStoreReport {
+  slots: number[];
+  dropped: number[];
+}
+
+/**
+ * The store file opened for writing: by several handles at once (`readwrite-unsafe`, Chromium ≥ 121)
+ * where the browser allows it and the page is cross-origin isolated (SharedArrayBuffer for the slot
+ * counter), else the one exclusive handle; `unshared` says why it is not shareable. One handle is
+ * ever opened here (no probe beside it): the handle's `mode` tells whether the browser honoured the
+ * option, and a browser that rejects the option outright throws before opening anything.
+ */
+async function openStoreFile(file: OpfsFileHandle): Promise<{ handle: SyncAccessHandle; unshared?: string }> {
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  if (!g.crossOriginIsolated || typeof g.SharedArrayBuffer !== 'function') {
+    return { handle: await file.createSyncAccessHandle(), unshared: 'the page is not cross-origin isolated (no SharedArrayBuffer)' };
+  }
+  let handle: SyncAccessHandle;
+  try {
+    handle = await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' });
+  } catch (e) {
+    // A browser that knows `mode` but not this value rejects it (TypeError) without opening a handle.
+    if (!(e instanceof TypeError)) throw e;
+    return { handle: await file.createSyncAccessHandle(), unshared: 'this browser cannot open a file for several writers (readwrite-unsafe)' };
+  }
+  // A browser without `mode` ignores the option: the handle is exclusive (and has no `mode`).
+  if (handle.mode !== 'readwrite-unsafe') return { handle, unshared: 'this browser cannot open a file for several writers (readwrite-unsafe)' };
+  return { handle };
+}
+
 export class OpfsStore implements ByteStore {
   readonly #handle: SyncAccessHandle;
   readonly #cache = new Uint8Array(OPFS_WRITE_CACHE_BYTES);
@@ -51,17 +94,88 @@ export class OpfsStore implements ByteStore {
   #length = 0;
   #closed = false;
   #slotCount = 0;
+  /** Once shared: the slot counter all writers allocate from (Atomics). */
+  #counter: Int32Array | undefined;
+  #shared: SharedByteStore | undefined;
+  /** Chunks this store forgot that it did not allocate (a build worker's report). */
+  readonly #dropped = new Set<number>();
 
-  constructor(handle: SyncAccessHandle, readonly fileName: string) {
+  /**
+   * `unshared`: why other workers cannot open the file too (undefined: the handle was opened
+   * `readwrite-unsafe`, share() works).
+   */
+  constructor(handle: SyncAccessHandle, readonly fileName: string, readonly unshared: string | undefined, counter?: SharedArrayBuffer) {
     this.#handle = handle;
+    if (counter) this.#counter = new Int32Array(counter);
   }
 
-  /** A new (emptied) OPFS file in the root, opened as a store. */
+  /** A new (emptied) OPFS file in the root, opened as a store (shareable when the browser allows). */
   static async create(fileName: string): Promise<OpfsStore> {
     const root = await opfsRoot();
-    const handle = await (await root.getFileHandle(fileName, { create: true })).createSyncAccessHandle();
-    handle.truncate(0);
-    return new OpfsStore(handle, fileName);
+    const file = await root.getFileHandle(fileName, { create: true });
+    const { handle, unshared } = await openStoreFile(file);
+    try {
+      handle.truncate(0);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
+    return new OpfsStore(handle, fileName, unshared);
+  }
+
+  /** A build worker's store: the shared file opened again, with the chunk map of its partition `range`. */
+  static async open(share: OpfsShareHandle, range: ByteRange): Promise<OpfsStore> {
+    const file = await (await opfsRoot()).getFileHandle(share.fileName);
+    const store = new OpfsStore(await file.createSyncAccessHandle({ mode: 'readwrite-unsafe' }), share.fileName, 'a build worker\'s store', share.counter);
+    const first = Math.floor(range.offsetBytes / OPFS_CHUNK_BYTES);
+    const end = Math.ceil((range.offsetBytes + range.sizeBytes) / OPFS_CHUNK_BYTES);
+    for (let i = 0; i + 1 < share.slots.length; i += 2) {
+      const chunk = share.slots[i]!;
+      if (chunk >= first && chunk < end) store.slots.set(chunk, share.slots[i + 1]!);
+    }
+    return store;
+  }
+
+  /** After a build worker's store is closed: what the parent's adopt takes in. */
+  report(): OpfsStoreReport {
+    return { slots: this.slotPairs(), dropped: [...this.#dropped] };
+  }
+
+  /**
+   * Build workers write into this file at once (parallel-filesystems.ts): each opens it by name,
+   * takes new slots from the shared counter, and reports its chunk map, merged here by `adopt`.
+   */
+  share(): SharedByteStore | undefined {
+    if (this.unshared !== undefined) return undefined;
+    const store = this;
+    if (!this.#shared) {
+      const counter = new SharedArrayBuffer(4);
+      this.#counter = new Int32Array(counter);
+      Atomics.store(this.#counter, 0, this.#slotCount);
+      this.#shared = {
+        unitBytes: OPFS_CHUNK_BYTES,
+        // Taken when jobs go out: this store's cached bytes are written first, so the map is whole.
+        get handle(): OpfsShareHandle {
+          return store.#shareHandle(counter);
+        },
+        adopt(_ranges, report) {
+          const r = report as OpfsStoreReport;
+          for (const chunk of r.dropped) store.slots.delete(chunk);
+          for (let i = 0; i + 1 < r.slots.length; i += 2) store.slots.set(r.slots[i]!, r.slots[i + 1]!);
+        },
+      };
+    }
+    return this.#shared;
+  }
+
+  #shareHandle(counter: SharedArrayBuffer): OpfsShareHandle {
+    this.#writeCache();
+    this.#handle.flush();
+    return { fileName: this.fileName, counter, slots: this.slotPairs() };
+  }
+
+  #nextSlot(): number {
+    return this.#counter ? Atomics.add(this.#counter, 0, 1) : this.#slotCount++;
   }
 
   read(offsetBytes: number, target: Uint8Array): void {
@@ -96,7 +210,10 @@ export class OpfsStore implements ByteStore {
       const n = Math.min(OPFS_CHUNK_BYTES - within, sizeBytes - done);
       const slot = this.slots.get(chunk);
       if (slot !== undefined) {
-        if (n === OPFS_CHUNK_BYTES) this.slots.delete(chunk);
+        if (n === OPFS_CHUNK_BYTES) {
+          this.slots.delete(chunk);
+          this.#dropped.add(chunk);
+        }
         else writeFully(this.#handle, slot * OPFS_CHUNK_BYTES + within, zeros.subarray(0, n));
       }
       done += n;
@@ -105,7 +222,7 @@ export class OpfsStore implements ByteStore {
 
   /** Bytes the file holds (slots allocated). */
   get storedBytes(): number {
-    return this.#slotCount * OPFS_CHUNK_BYTES;
+    return (this.#counter ? Atomics.load(this.#counter, 0) : this.#slotCount) * OPFS_CHUNK_BYTES;
   }
 
   /** The chunk map as pairs `[chunk, slot, chunk, slot, …]` (structured-clone-small). */
@@ -120,11 +237,15 @@ export class OpfsStore implements ByteStore {
     this.#handle.flush();
   }
 
+  /** Flushes and closes the handle; the handle is closed even when the last writes fail (their error is thrown). */
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    this.#handle.close();
     this.#closed = true;
+    try {
+      this.flush();
+    } finally {
+      this.#handle.close();
+    }
   }
 
   #readFile(at: number, view: Uint8Array): number {
@@ -146,7 +267,7 @@ export class OpfsStore implements ByteStore {
       let slot = this.slots.get(chunk);
       if (slot === undefined) {
         // Always the next slot at the end of the file: the gap before `within` reads as zeros.
-        slot = this.#slotCount++;
+        slot = this.#nextSlot();
         this.slots.set(chunk, slot);
       }
       writeFully(this.#handle, slot * OPFS_CHUNK_BYTES + within, data.subarray(done, done + n));

@@ -47,7 +47,8 @@ async function walk(dir: OpfsDirectory, name: string, mtimes: Record<string, num
     } else {
       const file = await h.getFile();
       const mtimeSeconds = mtimes[`${prefix}${h.name}`];
-      children.push({ kind: 'file', name: h.name, sizeBytes: file.size, ...(mtimeSeconds !== undefined ? { mtimeSeconds } : {}), read: (o, t) => readBlobSync(file, o, t) });
+      // ref: the File itself (structured-cloneable), so a build worker reads it too.
+      children.push({ kind: 'file', name: h.name, sizeBytes: file.size, ...(mtimeSeconds !== undefined ? { mtimeSeconds } : {}), read: (o, t) => readBlobSync(file, o, t), ref: file });
     }
   }
   return { kind: 'dir', name, children };

@@ -13,20 +13,28 @@ export interface WorkerPage {
   close(): Promise<void>;
 }
 
+/** More for a page: further worker entries (served name → source), cross-origin isolation (SharedArrayBuffer) as the app has it. */
+export interface WorkerPageOptions {
+  workers?: Record<string, URL>;
+  isolated?: boolean;
+}
+
 const bundle = async (entry: URL) => Buffer.from((await build({ entryPoints: [fileURLToPath(entry)], bundle: true, format: 'esm', write: false, target: 'es2022' })).outputFiles[0]!.contents);
 
-/** Serves `workerEntry` (bundled), `wasm` (served name → file URL) and further worker entries (`workers`: served name → source, bundled). */
-export async function serveWorkerPage(workerEntry: URL, title: string, wasm: Record<string, URL>, workers: Record<string, URL> = {}): Promise<WorkerPage> {
+/** Serves `workerEntry` (bundled) and `wasm` (served name → file URL). */
+export async function serveWorkerPage(workerEntry: URL, title: string, wasm: Record<string, URL>, options: WorkerPageOptions = {}): Promise<WorkerPage> {
   const files: Record<string, [string, Buffer]> = {
     '/': ['text/html', Buffer.from(`<!doctype html><title>${title}</title>`)],
     '/worker.js': ['text/javascript', await bundle(workerEntry)],
   };
-  for (const [name, url] of Object.entries(workers)) files[`/${name}`] = ['text/javascript', await bundle(url)];
+  for (const [name, url] of Object.entries(options.workers ?? {})) files[`/${name}`] = ['text/javascript', await bundle(url)];
+  // The app's headers (server/static.ts), for SharedArrayBuffer.
+  const isolation = options.isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' } : {};
   for (const [name, url] of Object.entries(wasm)) files[`/${name}`] = ['application/wasm', readFileSync(url)];
   const server = createServer((req, res) => {
     const f = files[req.url ?? ''];
     if (!f) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': f[0] }).end(f[1]);
+    res.writeHead(200, { 'content-type': f[0], ...isolation }).end(f[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
