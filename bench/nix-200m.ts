@@ -52,6 +52,8 @@ const pageServer = createServer((req, res) => {
   const url = req.url ?? '/';
   if (url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
   if (url === '/worker.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle.outputFiles[0]!.contents);
+  // The zstd decoder (libzstd in WASM), served as the app serves its tools.
+  if (url === '/zstd.wasm') return void res.writeHead(200, { 'content-type': 'application/wasm' }).end(fs.readFileSync(new URL('../wasm/zstd/zstd.wasm', import.meta.url)));
   const file = path.join(cacheDir, decodeURIComponent(url.replace(/^\/cache\//, '')));
   if (!url.startsWith('/cache/') || !file.startsWith(cacheDir) || !fs.existsSync(file)) return void res.writeHead(404).end();
   res.writeHead(200).end(fs.readFileSync(file));
