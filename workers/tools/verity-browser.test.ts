@@ -7,7 +7,7 @@
  * hashes must be equal.
  */
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,19 +21,12 @@ import { SHA256_LANES_WASM_URL } from './sha256-lanes.ts';
 import { XZ_WASM_URL, ZLIB_WASM_URL } from './squashfs-compressors.ts';
 import { ZSTD_WASM_URL } from './zstd.ts';
 import { serveWorkerPage, type WorkerPage } from './test-support/worker-page.ts';
-import { buildVeritySample, ROFS_VERITY_CONFS, type PlainEntry, type VeritySampleLayout, type VeritySampleResult } from './test-support/verity-sample.ts';
+import { buildVeritySample, ROFS_VERITY_CONFS, type VeritySampleLayout, type VeritySampleResult } from './test-support/verity-sample.ts';
+import { readPlain } from './test-support/plain-tree.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/verity-usr/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'pw-verity-browser-'));
 let served: WorkerPage | undefined;
-
-function readPlain(path: string, name: string): PlainEntry {
-  const st = lstatSync(path);
-  const meta = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtimeSeconds: Math.floor(st.mtimeMs / 1000) };
-  if (st.isSymbolicLink()) return { ...meta, kind: 'symlink', target: readlinkSync(path) };
-  if (st.isDirectory()) return { ...meta, kind: 'dir', children: readdirSync(path).sort().map((n) => readPlain(join(path, n), n)) };
-  return { ...meta, kind: 'file', bytes: new Uint8Array(readFileSync(path)) };
-}
 
 beforeAll(async () => {
   requireTools('/usr/bin/chromium', 'openssl');

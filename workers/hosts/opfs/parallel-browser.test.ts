@@ -6,7 +6,7 @@
  * per-partition digests the store reports after merging the workers' chunk maps match too. A build
  * worker that cannot start fails the build with a coded error, and leaves no handle on the store open.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -16,9 +16,9 @@ import type { ImageSpec } from '../../model/spec.ts';
 import { MKE2FS_WASM_URL } from '../../tools/mke2fs-module.ts';
 import { serveWorkerPage, type WorkerPage } from '../../tools/test-support/worker-page.ts';
 import type { OpfsParallelReply, OpfsParallelRequest } from '../../tools/test-support/opfs-parallel-worker.ts';
-import type { PlainEntry } from '../../tools/test-support/verity-sample.ts';
 import { requireTools } from '../../test-support/debian.ts';
 import { createNodeHost } from '../node/index.ts';
+import { readPlain } from '../../tools/test-support/plain-tree.ts';
 
 const EPOCH = 1_700_000_000;
 const MiB = 2 ** 20;
@@ -37,14 +37,6 @@ const spec: ImageSpec = {
     { type: 'root', label: 'root', format: 'ext4', sizeMinBytes: 96 * MiB, copyFiles: [{ source: 'root', target: '/' }] },
   ],
 };
-
-function readPlain(path: string, name: string): PlainEntry {
-  const st = lstatSync(path);
-  const meta = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtimeSeconds: Math.floor(st.mtimeMs / 1000) };
-  if (st.isSymbolicLink()) return { ...meta, kind: 'symlink', target: readlinkSync(path) };
-  if (st.isDirectory()) return { ...meta, kind: 'dir', children: readdirSync(path).sort().map((n) => readPlain(join(path, n), n)) };
-  return { ...meta, kind: 'file', bytes: new Uint8Array(readFileSync(path)) };
-}
 
 beforeAll(async () => {
   requireTools('/usr/bin/chromium');
